@@ -1,0 +1,32 @@
+//! Progress events: what the engine tells the CLI (stderr) and the app (a channel)
+//! while it works. They carry ids, names and codes, never secrets.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::verify::Check;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Event {
+    StepStarted { step: String, summary: String },
+    /// `outcome` is `created`, `adopted` (found, made by this run) or `waited`.
+    StepDone { step: String, outcome: String, detail: String },
+    StepFailed { step: String, message: String },
+    /// Waiting for IAM to propagate a change; `last_code` is AWS's "not yet" answer.
+    Waiting { step: String, what: String, attempt: u32, elapsed_seconds: u64, limit_seconds: u64, last_code: String },
+    Deleted { resource: String, detail: String },
+    /// A resource roll-back did not delete, with the reason.
+    Kept { resource: String, reason: String },
+    CheckDone { check: Check },
+    Notice { message: String },
+}
+
+/// Where events go.
+pub type EventSink = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// A sink that drops events.
+pub fn discard() -> EventSink {
+    Arc::new(|_| {})
+}

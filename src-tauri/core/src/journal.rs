@@ -1,0 +1,409 @@
+//! The run journal: what a run planned, which steps are done, and every resource it
+//! made in AWS. It is written atomically (mode 0600) after every change in AWS, so a
+//! run killed at any point can be resumed or rolled back. It never holds a secret:
+//! only access key ids, whose secrets live in the keychain.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::plan::{Plan, RunInputs};
+use crate::verify::VerifyReport;
+
+pub const FORMAT: &str = "rolegate-journal/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    /// Planned, nothing made yet.
+    Planned,
+    /// Steps are being made (or the run stopped while they were).
+    Applying,
+    /// Every step is done.
+    Applied,
+    /// Applied and every verification check passed (skipped checks allowed).
+    Verified,
+    /// Applied, but a verification check failed.
+    VerifyFailed,
+    /// A step failed; what was made is in `resources`.
+    Failed,
+    RollingBack,
+    /// Everything this run made is deleted.
+    RolledBack,
+    /// Roll-back stopped with resources left (each says why).
+    RollbackIncomplete,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Planned => "planned",
+            RunStatus::Applying => "applying",
+            RunStatus::Applied => "applied",
+            RunStatus::Verified => "verified",
+            RunStatus::VerifyFailed => "verify-failed",
+            RunStatus::Failed => "failed",
+            RunStatus::RollingBack => "rolling-back",
+            RunStatus::RolledBack => "rolled-back",
+            RunStatus::RollbackIncomplete => "rollback-incomplete",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepState {
+    Pending,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub state: StepState,
+    /// `created`, `adopted` (found, made by this run), `waited`.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A resource this run made in AWS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Resource {
+    Policy { arn: String },
+    User { name: String },
+    UserPolicyAttachment { user: String, policy_arn: String },
+    UserInlinePolicy { user: String, name: String },
+    AccessKey { user: String, id: String },
+    Role { name: String },
+    RolePolicyAttachment { role: String, policy_arn: String },
+}
+
+impl Resource {
+    /// Deletion order: what depends on others goes first.
+    pub fn delete_rank(&self) -> u8 {
+        match self {
+            Resource::UserPolicyAttachment { .. } | Resource::RolePolicyAttachment { .. } | Resource::UserInlinePolicy { .. } => 0,
+            Resource::AccessKey { .. } => 1,
+            Resource::User { .. } | Resource::Role { .. } => 2,
+            Resource::Policy { .. } => 3,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Resource::Policy { arn } => format!("managed policy {arn}"),
+            Resource::User { name } => format!("IAM user {name}"),
+            Resource::UserPolicyAttachment { user, policy_arn } => format!("attachment of {policy_arn} to user {user}"),
+            Resource::UserInlinePolicy { user, name } => format!("inline policy {name} of user {user}"),
+            Resource::AccessKey { user, id } => format!("access key {id} of user {user}"),
+            Resource::Role { name } => format!("IAM role {name}"),
+            Resource::RolePolicyAttachment { role, policy_arn } => format!("attachment of {policy_arn} to role {role}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceRecord {
+    #[serde(flatten)]
+    pub resource: Resource,
+    /// The plan step that made it.
+    pub step: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub message: String,
+}
+
+/// The whole record of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    pub format: String,
+    pub run_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub status: RunStatus,
+    pub inputs: RunInputs,
+    pub plan: Plan,
+    pub steps: BTreeMap<String, StepRecord>,
+    pub resources: Vec<ResourceRecord>,
+    /// The id of the access key this run made (its secret is in the keychain).
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    #[serde(default)]
+    pub verification: Option<VerifyReport>,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+}
+
+impl Journal {
+    pub fn new(plan: Plan, inputs: RunInputs, now: OffsetDateTime) -> Journal {
+        let steps = plan
+            .steps
+            .iter()
+            .map(|s| (s.id.clone(), StepRecord { state: StepState::Pending, outcome: None, detail: None, at: now }))
+            .collect();
+        Journal {
+            format: FORMAT.into(),
+            run_id: plan.run_id.clone(),
+            created_at: now,
+            updated_at: now,
+            status: RunStatus::Planned,
+            inputs,
+            plan,
+            steps,
+            resources: Vec::new(),
+            access_key_id: None,
+            verification: None,
+            last_error: None,
+            history: vec![HistoryEntry { at: now, message: "planned".into() }],
+        }
+    }
+
+    pub fn step_done(&self, id: &str) -> bool {
+        self.steps.get(id).is_some_and(|s| s.state == StepState::Done)
+    }
+
+    /// Resources made and not yet deleted.
+    pub fn live_resources(&self) -> impl Iterator<Item = &ResourceRecord> {
+        self.resources.iter().filter(|r| r.deleted_at.is_none())
+    }
+
+    pub fn has_resource(&self, r: &Resource) -> bool {
+        self.live_resources().any(|x| &x.resource == r)
+    }
+
+    /// Record a resource once (adopting after a crash records it again harmlessly).
+    pub fn record(&mut self, resource: Resource, step: &str, now: OffsetDateTime) {
+        if !self.has_resource(&resource) {
+            self.resources.push(ResourceRecord { resource, step: step.into(), created_at: now, deleted_at: None });
+        }
+    }
+
+    pub fn note(&mut self, now: OffsetDateTime, message: impl Into<String>) {
+        self.updated_at = now;
+        self.history.push(HistoryEntry { at: now, message: message.into() });
+    }
+}
+
+/// A one-line view of a run for listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub template_id: String,
+    pub status: RunStatus,
+    pub account: String,
+    pub region: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub live_resources: usize,
+}
+
+impl From<&Journal> for RunSummary {
+    fn from(j: &Journal) -> Self {
+        RunSummary {
+            run_id: j.run_id.clone(),
+            template_id: j.plan.template_id.clone(),
+            status: j.status,
+            account: j.plan.account.clone(),
+            region: j.plan.region.clone(),
+            created_at: j.created_at,
+            updated_at: j.updated_at,
+            live_resources: j.live_resources().count(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no run {0} in the journal folder")]
+    NotFound(String),
+    #[error("run id {0:?} is not a Rolegate run id")]
+    BadId(String),
+    #[error("could not {action} {path}: {source}")]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a readable journal: {message}")]
+    Corrupt { path: PathBuf, message: String },
+    /// Raised by test stores that simulate a crash after a write.
+    #[error("simulated crash after journal write {0}")]
+    SimulatedCrash(usize),
+}
+
+/// Where journals are kept.
+pub trait JournalStore: Send + Sync {
+    fn save(&self, journal: &Journal) -> Result<(), StoreError>;
+    fn load(&self, run_id: &str) -> Result<Journal, StoreError>;
+    fn list(&self) -> Result<Vec<Journal>, StoreError>;
+}
+
+/// Journals as JSON files in a folder shared by the CLI and the app.
+pub struct FileJournalStore {
+    dir: PathBuf,
+}
+
+fn check_id(run_id: &str) -> Result<(), StoreError> {
+    let ok = !run_id.is_empty()
+        && run_id.len() <= 64
+        && run_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::BadId(run_id.into()))
+    }
+}
+
+impl FileJournalStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        FileJournalStore { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path_of(&self, run_id: &str) -> PathBuf {
+        self.dir.join(format!("{run_id}.json"))
+    }
+}
+
+/// Write `bytes` to `path` atomically: a temporary file in the same folder, mode 0600,
+/// flushed and synced, then renamed over the target.
+pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(dir)?;
+        if meta.permissions().mode() & 0o077 != 0 && dir.ends_with("runs") {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    // tempfile creates the file with mode 0600 on Unix.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+impl JournalStore for FileJournalStore {
+    fn save(&self, journal: &Journal) -> Result<(), StoreError> {
+        check_id(&journal.run_id)?;
+        let path = self.path_of(&journal.run_id);
+        let bytes = serde_json::to_vec_pretty(journal).expect("journal serialises");
+        write_private_atomic(&path, &bytes).map_err(|source| StoreError::Io { action: "write", path, source })
+    }
+
+    fn load(&self, run_id: &str) -> Result<Journal, StoreError> {
+        check_id(run_id)?;
+        let path = self.path_of(run_id);
+        let text = match std::fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotFound(run_id.into())),
+            Err(source) => return Err(StoreError::Io { action: "read", path, source }),
+        };
+        serde_json::from_slice(&text).map_err(|e| StoreError::Corrupt { path, message: e.to_string() })
+    }
+
+    fn list(&self) -> Result<Vec<Journal>, StoreError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(StoreError::Io { action: "list", path: self.dir.clone(), source }),
+        };
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if let Some(id) = name.strip_suffix(".json") {
+                if check_id(id).is_ok() {
+                    out.push(self.load(id)?);
+                }
+            }
+        }
+        out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{build, RunInputs};
+    use crate::ports::CallerIdentity;
+    use crate::template::find_builtin;
+    use crate::testing::FixedEntropy;
+
+    fn journal() -> Journal {
+        let t = find_builtin("seqera-batch-launch").unwrap();
+        let inputs = RunInputs { template_id: t.id.clone(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
+        let caller = CallerIdentity { account: "123456789012".into(), arn: "arn:aws:iam::123456789012:user/admin".into(), user_id: "AIDA".into() };
+        let plan = build(&t, &inputs, &caller, "rg-abc", &FixedEntropy::default()).unwrap();
+        Journal::new(plan, inputs, OffsetDateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn saves_atomically_private_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileJournalStore::new(dir.path().join("runs"));
+        let mut j = journal();
+        j.record(Resource::User { name: "u".into() }, "user", OffsetDateTime::UNIX_EPOCH);
+        j.record(Resource::User { name: "u".into() }, "user", OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(j.resources.len(), 1, "recording twice keeps one record");
+        store.save(&j).unwrap();
+        let back = store.load("rg-abc").unwrap();
+        assert_eq!(back, j);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("runs/rg-abc.json")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("runs")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "no temporary file is left behind: {names:?}");
+        assert_eq!(store.list().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_ids_and_missing_runs_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileJournalStore::new(dir.path());
+        assert!(matches!(store.load("../etc/passwd"), Err(StoreError::BadId(_))));
+        assert!(matches!(store.load("rg-nothere"), Err(StoreError::NotFound(_))));
+        std::fs::write(dir.path().join("rg-bad.json"), "{").unwrap();
+        assert!(matches!(store.load("rg-bad"), Err(StoreError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn deletion_order_puts_dependents_first() {
+        let mut rs = [
+            Resource::Policy { arn: "p".into() },
+            Resource::User { name: "u".into() },
+            Resource::AccessKey { user: "u".into(), id: "k".into() },
+            Resource::UserPolicyAttachment { user: "u".into(), policy_arn: "p".into() },
+        ];
+        rs.sort_by_key(|r| r.delete_rank());
+        assert!(matches!(rs[0], Resource::UserPolicyAttachment { .. }));
+        assert!(matches!(rs[3], Resource::Policy { .. }));
+    }
+}

@@ -1,0 +1,22 @@
+//! Rolegate's engine. No AWS SDK, no keychain, no Tauri: it talks to the world through
+//! the traits in `ports`, so the CLI and the desktop app make the same decisions and
+//! unit tests run against in-memory stand-ins.
+
+pub mod arn;
+pub mod error;
+pub mod events;
+pub mod journal;
+pub mod plan;
+pub mod policy;
+pub mod ports;
+pub mod propagation;
+pub mod runner;
+pub mod template;
+pub mod validate;
+pub mod verify;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use error::RunError;
+pub use runner::{ApplyOptions, Engine, RollbackOptions, RollbackReport};

@@ -1,0 +1,735 @@
+//! The runner: executes a plan's steps wave by wave (independent calls together), each
+//! step idempotent (look up, adopt what this run made, create what is missing, refuse
+//! what someone else made), writing the journal after every change in AWS. Roll-back
+//! deletes, in reverse dependency order, only what the journal or the run's tag proves
+//! this run made, and reports every deletion and every refusal.
+
+use std::sync::Arc;
+
+use futures::future::try_join_all;
+use secrecy::SecretString;
+use tokio::sync::Mutex;
+
+use crate::error::RunError;
+use crate::events::{Event, EventSink};
+use crate::journal::{Journal, JournalStore, Resource, RunStatus, StepRecord, StepState};
+use crate::plan::{self, Call, Plan, RunInputs, Step, RUN_TAG};
+use crate::ports::{
+    vault_entry, AssumeRoleInput, AwsError, AwsErrorKind, CallerIdentity, Clock, Connect, CreateRole, Credentials, Entropy, Vault,
+};
+use crate::propagation::{self, PollSettings, WaitError};
+use crate::template::Template;
+use crate::validate::{FieldError, Tag};
+use crate::verify::{check_trust_document, probe_role, simulate, Check, CheckStatus, RoleProbe, VerifyReport};
+
+/// Everything the engine needs from the outside world.
+#[derive(Clone)]
+pub struct Engine {
+    pub connect: Arc<dyn Connect>,
+    pub vault: Arc<dyn Vault>,
+    pub store: Arc<dyn JournalStore>,
+    pub clock: Arc<dyn Clock>,
+    pub entropy: Arc<dyn Entropy>,
+    pub events: EventSink,
+    pub poll: PollSettings,
+}
+
+/// Choices for `apply`.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// When the user already holds two keys: the one the person chose to delete.
+    pub replace_key: Option<String>,
+}
+
+/// Choices for `rollback`.
+#[derive(Debug, Clone, Default)]
+pub struct RollbackOptions {
+    /// Delete access keys on this run's user that the journal does not record.
+    pub delete_unrecorded_keys: bool,
+}
+
+/// What a roll-back did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RollbackReport {
+    pub run_id: String,
+    /// Each resource deleted (or found already gone), in the order it was handled.
+    pub deleted: Vec<String>,
+    /// Each resource left in place, with the reason.
+    pub kept: Vec<(String, String)>,
+}
+
+enum StepError {
+    Aws(AwsError),
+    Run(RunError),
+}
+
+impl From<AwsError> for StepError {
+    fn from(e: AwsError) -> Self {
+        StepError::Aws(e)
+    }
+}
+
+impl From<RunError> for StepError {
+    fn from(e: RunError) -> Self {
+        StepError::Run(e)
+    }
+}
+
+fn owned_by(tags: &[Tag], run_id: &str) -> bool {
+    tags.iter().any(|t| t.key == RUN_TAG && t.value == run_id)
+}
+
+fn owner_of(tags: &[Tag]) -> String {
+    match tags.iter().find(|t| t.key == RUN_TAG) {
+        Some(t) => format!("it was made by Rolegate run {}", t.value),
+        None => "it carries no rolegate:run-id tag".into(),
+    }
+}
+
+fn suggestion(name: &str, run_id: &str, max: usize) -> String {
+    let short: String = run_id.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let base: String = name.chars().take(max.saturating_sub(short.len() + 1)).collect();
+    format!("{base}-{short}")
+}
+
+enum Deletion {
+    Deleted(String),
+    AlreadyGone,
+    Kept(String),
+}
+
+impl Engine {
+    fn emit(&self, e: Event) {
+        (self.events)(&e)
+    }
+
+    fn aws(e: AwsError) -> RunError {
+        RunError::Aws { step: None, error: e, run_id: None, created: Vec::new() }
+    }
+
+    /// Who the bootstrap identity is (step 0).
+    pub async fn identity(&self) -> Result<CallerIdentity, RunError> {
+        self.connect.sts().get_caller_identity().await.map_err(Self::aws)
+    }
+
+    /// Plan a run for the current identity.
+    pub async fn plan(&self, template: &Template, inputs: &RunInputs) -> Result<Plan, RunError> {
+        let caller = self.identity().await?;
+        let run_id = self.entropy.run_id();
+        Ok(plan::build(template, inputs, &caller, &run_id, self.entropy.as_ref())?)
+    }
+
+    /// Record a planned run in the journal; nothing is made in AWS yet.
+    pub fn start(&self, plan: Plan, inputs: RunInputs) -> Result<Journal, RunError> {
+        if plan.blocked() {
+            return Err(RunError::Blocked(plan.lints));
+        }
+        let journal = Journal::new(plan, inputs, self.clock.now());
+        self.store.save(&journal)?;
+        Ok(journal)
+    }
+
+    async fn check_account(&self, journal: &Journal) -> Result<(), RunError> {
+        let me = self.identity().await?;
+        if me.account != journal.plan.account {
+            return Err(RunError::State(format!(
+                "run {} was made in account {}, but the current identity ({}) is in account {}; use the identity of that account",
+                journal.run_id, journal.plan.account, me.arn, me.account
+            )));
+        }
+        Ok(())
+    }
+
+    async fn commit(&self, journal: &Mutex<Journal>, f: impl FnOnce(&mut Journal)) -> Result<(), RunError> {
+        let mut j = journal.lock().await;
+        f(&mut j);
+        j.updated_at = self.clock.now();
+        self.store.save(&j)?;
+        Ok(())
+    }
+
+    /// Make (or finish making) everything a run planned. Safe to call again after any
+    /// failure or crash: done steps are skipped, and each step adopts what this run made.
+    pub async fn apply(&self, run_id: &str, opts: &ApplyOptions) -> Result<Journal, RunError> {
+        let journal = self.store.load(run_id)?;
+        match journal.status {
+            RunStatus::RollingBack | RunStatus::RolledBack | RunStatus::RollbackIncomplete => {
+                return Err(RunError::State(format!("run {run_id} was rolled back ({}); start a new run", journal.status.as_str())))
+            }
+            RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed => return Ok(journal),
+            _ => {}
+        }
+        self.check_account(&journal).await?;
+        let plan = journal.plan.clone();
+        let journal = Mutex::new(journal);
+        let now = self.clock.now();
+        self.commit(&journal, |j| {
+            j.status = RunStatus::Applying;
+            j.last_error = None;
+            j.note(now, "applying");
+        })
+        .await?;
+        for wave in plan.waves() {
+            let pending: Vec<&Step> = {
+                let j = journal.lock().await;
+                wave.into_iter().filter(|s| !j.step_done(&s.id)).collect()
+            };
+            try_join_all(pending.into_iter().map(|step| self.run_step(&plan, &journal, step, opts))).await?;
+        }
+        let now = self.clock.now();
+        self.commit(&journal, |j| {
+            j.status = RunStatus::Applied;
+            j.note(now, "applied");
+        })
+        .await?;
+        Ok(journal.into_inner())
+    }
+
+    async fn run_step(&self, plan: &Plan, journal: &Mutex<Journal>, step: &Step, opts: &ApplyOptions) -> Result<(), RunError> {
+        self.emit(Event::StepStarted { step: step.id.clone(), summary: step.summary.clone() });
+        match self.exec(plan, journal, step, opts).await {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                let now = self.clock.now();
+                let err = match err {
+                    StepError::Run(e) => e,
+                    StepError::Aws(error) => {
+                        let created: Vec<String> = journal.lock().await.live_resources().map(|r| r.resource.describe()).collect();
+                        RunError::Aws { step: Some(step.id.clone()), error, run_id: Some(plan.run_id.clone()), created }
+                    }
+                };
+                let message = err.to_string();
+                self.emit(Event::StepFailed { step: step.id.clone(), message: message.clone() });
+                // A simulated crash must not be followed by another write.
+                if !matches!(err, RunError::Store(_)) {
+                    self.commit(journal, |j| {
+                        j.steps.insert(step.id.clone(), StepRecord { state: StepState::Failed, outcome: None, detail: Some(message.clone()), at: now });
+                        j.status = RunStatus::Failed;
+                        j.last_error = Some(message.clone());
+                        j.note(now, format!("step {} failed", step.id));
+                    })
+                    .await?;
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn done(&self, journal: &Mutex<Journal>, step: &Step, outcome: &str, detail: String, resource: Option<Resource>) -> Result<(), StepError> {
+        let now = self.clock.now();
+        self.commit(journal, |j| {
+            if let Some(r) = resource {
+                j.record(r, &step.id, now);
+            }
+            j.steps.insert(step.id.clone(), StepRecord { state: StepState::Done, outcome: Some(outcome.into()), detail: Some(detail.clone()), at: now });
+        })
+        .await?;
+        self.emit(Event::StepDone { step: step.id.clone(), outcome: outcome.into(), detail });
+        Ok(())
+    }
+
+    async fn key_credentials(&self, journal: &Mutex<Journal>) -> Result<Credentials, RunError> {
+        let id = journal.lock().await.access_key_id.clone().ok_or_else(|| RunError::State("the run has no access key yet".into()))?;
+        self.credentials_for_key(&id).await
+    }
+
+    /// The long-lived credentials of an access key whose secret is in the vault.
+    pub async fn credentials_for_key(&self, id: &str) -> Result<Credentials, RunError> {
+        match self.vault.get(&vault_entry(id)).await? {
+            Some(secret) => Ok(Credentials::long_lived(id, secret)),
+            None => Err(RunError::State(format!(
+                "{} has no secret for access key {id} (entry {}); it was deleted or stored elsewhere",
+                self.vault.describe(),
+                vault_entry(id)
+            ))),
+        }
+    }
+
+    async fn exec(&self, plan: &Plan, journal: &Mutex<Journal>, step: &Step, opts: &ApplyOptions) -> Result<(), StepError> {
+        let iam = self.connect.iam();
+        let run_id = &plan.run_id;
+        match &step.call {
+            Call::CreatePolicy { policy_name, path, description, policy_document, tags } => {
+                let arn = plan::policy_arn(plan, policy_name);
+                let outcome = match iam.get_policy(&arn).await? {
+                    Some(p) if owned_by(&p.tags, run_id) => "adopted",
+                    Some(p) => return Err(self.name_taken("managed policy", policy_name, &p.tags, run_id, 128).into()),
+                    None => {
+                        iam.create_policy(policy_name, path, &crate::policy::render(policy_document), description, tags).await?;
+                        "created"
+                    }
+                };
+                self.done(journal, step, outcome, arn.clone(), Some(Resource::Policy { arn })).await
+            }
+            Call::CreateUser { user_name, path, tags } => {
+                let outcome = match iam.get_user(user_name).await? {
+                    Some(u) if owned_by(&u.tags, run_id) => "adopted",
+                    Some(u) => return Err(self.name_taken("IAM user", user_name, &u.tags, run_id, 64).into()),
+                    None => {
+                        iam.create_user(user_name, path, tags).await?;
+                        "created"
+                    }
+                };
+                self.done(journal, step, outcome, user_name.clone(), Some(Resource::User { name: user_name.clone() })).await
+            }
+            Call::AttachUserPolicy { user_name, policy_arn } => {
+                let attached = iam.list_attached_user_policies(user_name).await?;
+                let outcome = if attached.contains(policy_arn) {
+                    "adopted"
+                } else {
+                    iam.attach_user_policy(user_name, policy_arn).await?;
+                    "created"
+                };
+                let r = Resource::UserPolicyAttachment { user: user_name.clone(), policy_arn: policy_arn.clone() };
+                self.done(journal, step, outcome, policy_arn.clone(), Some(r)).await
+            }
+            Call::PutUserPolicy { user_name, policy_name, policy_document } => {
+                iam.put_user_policy(user_name, policy_name, &crate::policy::render(policy_document)).await?;
+                let r = Resource::UserInlinePolicy { user: user_name.clone(), name: policy_name.clone() };
+                self.done(journal, step, "created", policy_name.clone(), Some(r)).await
+            }
+            Call::CreateAccessKey { user_name } => self.create_access_key(journal, step, user_name, opts).await,
+            Call::CreateRole { role_name, path, description, max_session_duration, assume_role_policy_document, tags } => {
+                let outcome = match iam.get_role(role_name).await? {
+                    Some(r) if owned_by(&r.tags, run_id) => "adopted",
+                    Some(r) => return Err(self.name_taken("IAM role", role_name, &r.tags, run_id, 64).into()),
+                    None => {
+                        let input = CreateRole {
+                            name: role_name.clone(),
+                            path: path.clone(),
+                            trust_policy: crate::policy::render(assume_role_policy_document),
+                            description: description.clone(),
+                            max_session_seconds: *max_session_duration,
+                            tags: tags.clone(),
+                        };
+                        let what = format!("IAM to accept the trust policy of {role_name} (its principal was just created)");
+                        self.wait(&step.id, &what, propagation::principal_not_yet, || iam.create_role(&input), run_id).await?;
+                        "created"
+                    }
+                };
+                self.done(journal, step, outcome, role_name.clone(), Some(Resource::Role { name: role_name.clone() })).await
+            }
+            Call::AttachRolePolicy { role_name, policy_arn } => {
+                let attached = iam.list_attached_role_policies(role_name).await?;
+                let outcome = if attached.contains(policy_arn) {
+                    "adopted"
+                } else {
+                    iam.attach_role_policy(role_name, policy_arn).await?;
+                    "created"
+                };
+                let r = Resource::RolePolicyAttachment { role: role_name.clone(), policy_arn: policy_arn.clone() };
+                self.done(journal, step, outcome, policy_arn.clone(), Some(r)).await
+            }
+            Call::WaitForAccessKey { user_name } => {
+                let creds = self.key_credentials(journal).await?;
+                let sts = self.connect.sts_as(&creds);
+                let who = self
+                    .wait(&step.id, "AWS to accept the new access key", propagation::key_not_yet, || sts.get_caller_identity(), run_id)
+                    .await?;
+                if who.account != plan.account || !who.arn.ends_with(&format!("/{user_name}")) {
+                    return Err(RunError::State(format!("the new key signs in as {}, not as user {user_name} of account {}", who.arn, plan.account)).into());
+                }
+                self.done(journal, step, "waited", format!("the key signs in as {}", who.arn), None).await
+            }
+            Call::WaitForRole { role_arn, external_id, session_name } => {
+                let creds = self.key_credentials(journal).await?;
+                let sts = self.connect.sts_as(&creds);
+                let input = AssumeRoleInput {
+                    role_arn: role_arn.clone(),
+                    session_name: session_name.clone(),
+                    external_id: Some(external_id.clone()),
+                    duration_seconds: None,
+                    tags: Vec::new(),
+                };
+                let assumed = self
+                    .wait(&step.id, "AWS to let the new key assume the role", propagation::role_not_yet, || sts.assume_role(&input), run_id)
+                    .await?;
+                self.done(journal, step, "waited", format!("assumed as {}", assumed.arn), None).await
+            }
+        }
+    }
+
+    async fn wait<T, F, Fut>(&self, step: &str, what: &str, not_yet: fn(&AwsError) -> bool, f: F, run_id: &str) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AwsError>>,
+    {
+        match propagation::poll(self.clock.as_ref(), self.entropy.as_ref(), &self.events, self.poll, step, what, not_yet, f).await {
+            Ok(v) => Ok(v),
+            Err(WaitError::Failed(e)) => Err(StepError::Aws(e)),
+            Err(WaitError::TimedOut { waited, last }) => Err(StepError::Run(RunError::Propagation {
+                step: step.into(),
+                waited_seconds: waited.as_secs(),
+                last,
+                run_id: run_id.into(),
+            })),
+        }
+    }
+
+    fn name_taken(&self, kind: &str, name: &str, tags: &[Tag], run_id: &str, max: usize) -> RunError {
+        RunError::NameTaken { kind: kind.into(), name: name.into(), owner: owner_of(tags), suggestion: suggestion(name, run_id, max) }
+    }
+
+    async fn create_access_key(&self, journal: &Mutex<Journal>, step: &Step, user: &str, opts: &ApplyOptions) -> Result<(), StepError> {
+        let iam = self.connect.iam();
+        let keys = iam.list_access_keys(user).await?;
+        // A crash after the secret reached the keychain but before the journal write:
+        // the keychain entry proves Rolegate made the key.
+        for k in &keys {
+            if self.vault.get(&vault_entry(&k.id)).await.map_err(RunError::from)?.is_some() {
+                let id = k.id.clone();
+                self.commit(journal, |j| j.access_key_id = Some(id.clone())).await?;
+                return self.done(journal, step, "adopted", format!("{id} (secret already in the keychain)"), Some(Resource::AccessKey { user: user.into(), id })).await;
+            }
+        }
+        let mut others: Vec<_> = keys.clone();
+        if keys.len() >= 2 {
+            match &opts.replace_key {
+                Some(id) if keys.iter().any(|k| &k.id == id) => {
+                    iam.delete_access_key(user, id).await?;
+                    self.emit(Event::Deleted { resource: format!("access key {id} of user {user}"), detail: "deleted because you chose it with --replace-key".into() });
+                    others.retain(|k| &k.id != id);
+                }
+                Some(id) => {
+                    return Err(RunError::Invalid(vec![FieldError::new("replace_key", "not-a-key-of-user", format!("{id} is not an access key of user {user}; its keys are {}", keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")))]).into())
+                }
+                None => return Err(RunError::KeyLimit { user: user.into(), keys }.into()),
+            }
+        }
+        for k in &others {
+            self.emit(Event::Notice { message: format!("user {user} already has access key {} that this run did not make; it was left alone", k.id) });
+        }
+        let new = iam.create_access_key(user).await?;
+        if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
+            // Without the secret the key is useless; delete the key this call just made.
+            let cleanup = match iam.delete_access_key(user, &new.id).await {
+                Ok(()) => format!("the new key {} was deleted again, so no key without a stored secret is left", new.id),
+                Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself: aws iam delete-access-key --user-name {user} --access-key-id {}", new.id, new.id),
+            };
+            return Err(RunError::State(format!("could not store the secret access key in {}: {e}; {cleanup}", self.vault.describe())).into());
+        }
+        let id = new.id.clone();
+        drop(new);
+        self.commit(journal, |j| j.access_key_id = Some(id.clone())).await?;
+        self.done(journal, step, "created", format!("{id} (secret stored in {}, entry {})", self.vault.describe(), vault_entry(&id)), Some(Resource::AccessKey { user: user.into(), id }))
+            .await
+    }
+
+    /// Find resources of this run that exist in AWS but are not in the journal (a
+    /// crash between a call and the journal write), proven ours by the run tag.
+    async fn discover(&self, journal: &mut Journal) -> Result<(), RunError> {
+        let iam = self.connect.iam();
+        let plan = journal.plan.clone();
+        let run_id = plan.run_id.clone();
+        let now = self.clock.now();
+        for p in &plan.policies {
+            let r = Resource::Policy { arn: p.arn.clone() };
+            if !journal.has_resource(&r) {
+                if let Some(info) = iam.get_policy(&p.arn).await.map_err(Self::aws)? {
+                    if owned_by(&info.tags, &run_id) {
+                        journal.record(r, &format!("policy:{}", p.key), now);
+                    }
+                }
+            }
+        }
+        if let Some(u) = &plan.user {
+            let r = Resource::User { name: u.name.clone() };
+            if !journal.has_resource(&r) {
+                if let Some(info) = iam.get_user(&u.name).await.map_err(Self::aws)? {
+                    if owned_by(&info.tags, &run_id) {
+                        journal.record(r.clone(), "user", now);
+                    }
+                }
+            }
+            if journal.has_resource(&r) {
+                let attached = iam.list_attached_user_policies(&u.name).await.map_err(Self::aws)?;
+                for arn in u.attach.iter().filter(|a| attached.contains(a)) {
+                    journal.record(Resource::UserPolicyAttachment { user: u.name.clone(), policy_arn: arn.clone() }, &format!("user-attach:{arn}"), now);
+                }
+                if let Some((name, _)) = &u.inline_policy {
+                    if iam.list_user_policies(&u.name).await.map_err(Self::aws)?.contains(name) {
+                        journal.record(Resource::UserInlinePolicy { user: u.name.clone(), name: name.clone() }, "user-inline", now);
+                    }
+                }
+                for k in iam.list_access_keys(&u.name).await.map_err(Self::aws)? {
+                    let r = Resource::AccessKey { user: u.name.clone(), id: k.id.clone() };
+                    if !journal.has_resource(&r) && self.vault.get(&vault_entry(&k.id)).await?.is_some() {
+                        journal.record(r, "access-key", now);
+                    }
+                }
+            }
+        }
+        for role in &plan.roles {
+            let r = Resource::Role { name: role.name.clone() };
+            if !journal.has_resource(&r) {
+                if let Some(info) = iam.get_role(&role.name).await.map_err(Self::aws)? {
+                    if owned_by(&info.tags, &run_id) {
+                        journal.record(r.clone(), &format!("role:{}", role.key), now);
+                    }
+                }
+            }
+            if journal.has_resource(&r) {
+                let attached = iam.list_attached_role_policies(&role.name).await.map_err(Self::aws)?;
+                for arn in role.attach.iter().filter(|a| attached.contains(a)) {
+                    journal.record(Resource::RolePolicyAttachment { role: role.name.clone(), policy_arn: arn.clone() }, &format!("role-attach:{}:{arn}", role.key), now);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Delete what this run made, dependents first, reporting each deletion.
+    pub async fn rollback(&self, run_id: &str, opts: &RollbackOptions) -> Result<RollbackReport, RunError> {
+        let mut journal = self.store.load(run_id)?;
+        if journal.status == RunStatus::RolledBack {
+            return Err(RunError::State(format!("run {run_id} is already rolled back")));
+        }
+        self.check_account(&journal).await?;
+        let now = self.clock.now();
+        journal.status = RunStatus::RollingBack;
+        journal.note(now, "rolling back");
+        self.store.save(&journal)?;
+        self.discover(&mut journal).await?;
+        self.store.save(&journal)?;
+
+        let mut order: Vec<(usize, u8)> = journal
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.deleted_at.is_none())
+            .map(|(i, r)| (i, r.resource.delete_rank()))
+            .collect();
+        order.sort_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+        let mut report = RollbackReport { run_id: run_id.into(), ..Default::default() };
+        for (i, _) in order {
+            let resource = journal.resources[i].resource.clone();
+            let desc = resource.describe();
+            let outcome = match self.delete(&journal, &resource, opts).await {
+                Ok(d) => d,
+                Err(e) => Deletion::Kept(format!("{}: {}", e.code, e.message)),
+            };
+            match outcome {
+                Deletion::Deleted(detail) => {
+                    journal.resources[i].deleted_at = Some(self.clock.now());
+                    journal.note(self.clock.now(), format!("deleted {desc}"));
+                    self.store.save(&journal)?;
+                    self.emit(Event::Deleted { resource: desc.clone(), detail });
+                    report.deleted.push(desc);
+                }
+                Deletion::AlreadyGone => {
+                    journal.resources[i].deleted_at = Some(self.clock.now());
+                    journal.note(self.clock.now(), format!("{desc} was already gone"));
+                    self.store.save(&journal)?;
+                    self.emit(Event::Deleted { resource: desc.clone(), detail: "it was already gone".into() });
+                    report.deleted.push(desc);
+                }
+                Deletion::Kept(reason) => {
+                    self.emit(Event::Kept { resource: desc.clone(), reason: reason.clone() });
+                    report.kept.push((desc, reason));
+                }
+            }
+        }
+        journal.status = if report.kept.is_empty() { RunStatus::RolledBack } else { RunStatus::RollbackIncomplete };
+        journal.note(self.clock.now(), journal.status.as_str());
+        self.store.save(&journal)?;
+        Ok(report)
+    }
+
+    async fn delete(&self, journal: &Journal, resource: &Resource, opts: &RollbackOptions) -> Result<Deletion, AwsError> {
+        let iam = self.connect.iam();
+        let run_id = &journal.run_id;
+        let gone = |r: Result<(), AwsError>| match r {
+            Ok(()) => Ok(Deletion::Deleted(String::new())),
+            Err(e) if e.kind == AwsErrorKind::NotFound => Ok(Deletion::AlreadyGone),
+            Err(e) => Err(e),
+        };
+        match resource {
+            Resource::UserPolicyAttachment { user, policy_arn } => gone(iam.detach_user_policy(user, policy_arn).await),
+            Resource::RolePolicyAttachment { role, policy_arn } => gone(iam.detach_role_policy(role, policy_arn).await),
+            Resource::UserInlinePolicy { user, name } => gone(iam.delete_user_policy(user, name).await),
+            Resource::AccessKey { user, id } => {
+                let r = gone(iam.delete_access_key(user, id).await)?;
+                match self.vault.delete(&vault_entry(id)).await {
+                    Ok(_) => {}
+                    Err(e) => return Ok(Deletion::Kept(format!("the key is deleted in AWS, but its keychain entry {} could not be removed: {e}", vault_entry(id)))),
+                }
+                Ok(match r {
+                    Deletion::Deleted(_) => Deletion::Deleted(format!("and its secret removed from {}", self.vault.describe())),
+                    other => other,
+                })
+            }
+            Resource::User { name } => {
+                let Some(info) = iam.get_user(name).await? else { return Ok(Deletion::AlreadyGone) };
+                if !owned_by(&info.tags, run_id) {
+                    return Ok(Deletion::Kept(format!("not deleted: {} (its tag no longer proves this run made it)", owner_of(&info.tags))));
+                }
+                let recorded: Vec<&str> = journal
+                    .resources
+                    .iter()
+                    .filter_map(|r| match &r.resource {
+                        Resource::AccessKey { id, .. } => Some(id.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let foreign: Vec<String> = iam.list_access_keys(name).await?.into_iter().map(|k| k.id).filter(|id| !recorded.contains(&id.as_str())).collect();
+                if !foreign.is_empty() {
+                    if opts.delete_unrecorded_keys {
+                        for id in &foreign {
+                            gone(iam.delete_access_key(name, id).await)?;
+                            self.emit(Event::Deleted { resource: format!("access key {id} of user {name}"), detail: "not recorded by this run; deleted because of --delete-unrecorded-keys".into() });
+                        }
+                    } else {
+                        return Ok(Deletion::Kept(format!(
+                            "user {name} still has access key(s) {} that this run did not record (made by hand, or lost in a crash before the keychain write); delete them yourself or rerun rollback with --delete-unrecorded-keys",
+                            foreign.join(", ")
+                        )));
+                    }
+                }
+                let attached = iam.list_attached_user_policies(name).await?;
+                let inline = iam.list_user_policies(name).await?;
+                if !attached.is_empty() || !inline.is_empty() {
+                    return Ok(Deletion::Kept(format!("user {name} has policies this run did not attach ({}); detach them first", attached.iter().chain(inline.iter()).cloned().collect::<Vec<_>>().join(", "))));
+                }
+                gone(iam.delete_user(name).await)
+            }
+            Resource::Role { name } => {
+                let Some(info) = iam.get_role(name).await? else { return Ok(Deletion::AlreadyGone) };
+                if !owned_by(&info.tags, run_id) {
+                    return Ok(Deletion::Kept(format!("not deleted: {} (its tag no longer proves this run made it)", owner_of(&info.tags))));
+                }
+                let attached = iam.list_attached_role_policies(name).await?;
+                if !attached.is_empty() {
+                    return Ok(Deletion::Kept(format!("role {name} has policies this run did not attach ({}); detach them first", attached.join(", "))));
+                }
+                gone(iam.delete_role(name).await)
+            }
+            Resource::Policy { arn } => {
+                let Some(info) = iam.get_policy(arn).await? else { return Ok(Deletion::AlreadyGone) };
+                if !owned_by(&info.tags, run_id) {
+                    return Ok(Deletion::Kept(format!("not deleted: {} (its tag no longer proves this run made it)", owner_of(&info.tags))));
+                }
+                if info.attachment_count > 0 {
+                    return Ok(Deletion::Kept(format!("policy is still attached to {} user(s), group(s) or role(s) this run did not attach; detach it first", info.attachment_count)));
+                }
+                let mut removed = Vec::new();
+                for v in iam.list_policy_versions(arn).await?.into_iter().filter(|v| !v.is_default) {
+                    iam.delete_policy_version(arn, &v.id).await?;
+                    removed.push(v.id);
+                }
+                let r = gone(iam.delete_policy(arn).await)?;
+                Ok(match r {
+                    Deletion::Deleted(_) if !removed.is_empty() => Deletion::Deleted(format!("after deleting its older versions {}", removed.join(", "))),
+                    other => other,
+                })
+            }
+        }
+    }
+
+    /// Store a secret pasted or read from stdin for an access key, under the standard entry.
+    pub async fn store_key_secret(&self, access_key_id: &str, secret: &SecretString) -> Result<(), RunError> {
+        Ok(self.vault.put(&vault_entry(access_key_id), secret).await?)
+    }
+}
+
+impl Engine {
+    /// Verify an applied run: the key works, every role can be assumed with the
+    /// External ID and not without it or with a wrong one, the session signs in, and
+    /// the needed actions simulate as allowed. `assumer` signs as the platform's
+    /// principal for roles that trust a third party.
+    pub async fn verify(&self, run_id: &str, assumer: Option<&Credentials>) -> Result<VerifyReport, RunError> {
+        let mut journal = self.store.load(run_id)?;
+        if !matches!(journal.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
+            return Err(RunError::State(format!("run {run_id} is {}; only an applied run can be verified (rolegate apply --resume {run_id})", journal.status.as_str())));
+        }
+        self.check_account(&journal).await?;
+        let plan = journal.plan.clone();
+        let events = &self.events;
+        let iam = self.connect.iam();
+        let mut report = VerifyReport::new(self.clock.now());
+        report.account = Some(plan.account.clone());
+        let key_creds = match (&plan.user, &journal.access_key_id) {
+            (Some(_), Some(id)) => Some(self.credentials_for_key(id).await?),
+            _ => None,
+        };
+        if let (Some(user), Some(creds)) = (&plan.user, &key_creds) {
+            let title = "Sign in with the new access key";
+            match self.connect.sts_as(creds).get_caller_identity().await {
+                Ok(who) if who.account == plan.account && who.arn.ends_with(&format!("/{}", user.name)) => {
+                    report.principal = Some(who.arn.clone());
+                    report.push(events, Check::new("key-works", title, CheckStatus::Passed, format!("access key {} signs in as {}", creds.access_key_id, who.arn)));
+                }
+                Ok(who) => report.push(events, Check::new("key-works", title, CheckStatus::Failed, format!("access key {} signs in as {}, not as user {}", creds.access_key_id, who.arn, user.name))),
+                Err(e) => report.push(events, Check::new("key-works", title, CheckStatus::Failed, format!("{}: {}", e.code, e.message)).with_fix(format!("rolegate rotate-key {run_id} makes a new key; rolegate rollback {run_id} removes the run"))),
+            }
+            if let Ok(keys) = iam.list_access_keys(&user.name).await {
+                if let Some(created) = keys.iter().find(|k| k.id == creds.access_key_id).and_then(|k| k.created) {
+                    report.key_age_days = Some((self.clock.now() - created).whole_days());
+                }
+            }
+            if plan.roles.is_empty() {
+                simulate(&mut report, events, iam.as_ref(), "simulate", &user.arn, &user.verify_actions).await;
+            }
+        }
+        for role in &plan.roles {
+            let k = if plan.roles.len() == 1 { String::new() } else { role.key.clone() };
+            let id = |base: &str| if k.is_empty() { base.to_string() } else { format!("{base}:{k}") };
+            match iam.get_role(&role.name).await {
+                Ok(Some(info)) => check_trust_document(&mut report, events, &id("trust-policy"), &role.arn, &info.trust_policy, &role.condition),
+                Ok(None) => report.push(events, Check::new(&id("trust-policy"), "The trust policy requires the External ID", CheckStatus::Failed, format!("role {} does not exist", role.name)).with_fix(format!("rolegate apply --resume {run_id}"))),
+                Err(e) => report.push(events, Check::new(&id("trust-policy"), "The trust policy requires the External ID", CheckStatus::Failed, format!("could not read the role: {}: {}", e.code, e.message))),
+            }
+            let probe = RoleProbe {
+                key: k.clone(),
+                role_arn: role.arn.clone(),
+                external_id: role.external_id.clone(),
+                session_name: run_id.to_string(),
+                condition: role.condition.clone(),
+                verify_actions: role.verify_actions.clone(),
+            };
+            let signer = if role.trusts_created_user { key_creds.as_ref() } else { assumer };
+            match signer {
+                Some(c) => {
+                    let sts = self.connect.sts_as(c);
+                    match sts.get_caller_identity().await {
+                        Ok(who) => probe_role(&mut report, events, self.connect.as_ref(), &sts, &who.arn, &probe).await,
+                        Err(e) => report.push(events, Check::new(&id("assume-with-external-id"), "Assume the role with the External ID", CheckStatus::Failed, format!("the assuming credentials do not sign in: {}: {}", e.code, e.message))),
+                    }
+                }
+                None => {
+                    let why = format!(
+                        "skipped: only {} can assume this role; to run these checks, give credentials of that principal (rolegate verify {run_id} --assume-as-profile PROFILE)",
+                        role.principals.join(", ")
+                    );
+                    for (base, title) in [
+                        ("assume-with-external-id", "Assume the role with the External ID"),
+                        ("assume-without-external-id", "The role can NOT be assumed without an External ID"),
+                        ("assume-with-wrong-external-id", "The role can NOT be assumed with a wrong External ID"),
+                    ] {
+                        report.push(events, Check::new(&id(base), title, CheckStatus::Skipped, why.clone()));
+                    }
+                }
+            }
+            simulate(&mut report, events, iam.as_ref(), &id("simulate"), &role.arn, &role.verify_actions).await;
+        }
+        let now = self.clock.now();
+        journal.status = if report.passed() { RunStatus::Verified } else { RunStatus::VerifyFailed };
+        journal.verification = Some(report.clone());
+        journal.note(now, format!("verification {}", if report.passed() { "passed" } else { "FAILED" }));
+        self.store.save(&journal)?;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggestion;
+
+    #[test]
+    fn suggestions_fit_the_length_limit() {
+        assert_eq!(suggestion("seqera-launch", "rg-0123456789ab", 64), "seqera-launch-89ab");
+        let long = "x".repeat(64);
+        let s = suggestion(&long, "rg-0123456789ab", 64);
+        assert_eq!(s.len(), 64);
+        assert!(s.ends_with("-89ab"));
+    }
+}

@@ -1,0 +1,360 @@
+//! Templates: what a platform needs created, as data. The built-in ones ship as JSON
+//! files beside this crate; a person can load their own file of the same format
+//! (docs/TEMPLATES.md).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::policy::{self, DocKind};
+use crate::validate::{self, FieldError, FieldErrors, NameKind};
+
+/// The format tag every template file carries.
+pub const FORMAT: &str = "rolegate-template/v1";
+
+/// How the receiving platform will authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    /// An IAM user and its access key; the permissions sit on the user.
+    #[serde(rename = "key")]
+    Key,
+    /// A role only, trusting the platform's own principal, guarded by the External ID.
+    #[serde(rename = "role")]
+    Role,
+    /// A user whose key may only assume the role; the role holds the permissions.
+    #[serde(rename = "key+role")]
+    KeyRole,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Key => "key",
+            Mode::Role => "role",
+            Mode::KeyRole => "key+role",
+        }
+    }
+}
+
+/// A value the person supplies (or accepts the default of) when using the template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variable {
+    pub name: String,
+    pub label: String,
+    #[serde(default)]
+    pub description: String,
+    /// `account-id` or `slug` (letters, digits, `_.-`).
+    #[serde(default = "default_var_kind")]
+    pub kind: String,
+    #[serde(default)]
+    pub default: Option<String>,
+}
+
+fn default_var_kind() -> String {
+    "slug".into()
+}
+
+/// A customer managed policy the run creates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyTemplate {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The document; strings may hold `{{partition}}`, `{{account}}`, `{{region}}` and
+    /// the template's variables. `null` means the person must supply it
+    /// (`--policy-file KEY=FILE`).
+    pub document: Option<Value>,
+}
+
+/// The IAM user of key-based and key+role modes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserTemplate {
+    pub name: String,
+    /// Policies attached to the user (key mode): `policy:KEY` or a policy ARN.
+    #[serde(default)]
+    pub attach: Vec<String>,
+    /// Actions `iam:SimulatePrincipalPolicy` checks for the user (key mode).
+    #[serde(default)]
+    pub verify_actions: Vec<String>,
+}
+
+/// Who a role trusts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Trusted {
+    /// The keyword `created-user`: the user this run creates.
+    Keyword(TrustKeyword),
+    /// Principal ARNs or account ids (strings may hold variables).
+    Principals(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrustKeyword {
+    CreatedUser,
+}
+
+/// How the External ID is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scheme", rename_all = "kebab-case")]
+pub enum ExternalIdSpec {
+    /// A random UUID, generated for this run (the receiving platform may supply its own).
+    Uuid,
+    /// A value built from variables, as a platform would send it, and the (possibly
+    /// wildcarded) condition the trust policy matches it with.
+    Pattern { value: String, condition: String },
+}
+
+/// A role the run creates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleTemplate {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub trusted: Trusted,
+    pub external_id: ExternalIdSpec,
+    /// Policies attached to the role: `policy:KEY` or a policy ARN.
+    #[serde(default)]
+    pub attach: Vec<String>,
+    #[serde(default = "default_session")]
+    pub max_session_seconds: u32,
+    #[serde(default)]
+    pub verify_actions: Vec<String>,
+}
+
+fn default_session() -> u32 {
+    3600
+}
+
+/// A whole template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    pub format: String,
+    pub id: String,
+    pub name: String,
+    pub platform: String,
+    #[serde(default)]
+    pub description: String,
+    pub mode: Mode,
+    #[serde(default)]
+    pub variables: Vec<Variable>,
+    #[serde(default)]
+    pub policies: Vec<PolicyTemplate>,
+    #[serde(default)]
+    pub user: Option<UserTemplate>,
+    #[serde(default)]
+    pub roles: Vec<RoleTemplate>,
+    /// Export formats the template offers (`aws-profile`, `env`, `seqera`, ...).
+    #[serde(default)]
+    pub exports: Vec<String>,
+    /// Where the policy came from, for the person reviewing it.
+    #[serde(default)]
+    pub source: String,
+}
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("seqera-batch-forge", include_str!("../templates/seqera-batch-forge.json")),
+    ("seqera-batch-launch", include_str!("../templates/seqera-batch-launch.json")),
+    ("seqera-cloud-role", include_str!("../templates/seqera-cloud-role.json")),
+    ("ecr-wave-readonly", include_str!("../templates/ecr-wave-readonly.json")),
+    ("spacelift", include_str!("../templates/spacelift.json")),
+    ("custom", include_str!("../templates/custom.json")),
+];
+
+/// The templates that ship with Rolegate, in display order.
+pub fn builtin() -> Vec<Template> {
+    BUILTIN
+        .iter()
+        .map(|(id, text)| {
+            let t = Template::from_json(&format!("builtin:{id}"), text)
+                .unwrap_or_else(|e| panic!("built-in template {id} is invalid: {e:?}"));
+            assert_eq!(&t.id, id, "built-in template file name and id differ");
+            t
+        })
+        .collect()
+}
+
+/// Find a built-in template by id.
+pub fn find_builtin(id: &str) -> Option<Template> {
+    builtin().into_iter().find(|t| t.id == id)
+}
+
+impl Template {
+    /// Parse and validate a template file's text. `field` names the file in errors.
+    pub fn from_json(field: &str, text: &str) -> Result<Template, FieldErrors> {
+        let value = policy::parse(field, text).map_err(|e| vec![e])?;
+        let t: Template = serde_json::from_value(value).map_err(|e| {
+            vec![FieldError::new(field, "template-schema", format!("does not match {FORMAT}: {e}"))]
+        })?;
+        t.validate(field)?;
+        Ok(t)
+    }
+
+    /// Check the template's own consistency: names, modes, references, documents.
+    pub fn validate(&self, field: &str) -> Result<(), FieldErrors> {
+        let mut errs = Vec::new();
+        let f = |s: &str| format!("{field}.{s}");
+        if self.format != FORMAT {
+            errs.push(FieldError::new(f("format"), "template-format", format!("must be {FORMAT:?}")));
+        }
+        if self.id.is_empty() || !self.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            errs.push(FieldError::new(f("id"), "template-id", "must be lowercase letters, digits and dashes"));
+        }
+        let mut var_names = std::collections::HashSet::new();
+        for (i, v) in self.variables.iter().enumerate() {
+            if !var_names.insert(v.name.as_str()) || matches!(v.name.as_str(), "partition" | "account" | "region") {
+                errs.push(FieldError::new(f(&format!("variables[{i}].name")), "template-variable", format!("{:?} is reserved or repeated", v.name)));
+            }
+            if !matches!(v.kind.as_str(), "slug" | "account-id") {
+                errs.push(FieldError::new(f(&format!("variables[{i}].kind")), "template-variable", "kind must be slug or account-id"));
+            }
+        }
+        let mut policy_keys = std::collections::HashSet::new();
+        for (i, p) in self.policies.iter().enumerate() {
+            let pf = f(&format!("policies[{i}]"));
+            if !policy_keys.insert(p.key.as_str()) {
+                errs.push(FieldError::new(format!("{pf}.key"), "template-key", format!("policy key {:?} is repeated", p.key)));
+            }
+            errs.extend(validate::iam_name(&format!("{pf}.name"), NameKind::Policy, &p.name));
+            if let Some(doc) = &p.document {
+                errs.extend(policy::check_shape(&format!("{pf}.document"), doc, DocKind::Managed));
+            }
+        }
+        let check_attach = |errs: &mut Vec<FieldError>, af: &str, list: &[String]| {
+            for a in list {
+                match a.strip_prefix("policy:") {
+                    Some(k) if policy_keys.contains(k) => {}
+                    Some(k) => errs.push(FieldError::new(af, "template-reference", format!("no policy with key {k:?}"))),
+                    None if a.starts_with("arn:") => {}
+                    None => errs.push(FieldError::new(af, "template-reference", format!("{a:?} is neither policy:KEY nor a policy ARN"))),
+                }
+            }
+        };
+        if let Some(u) = &self.user {
+            errs.extend(validate::iam_name(&f("user.name"), NameKind::User, &u.name));
+            check_attach(&mut errs, &f("user.attach"), &u.attach);
+        }
+        let mut role_keys = std::collections::HashSet::new();
+        for (i, r) in self.roles.iter().enumerate() {
+            let rf = f(&format!("roles[{i}]"));
+            if !role_keys.insert(r.key.as_str()) {
+                errs.push(FieldError::new(format!("{rf}.key"), "template-key", format!("role key {:?} is repeated", r.key)));
+            }
+            errs.extend(validate::iam_name(&format!("{rf}.name"), NameKind::Role, &r.name));
+            check_attach(&mut errs, &format!("{rf}.attach"), &r.attach);
+            if !(3600..=43200).contains(&r.max_session_seconds) {
+                errs.push(FieldError::new(format!("{rf}.max_session_seconds"), "session-duration", "must be 3600 to 43200 seconds"));
+            }
+            let trusts_user = r.trusted == Trusted::Keyword(TrustKeyword::CreatedUser);
+            match self.mode {
+                Mode::KeyRole if !trusts_user => errs.push(FieldError::new(format!("{rf}.trusted"), "template-mode", "in key+role mode a role trusts created-user")),
+                Mode::Role if trusts_user => errs.push(FieldError::new(format!("{rf}.trusted"), "template-mode", "in role mode there is no created user to trust; name the platform's principal")),
+                _ => {}
+            }
+            if let Trusted::Principals(p) = &r.trusted {
+                if p.is_empty() && self.mode == Mode::Role && self.id != "custom" {
+                    errs.push(FieldError::new(format!("{rf}.trusted"), "template-trust", "name at least one trusted principal"));
+                }
+            }
+        }
+        match (self.mode, self.user.is_some(), self.roles.is_empty()) {
+            (Mode::Key, true, true) | (Mode::KeyRole, true, false) | (Mode::Role, false, false) => {}
+            (m, _, _) => errs.push(FieldError::new(f("mode"), "template-mode", format!(
+                "mode {} needs {}", m.as_str(), match m {
+                    Mode::Key => "a user and no roles",
+                    Mode::KeyRole => "a user and at least one role",
+                    Mode::Role => "at least one role and no user",
+                }))),
+        }
+        validate::into_result(errs)
+    }
+
+    /// The variable values for a run: given ones checked, defaults filled in, missing
+    /// ones reported.
+    pub fn resolve_variables(&self, given: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, FieldErrors> {
+        let mut out = BTreeMap::new();
+        let mut errs = Vec::new();
+        for k in given.keys() {
+            if !self.variables.iter().any(|v| &v.name == k) {
+                errs.push(FieldError::new(format!("var.{k}"), "unknown-variable", format!(
+                    "template {} has no variable {k:?}{}", self.id,
+                    if self.variables.is_empty() { String::new() } else {
+                        format!(" (it has: {})", self.variables.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", "))
+                    })));
+            }
+        }
+        for v in &self.variables {
+            let field = format!("var.{}", v.name);
+            match given.get(&v.name).or(v.default.as_ref()) {
+                Some(val) => {
+                    let e = match v.kind.as_str() {
+                        "account-id" => validate::account_id(&field, val),
+                        _ => validate::pattern_variable(&field, val),
+                    };
+                    errs.extend(e);
+                    out.insert(v.name.clone(), val.clone());
+                }
+                None => errs.push(FieldError::new(&field, "required", format!("{} is required: {}", v.label, v.description))),
+            }
+        }
+        validate::into_result(errs).map(|_| out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_are_valid_and_cover_every_mode() {
+        let all = builtin();
+        let ids: Vec<&str> = all.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["seqera-batch-forge", "seqera-batch-launch", "seqera-cloud-role", "ecr-wave-readonly", "spacelift", "custom"]);
+        for m in [Mode::Key, Mode::Role, Mode::KeyRole] {
+            assert!(all.iter().any(|t| t.mode == m), "no template in mode {}", m.as_str());
+        }
+        let sp = find_builtin("spacelift").unwrap();
+        assert_eq!(sp.roles.len(), 2);
+        assert!(matches!(&sp.roles[0].external_id, ExternalIdSpec::Pattern { condition, .. } if condition.ends_with("@read")));
+    }
+
+    #[test]
+    fn inconsistent_templates_are_rejected_with_fields() {
+        let mut t = find_builtin("seqera-batch-forge").unwrap();
+        t.mode = Mode::Role;
+        t.policies[0].name = "bad name".into();
+        t.user.as_mut().unwrap().attach.push("policy:nope".into());
+        let errs = t.validate("file").unwrap_err();
+        let got: Vec<(String, String)> = errs.into_iter().map(|e| (e.field, e.rule)).collect();
+        assert!(got.contains(&("file.mode".into(), "template-mode".into())), "{got:?}");
+        assert!(got.contains(&("file.policies[0].name".into(), "iam-name-chars".into())), "{got:?}");
+        assert!(got.contains(&("file.user.attach".into(), "template-reference".into())), "{got:?}");
+    }
+
+    #[test]
+    fn loading_a_file_reports_syntax_and_schema() {
+        let e = Template::from_json("my.json", "{\"format\": ").unwrap_err();
+        assert_eq!(e[0].rule, "policy-json-syntax");
+        let e = Template::from_json("my.json", "{\"format\": \"x\"}").unwrap_err();
+        assert_eq!(e[0].rule, "template-schema");
+    }
+
+    #[test]
+    fn variables_are_checked_and_defaulted() {
+        let t = find_builtin("spacelift").unwrap();
+        let e = t.resolve_variables(&BTreeMap::new()).unwrap_err();
+        assert!(e.iter().any(|e| e.field == "var.spacelift_account" && e.rule == "required"), "{e:?}");
+        let mut given = BTreeMap::new();
+        given.insert("spacelift_account".to_string(), "acme".to_string());
+        let vars = t.resolve_variables(&given).unwrap();
+        assert_eq!(vars["spacelift_aws_account"], "324880187172");
+        given.insert("nope".into(), "x".into());
+        given.insert("spacelift_aws_account".into(), "12".into());
+        let e = t.resolve_variables(&given).unwrap_err();
+        let rules: Vec<&str> = e.iter().map(|e| e.rule.as_str()).collect();
+        assert_eq!(rules, ["unknown-variable", "account-id"]);
+    }
+}

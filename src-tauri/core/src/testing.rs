@@ -1,0 +1,136 @@
+//! In-memory stand-ins for unit tests: a clock that advances only when slept on,
+//! fixed randomness, a vault and a journal store in memory, and a store that
+//! simulates the process dying right after its Nth write.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
+
+use crate::journal::{Journal, JournalStore, StoreError};
+use crate::ports::{Clock, Entropy, Vault, VaultError};
+
+/// A clock whose time moves only when something sleeps on it, at once.
+pub struct ManualClock {
+    start: OffsetDateTime,
+    elapsed_ms: AtomicU64,
+}
+
+impl ManualClock {
+    pub fn new() -> Self {
+        ManualClock { start: OffsetDateTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000), elapsed_ms: AtomicU64::new(0) }
+    }
+    pub fn elapsed(&self) -> Duration {
+        Duration::from_millis(self.elapsed_ms.load(Ordering::SeqCst))
+    }
+    pub fn advance(&self, d: Duration) {
+        self.elapsed_ms.fetch_add(d.as_millis() as u64, Ordering::SeqCst);
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait]
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        self.start + self.elapsed()
+    }
+    async fn sleep(&self, d: Duration) {
+        self.advance(d);
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Predictable ids: run ids `rg-test000001`..., UUIDs `00000000-0000-4000-8000-00000000000N`,
+/// and a fixed jitter.
+#[derive(Default)]
+pub struct FixedEntropy {
+    counter: AtomicU64,
+    jitter: u64,
+}
+
+impl FixedEntropy {
+    pub fn with_jitter(ms: u64) -> Self {
+        FixedEntropy { counter: AtomicU64::new(0), jitter: ms }
+    }
+}
+
+impl Entropy for FixedEntropy {
+    fn run_id(&self) -> String {
+        format!("rg-test{:06}", self.counter.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+    fn uuid(&self) -> String {
+        format!("00000000-0000-4000-8000-{:012}", self.counter.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+    fn jitter_ms(&self, max_ms: u64) -> u64 {
+        self.jitter.min(max_ms)
+    }
+}
+
+/// A vault in memory (for unit tests of core only; the real one is the OS keychain).
+#[derive(Default)]
+pub struct MemoryVault {
+    entries: Mutex<HashMap<String, String>>,
+}
+
+#[async_trait]
+impl Vault for MemoryVault {
+    async fn put(&self, entry: &str, secret: &SecretString) -> Result<(), VaultError> {
+        self.entries.lock().unwrap().insert(entry.into(), secret.expose_secret().to_string());
+        Ok(())
+    }
+    async fn get(&self, entry: &str) -> Result<Option<SecretString>, VaultError> {
+        Ok(self.entries.lock().unwrap().get(entry).map(|s| SecretString::from(s.clone())))
+    }
+    async fn delete(&self, entry: &str) -> Result<bool, VaultError> {
+        Ok(self.entries.lock().unwrap().remove(entry).is_some())
+    }
+    fn describe(&self) -> String {
+        "the in-memory test vault".into()
+    }
+}
+
+/// Wraps a store and fails, as a killed process would stop, right after write number
+/// `crash_after` (counting from 1) has reached the inner store.
+pub struct CrashingStore<S: JournalStore> {
+    pub inner: S,
+    crash_after: usize,
+    writes: AtomicUsize,
+}
+
+impl<S: JournalStore> CrashingStore<S> {
+    pub fn new(inner: S, crash_after: usize) -> Self {
+        CrashingStore { inner, crash_after, writes: AtomicUsize::new(0) }
+    }
+    pub fn writes(&self) -> usize {
+        self.writes.load(Ordering::SeqCst)
+    }
+}
+
+impl<S: JournalStore> JournalStore for CrashingStore<S> {
+    fn save(&self, journal: &Journal) -> Result<(), StoreError> {
+        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        if n > self.crash_after {
+            return Err(StoreError::SimulatedCrash(self.crash_after));
+        }
+        self.inner.save(journal)?;
+        if n == self.crash_after {
+            return Err(StoreError::SimulatedCrash(n));
+        }
+        Ok(())
+    }
+    fn load(&self, run_id: &str) -> Result<Journal, StoreError> {
+        self.inner.load(run_id)
+    }
+    fn list(&self) -> Result<Vec<Journal>, StoreError> {
+        self.inner.list()
+    }
+}
