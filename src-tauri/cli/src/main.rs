@@ -1,1 +1,443 @@
-fn main() {}
+//! `rolegate`: the onboarding engine without a window. Progress goes to stderr, results
+//! to stdout (`--json` for scripts, schema in docs/CLI.md), and the exit code says what
+//! kind of failure happened.
+
+mod render;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+use serde_json::json;
+
+use rolegate_aws::{AwsConnect, ConnectOptions};
+use rolegate_core::journal::{FileJournalStore, JournalStore, RunSummary};
+use rolegate_core::plan::RunInputs;
+use rolegate_core::policy;
+use rolegate_core::ports::{Connect, Credentials, OsEntropy, SystemClock};
+use rolegate_core::propagation::PollSettings;
+use rolegate_core::template::{self, Template};
+use rolegate_core::validate::{FieldError, Tag};
+use rolegate_core::verify::{self, RoleProbe};
+use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RunError};
+use rolegate_vault::Keychain;
+
+/// Exit code of a failed verification.
+const EXIT_VERIFY_FAILED: i32 = 3;
+
+#[derive(Parser)]
+#[command(name = "rolegate", version, about = "Onboard an AWS account for a SaaS workspace: create, verify, export, roll back.")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Global {
+    /// AWS profile for the identity doing the onboarding (default: the usual AWS resolution).
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    profile: Option<String>,
+    /// AWS region (default: the profile's or AWS_REGION, else us-east-1).
+    #[arg(long, global = true)]
+    region: Option<String>,
+    /// Send IAM and STS calls to this endpoint (an emulator, a VPC endpoint).
+    #[arg(long, global = true)]
+    endpoint_url: Option<String>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Where journals are kept (default: the platform data folder, e.g. ~/.local/share/rolegate).
+    #[arg(long, global = true, env = "ROLEGATE_HOME")]
+    home: Option<PathBuf>,
+    /// How long to wait for IAM to propagate a new key or role, in seconds.
+    #[arg(long, global = true, default_value_t = 120)]
+    propagation_timeout: u64,
+    /// Keychain service name (tests use their own).
+    #[arg(long, global = true, env = "ROLEGATE_KEYCHAIN_SERVICE", default_value = rolegate_vault::SERVICE, hide = true)]
+    keychain_service: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the templates.
+    Templates,
+    /// Show every AWS call a run would make, with its documents. Changes nothing.
+    Plan(PlanArgs),
+    /// Create everything, wait for AWS to accept it, then verify it.
+    Apply(ApplyArgs),
+    /// Check an applied run: assume with the External ID, and not without it.
+    Verify {
+        run_id: String,
+        /// Profile whose credentials act as the trusted platform principal (role mode).
+        #[arg(long)]
+        assume_as_profile: Option<String>,
+    },
+    /// Check credentials that already exist.
+    TestConnection(TestArgs),
+    /// Delete what a run made, in reverse order, only what it provably made.
+    Rollback {
+        run_id: String,
+        /// Also delete access keys on the run's user that the journal does not record.
+        #[arg(long)]
+        delete_unrecorded_keys: bool,
+    },
+    /// List runs, or show one.
+    Runs { run_id: Option<String> },
+}
+
+#[derive(Args, Clone, Default)]
+struct PlanArgs {
+    /// Template id (see `rolegate templates`).
+    #[arg(long, short = 't', required_unless_present = "template_file")]
+    template: Option<String>,
+    /// Load the template from a file instead (format: docs/TEMPLATES.md).
+    #[arg(long)]
+    template_file: Option<PathBuf>,
+    /// IAM path for everything created.
+    #[arg(long, default_value = "/")]
+    path: String,
+    /// Name override: user=NAME, role:KEY=NAME, policy:KEY=NAME.
+    #[arg(long = "name", value_name = "WHAT=NAME")]
+    names: Vec<String>,
+    /// Template variable: NAME=VALUE.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Trusted principal (account id or ARN), replacing the template's platform principal.
+    #[arg(long = "trusted-principal")]
+    trusted_principals: Vec<String>,
+    /// External ID the platform gave you, for a role: KEY=VALUE (default: generated).
+    #[arg(long = "external-id", value_name = "ROLE=VALUE")]
+    external_ids: Vec<String>,
+    /// Permissions policy document from a file: KEY=FILE.
+    #[arg(long = "policy-file", value_name = "KEY=FILE")]
+    policy_files: Vec<String>,
+    /// Tag for every resource: KEY=VALUE.
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    tags: Vec<String>,
+}
+
+#[derive(Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Continue a run that stopped (crash, failure, time-out).
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["template", "template_file"])]
+    resume: Option<String>,
+    /// If the user already has two access keys: delete this one to make room.
+    #[arg(long)]
+    replace_key: Option<String>,
+    /// Do not verify after applying.
+    #[arg(long)]
+    no_verify: bool,
+}
+
+#[derive(Args)]
+struct TestArgs {
+    /// An access key id whose secret is in the keychain, or read from stdin with --secret-stdin.
+    #[arg(long)]
+    access_key_id: Option<String>,
+    /// Read the secret access key from the first line of stdin (never from the command line).
+    #[arg(long, requires = "access_key_id")]
+    secret_stdin: bool,
+    /// Store the secret read from stdin in the keychain for next time.
+    #[arg(long, requires = "secret_stdin")]
+    save: bool,
+    /// A role to assume with the External ID.
+    #[arg(long, requires = "external_id")]
+    role_arn: Option<String>,
+    #[arg(long, requires = "role_arn")]
+    external_id: Option<String>,
+    /// Session name for the assumed role.
+    #[arg(long, default_value = "rolegate-test-connection")]
+    session_name: String,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ROLEGATE_LOG").unwrap_or_else(|_| "off".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let json = cli.global.json;
+    let code = match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&json!({ "error": e.report() })).expect("json"));
+            } else {
+                eprintln!("error: {e}");
+            }
+            e.exit_code()
+        }
+    };
+    std::process::exit(code);
+}
+
+fn home(g: &Global) -> PathBuf {
+    g.home.clone().unwrap_or_else(|| dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("rolegate"))
+}
+
+async fn engine(g: &Global) -> (Engine, AwsConnect) {
+    let connect = AwsConnect::load(&ConnectOptions { profile: g.profile.clone(), region: g.region.clone(), endpoint_url: g.endpoint_url.clone() }).await;
+    let engine = Engine {
+        connect: Arc::new(connect.clone()),
+        vault: Arc::new(Keychain::with_service(&g.keychain_service)),
+        store: Arc::new(FileJournalStore::new(home(g).join("runs"))),
+        clock: Arc::new(SystemClock),
+        entropy: Arc::new(OsEntropy),
+        events: render::progress_printer(),
+        poll: PollSettings { timeout: Duration::from_secs(g.propagation_timeout), ..PollSettings::default() },
+    };
+    (engine, connect)
+}
+
+fn pairs(field: &str, list: &[String]) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
+    let mut out = BTreeMap::new();
+    let mut errs = Vec::new();
+    for item in list {
+        match item.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                out.insert(k.to_string(), v.to_string());
+            }
+            _ => errs.push(FieldError::new(field, "syntax", format!("must be written KEY=VALUE; got {item:?}"))),
+        }
+    }
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(errs)
+    }
+}
+
+fn load_template(a: &PlanArgs) -> Result<Template, RunError> {
+    if let Some(path) = &a.template_file {
+        let field = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| RunError::Invalid(vec![FieldError::new(&field, "file", format!("cannot be read: {e}"))]))?;
+        return Ok(Template::from_json(&field, &text)?);
+    }
+    let id = a.template.clone().unwrap_or_default();
+    template::find_builtin(&id).ok_or_else(|| {
+        RunError::Invalid(vec![FieldError::new(
+            "template",
+            "unknown-template",
+            format!("no template {id:?}; choose one of {}", template::builtin().iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ")),
+        )])
+    })
+}
+
+fn inputs(a: &PlanArgs, t: &Template, region: String) -> Result<RunInputs, RunError> {
+    let mut errs = Vec::new();
+    let mut take = |r: Result<BTreeMap<String, String>, Vec<FieldError>>| r.unwrap_or_else(|e| {
+        errs.extend(e);
+        BTreeMap::new()
+    });
+    let names = take(pairs("name", &a.names));
+    let variables = take(pairs("var", &a.vars));
+    let external_ids = take(pairs("external-id", &a.external_ids));
+    let files = take(pairs("policy-file", &a.policy_files));
+    let mut policy_documents = BTreeMap::new();
+    for (k, path) in files {
+        let field = format!("policy_file.{k}");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match policy::parse(&field, &text) {
+                Ok(v) => {
+                    policy_documents.insert(k, v);
+                }
+                Err(e) => errs.push(e),
+            },
+            Err(e) => errs.push(FieldError::new(&field, "file", format!("{path} cannot be read: {e}"))),
+        }
+    }
+    let mut tags = Vec::new();
+    for (i, t) in a.tags.iter().enumerate() {
+        match Tag::parse(&format!("tags[{i}]"), t) {
+            Ok(t) => tags.push(t),
+            Err(e) => errs.push(e),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(RunError::Invalid(errs));
+    }
+    Ok(RunInputs {
+        template_id: t.id.clone(),
+        region,
+        path: a.path.clone(),
+        names,
+        variables,
+        trusted_principals: a.trusted_principals.clone(),
+        external_ids,
+        policy_documents,
+        tags,
+    })
+}
+
+async fn run(cli: Cli) -> Result<i32, RunError> {
+    let g = cli.global.clone();
+    match cli.command {
+        Command::Templates => {
+            let all = template::builtin();
+            if g.json {
+                render::print_json(&json!({ "templates": all }));
+            } else {
+                render::templates(&all);
+            }
+            Ok(0)
+        }
+        Command::Plan(a) => {
+            let (engine, connect) = engine(&g).await;
+            let t = load_template(&a)?;
+            let plan = engine.plan(&t, &inputs(&a, &t, connect.region())?).await?;
+            if g.json {
+                render::print_json(&json!({ "plan": plan }));
+            } else {
+                render::plan(&plan);
+            }
+            Ok(if plan.blocked() { 2 } else { 0 })
+        }
+        Command::Apply(a) => {
+            let (engine, connect) = engine(&g).await;
+            let run_id = match &a.resume {
+                Some(id) => id.clone(),
+                None => {
+                    let t = load_template(&a.plan)?;
+                    let plan = engine.plan(&t, &inputs(&a.plan, &t, connect.region())?).await?;
+                    if !g.json {
+                        render::plan(&plan);
+                    }
+                    let journal = engine.start(plan, inputs(&a.plan, &t, connect.region())?)?;
+                    eprintln!("run {} started; journal in {}", journal.run_id, home(&g).join("runs").display());
+                    journal.run_id
+                }
+            };
+            let journal = engine.apply(&run_id, &ApplyOptions { replace_key: a.replace_key.clone() }).await?;
+            eprintln!("run {run_id}: every step is done");
+            let report = if a.no_verify { None } else { Some(engine.verify(&run_id, None).await?) };
+            let journal = engine.store.load(&run_id).unwrap_or(journal);
+            if g.json {
+                render::print_json(&json!({ "run_id": run_id, "status": journal.status, "resources": journal.resources, "access_key_id": journal.access_key_id, "roles": journal.plan.roles, "verification": report }));
+            } else {
+                render::applied(&journal);
+                if let Some(r) = &report {
+                    render::report(r);
+                }
+            }
+            Ok(match &report {
+                Some(r) if !r.passed() => EXIT_VERIFY_FAILED,
+                _ => 0,
+            })
+        }
+        Command::Verify { run_id, assume_as_profile } => {
+            let (engine, _) = engine(&g).await;
+            let assumer = match assume_as_profile {
+                Some(p) => {
+                    let c = AwsConnect::load(&ConnectOptions { profile: Some(p), region: g.region.clone(), endpoint_url: g.endpoint_url.clone() }).await;
+                    Some(c.resolve_credentials().await.map_err(|e| RunError::Aws { step: None, error: e, run_id: None, created: vec![] })?)
+                }
+                None => None,
+            };
+            let report = engine.verify(&run_id, assumer.as_ref()).await?;
+            if g.json {
+                render::print_json(&json!({ "run_id": run_id, "passed": report.passed(), "verification": report }));
+            } else {
+                render::report(&report);
+            }
+            Ok(if report.passed() { 0 } else { EXIT_VERIFY_FAILED })
+        }
+        Command::TestConnection(a) => {
+            let (engine, _) = engine(&g).await;
+            let creds = match &a.access_key_id {
+                None => None,
+                Some(id) if a.secret_stdin => {
+                    let secret = read_secret_stdin()?;
+                    if a.save {
+                        engine.store_key_secret(id, &secret).await?;
+                        eprintln!("secret for {id} stored in {}", rolegate_core::ports::Vault::describe(engine.vault.as_ref()));
+                    }
+                    Some(Credentials::long_lived(id.clone(), secret))
+                }
+                Some(id) => Some(engine.credentials_for_key(id).await?),
+            };
+            let probe = match (&a.role_arn, &a.external_id) {
+                (Some(arn), Some(ext)) => {
+                    let mut errs = rolegate_core::arn::Arn::parse("role_arn", arn).err().unwrap_or_default();
+                    errs.extend(rolegate_core::validate::external_id("external_id", ext));
+                    errs.extend(rolegate_core::validate::session_name("session_name", &a.session_name));
+                    if !errs.is_empty() {
+                        return Err(RunError::Invalid(errs));
+                    }
+                    Some(RoleProbe {
+                        key: String::new(),
+                        role_arn: arn.clone(),
+                        external_id: ext.clone(),
+                        session_name: a.session_name.clone(),
+                        condition: policy::ExternalIdCondition::for_value(ext),
+                        verify_actions: vec![],
+                    })
+                }
+                _ => None,
+            };
+            let now = rolegate_core::ports::Clock::now(engine.clock.as_ref());
+            let report = verify::test_connection(engine.connect.as_ref(), &engine.events, creds.as_ref(), probe.as_ref(), now).await;
+            if g.json {
+                render::print_json(&json!({ "passed": report.passed(), "connection": report }));
+            } else {
+                render::report(&report);
+            }
+            Ok(if report.passed() { 0 } else { EXIT_VERIFY_FAILED })
+        }
+        Command::Rollback { run_id, delete_unrecorded_keys } => {
+            let (engine, _) = engine(&g).await;
+            let report = engine.rollback(&run_id, &RollbackOptions { delete_unrecorded_keys }).await?;
+            if g.json {
+                render::print_json(&json!({ "rollback": report }));
+            } else {
+                render::rollback(&report);
+            }
+            Ok(if report.kept.is_empty() { 0 } else { 5 })
+        }
+        Command::Runs { run_id } => {
+            let store = FileJournalStore::new(home(&g).join("runs"));
+            match run_id {
+                Some(id) => {
+                    let j = store.load(&id)?;
+                    if g.json {
+                        render::print_json(&json!({ "run": j }));
+                    } else {
+                        render::run(&j);
+                    }
+                }
+                None => {
+                    let runs: Vec<RunSummary> = store.list()?.iter().map(RunSummary::from).collect();
+                    if g.json {
+                        render::print_json(&json!({ "runs": runs }));
+                    } else {
+                        render::runs(&runs);
+                    }
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn read_secret_stdin() -> Result<SecretString, RunError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("secret access key: ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| RunError::Invalid(vec![FieldError::new("secret", "stdin", format!("could not read stdin: {e}"))]))?;
+    let secret = line.trim().to_string();
+    zeroize::Zeroize::zeroize(&mut line);
+    if secret.is_empty() {
+        return Err(RunError::Invalid(vec![FieldError::new("secret", "required", "stdin held no secret access key")]));
+    }
+    Ok(SecretString::from(secret))
+}

@@ -1,0 +1,97 @@
+//! Mapping SDK errors to the core's `AwsError`: the service's error code decides the
+//! kind (the code is the API's contract; the SDK's typed variants are generated from
+//! it), and transport failures are told apart from service answers.
+
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use rolegate_core::ports::{AwsError, AwsErrorKind};
+
+/// The kind of an AWS error code.
+pub fn classify(code: &str) -> AwsErrorKind {
+    match code {
+        "NoSuchEntity" | "NoSuchEntityException" | "NotFound" => AwsErrorKind::NotFound,
+        "EntityAlreadyExists" | "EntityAlreadyExistsException" => AwsErrorKind::AlreadyExists,
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => AwsErrorKind::AccessDenied,
+        "InvalidClientTokenId" | "UnrecognizedClientException" => AwsErrorKind::InvalidClientTokenId,
+        "SignatureDoesNotMatch" | "IncompleteSignature" => AwsErrorKind::SignatureDoesNotMatch,
+        "MalformedPolicyDocument" | "MalformedPolicyDocumentException" => AwsErrorKind::MalformedPolicy,
+        "LimitExceeded" | "LimitExceededException" => AwsErrorKind::LimitExceeded,
+        "DeleteConflict" | "DeleteConflictException" => AwsErrorKind::DeleteConflict,
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => AwsErrorKind::Throttled,
+        "NotImplemented" | "InternalFailure" => AwsErrorKind::NotImplemented,
+        "ValidationError" | "InvalidInput" | "InvalidParameterValue" | "ValidationException" => AwsErrorKind::Validation,
+        "ExpiredToken" | "InvalidToken" => AwsErrorKind::InvalidClientTokenId,
+        _ => AwsErrorKind::Other,
+    }
+}
+
+/// Turn an SDK error into an `AwsError` for `operation`.
+pub fn map_err<E, R>(operation: &str, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let mut kind = classify(&code);
+            let raw_status = format!("{:?}", se.raw());
+            // An emulator answers an unimplemented operation with HTTP 500 and no code.
+            if code == "Unknown" && raw_status.contains("500") {
+                kind = AwsErrorKind::NotImplemented;
+            }
+            AwsError::new(kind, operation, &code, e.message().unwrap_or("").to_string())
+        }
+        SdkError::DispatchFailure(d) => AwsError::new(AwsErrorKind::Network, operation, "DispatchFailure", source_chain(&err, d.is_io())),
+        SdkError::TimeoutError(_) => AwsError::new(AwsErrorKind::Network, operation, "Timeout", source_chain(&err, true)),
+        SdkError::ResponseError(_) => AwsError::new(AwsErrorKind::Network, operation, "ResponseError", source_chain(&err, false)),
+        _ => {
+            let text = source_chain(&err, false);
+            let kind = if text.to_ascii_lowercase().contains("credential") { AwsErrorKind::NoCredentials } else { AwsErrorKind::Other };
+            let code = if kind == AwsErrorKind::NoCredentials { "NoCredentials" } else { "ConstructionFailure" };
+            AwsError::new(kind, operation, code, text)
+        }
+    }
+}
+
+fn source_chain(err: &dyn std::error::Error, _io: bool) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(s) = cur {
+        parts.push(s.to_string());
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+/// `NotFound` becomes `Ok(None)` for look-ups.
+pub trait Found<T> {
+    fn found(self) -> Result<Option<T>, AwsError>;
+}
+
+impl<T> Found<T> for Result<T, AwsError> {
+    fn found(self) -> Result<Option<T>, AwsError> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.kind == AwsErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_kinds() {
+        assert_eq!(classify("NoSuchEntity"), AwsErrorKind::NotFound);
+        assert_eq!(classify("EntityAlreadyExists"), AwsErrorKind::AlreadyExists);
+        assert_eq!(classify("AccessDenied"), AwsErrorKind::AccessDenied);
+        assert_eq!(classify("InvalidClientTokenId"), AwsErrorKind::InvalidClientTokenId);
+        assert_eq!(classify("MalformedPolicyDocument"), AwsErrorKind::MalformedPolicy);
+        assert_eq!(classify("DeleteConflict"), AwsErrorKind::DeleteConflict);
+        assert_eq!(classify("Throttling"), AwsErrorKind::Throttled);
+        assert_eq!(classify("Whatever"), AwsErrorKind::Other);
+    }
+}

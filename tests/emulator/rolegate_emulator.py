@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+"""Rolegate's IAM/STS emulator: moto's server with IAM access control switched on and
+its trust evaluation made to behave like AWS where Rolegate's safety depends on it.
+
+Stock moto 5.2 (checked against 5.2.1) lets an AssumeRole that omits a required
+sts:ExternalId through, ignores StringLike, matches Principal by substring, never
+evaluates a trust policy of another account, accepts inactive access keys, and lets
+a user with keys or an attached policy be deleted. This launcher replaces:
+
+  * sts:AssumeRole authorisation: the role is looked up in the account its ARN names;
+    its trust policy is evaluated with exact principal matching (user, role, session,
+    account root), Deny before Allow, and the condition operators StringEquals,
+    StringNotEquals, StringLike, StringNotLike, StringEqualsIgnoreCase, Null and Bool
+    (with ...IfExists), a missing key failing every positive operator as in AWS. The
+    caller's own policies must also allow sts:AssumeRole on the role, except in the
+    same account when the trust policy names the caller's ARN itself.
+  * access keys: an Inactive key is refused (InvalidClientTokenId).
+  * DeleteConflict on DeleteUser (keys, attached or inline policies), DeleteRole
+    (attached or inline policies) and DeletePolicy (still attached).
+
+It also serves POST /_rolegate/bootstrap-account, which makes an administrator user
+and access key in any account without going through access control (test set-up
+only), and GET /_rolegate/health.
+
+Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0]
+Prints one line "ROLEGATE_EMULATOR_READY http://HOST:PORT" when it listens.
+"""
+
+import argparse
+import fnmatch
+import json
+import os
+import io
+import sys
+import threading
+
+# AWS managed policies (ReadOnlyAccess, PowerUserAccess...) exist in every account.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+import moto
+import xmltodict
+from moto.core.exceptions import _RESTError
+from moto import settings
+from moto.core import authorization
+from moto.iam import access_control
+from moto.iam.access_control import (
+    AssumedRoleAccessKey,
+    CreateAccessKeyFailure,
+    IAMPolicy,
+    IAMRequestBase,
+    IAMUserAccessKey,
+    PermissionResult,
+)
+from moto.iam.exceptions import DeleteConflictException
+from moto.iam.models import IAMBackend, iam_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+SUPPORTED_MOTO = ("5.2.",)
+
+# --------------------------------------------------------------------------- keys
+
+_orig_user_key_init = IAMUserAccessKey.__init__
+
+
+def _user_key_init(self, account_id, partition, access_key_id, headers):
+    _orig_user_key_init(self, account_id, partition, access_key_id, headers)
+    user = self.backend.get_user(self._owner_user_name)
+    for key in user.access_keys:
+        if key.access_key_id == access_key_id and key.status != "Active":
+            raise CreateAccessKeyFailure(reason="InvalidId")
+
+
+IAMUserAccessKey.__init__ = _user_key_init
+
+# ----------------------------------------------------------------- error bodies
+# moto writes authorisation errors as <ErrorResponse><Errors><Error>, which botocore
+# tolerates; AWS's query protocol (and strict clients such as the Rust SDK) use
+# <ErrorResponse><Error>. Write them as AWS does.
+
+_orig_rest_error_init = _RESTError.__init__
+
+
+def _rest_error_init(self, error_type, message, *args, **kwargs):
+    _orig_rest_error_init(self, error_type, message, *args, **kwargs)
+    if getattr(self, "content_type", "") != "application/json":
+        error = {"Type": "Sender", "Code": error_type, "Message": message}
+        self.description = xmltodict.unparse({"ErrorResponse": {"Error": error, "RequestId": "rolegate-emulator"}}, full_document=True)
+
+
+_RESTError.__init__ = _rest_error_init
+
+# ------------------------------------------------------------------- signatures
+# moto recomputes a request's signature from the form fields re-encoded by botocore,
+# which matches botocore's own encoding only. AWS signs the bytes that were sent; so
+# does this emulator: the raw body is kept per request thread and used instead.
+
+_request = threading.local()
+_orig_create_aws_request = IAMRequestBase._create_aws_request
+
+
+def _create_aws_request(self):
+    req = _orig_create_aws_request(self)
+    raw = getattr(_request, "body", None)
+    if raw:
+        req.data = raw
+    return req
+
+
+IAMRequestBase._create_aws_request = _create_aws_request
+
+# ---------------------------------------------------------------- trust evaluation
+
+
+def _as_list(v):
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def _caller(access_key):
+    """(account, arns the caller is known by) for an access key object."""
+    account = access_key.account_id
+    backend = access_key.backend
+    if isinstance(access_key, IAMUserAccessKey):
+        user = backend.get_user(access_key._owner_user_name)
+        return account, {"arn": user.arn, "role_arn": None}
+    role_name = access_key._owner_role_name
+    try:
+        role_arn = backend.get_role(role_name).arn
+    except Exception:  # the role was deleted after the session began
+        role_arn = None
+    return account, {"arn": access_key.arn, "role_arn": role_arn}
+
+
+def _principal_matches(value, account, ids):
+    """How a trust policy principal value matches the caller: 'explicit', 'account' or None."""
+    if value == "*":
+        return "account"
+    if value == account or value.endswith(f":iam::{account}:root"):
+        return "account"
+    if value == ids["arn"]:
+        return "explicit"
+    if ids["role_arn"] and value == ids["role_arn"]:
+        return "explicit"
+    return None
+
+
+def _statement_principal_match(stmt, account, ids):
+    principal = stmt.get("Principal")
+    if principal == "*":
+        return "account"
+    if not isinstance(principal, dict):
+        return None
+    best = None
+    for value in _as_list(principal.get("AWS")):
+        m = _principal_matches(value, account, ids)
+        if m == "explicit":
+            return m
+        best = best or m
+    return best
+
+
+def _condition_ok(conditions, context):
+    for operator, keys in (conditions or {}).items():
+        if_exists = operator.endswith("IfExists")
+        op = operator[: -len("IfExists")] if if_exists else operator
+        for key, expected in keys.items():
+            expected = [str(e) for e in _as_list(expected)]
+            actual = context.get(key.lower())
+            if op == "Null":
+                want_null = expected[0].lower() == "true"
+                if (actual is None) != want_null:
+                    return False
+                continue
+            if actual is None:
+                if if_exists:
+                    continue
+                if op.startswith("StringNot"):
+                    continue  # a negated operator on a missing key is true in AWS
+                return False
+            if op == "StringEquals":
+                ok = actual in expected
+            elif op == "StringNotEquals":
+                ok = actual not in expected
+            elif op == "StringEqualsIgnoreCase":
+                ok = actual.lower() in [e.lower() for e in expected]
+            elif op == "StringLike":
+                ok = any(fnmatch.fnmatchcase(actual, e.replace("[", "[[]")) for e in expected)
+            elif op == "StringNotLike":
+                ok = not any(fnmatch.fnmatchcase(actual, e.replace("[", "[[]")) for e in expected)
+            elif op == "Bool":
+                ok = actual.lower() in [e.lower() for e in expected]
+            else:
+                return False  # an operator this emulator does not know never grants
+            if not ok:
+                return False
+    return True
+
+
+def _action_matches(stmt, action):
+    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _as_list(stmt.get("Action")))
+
+
+def evaluate_trust(trust_document, account, ids, context):
+    """'explicit', 'account' (allowed, and how the principal matched) or None (denied)."""
+    doc = json.loads(trust_document) if isinstance(trust_document, str) else trust_document
+    allowed = None
+    for stmt in _as_list(doc.get("Statement")):
+        if not _action_matches(stmt, "sts:AssumeRole"):
+            continue
+        match = _statement_principal_match(stmt, account, ids)
+        if match is None or not _condition_ok(stmt.get("Condition"), context):
+            continue
+        if stmt.get("Effect") == "Deny":
+            return None
+        if stmt.get("Effect") == "Allow":
+            allowed = "explicit" if "explicit" in (allowed, match) else match
+    return allowed
+
+
+def _find_role(role_arn):
+    parts = role_arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
+        return None
+    partition, account = parts[1], parts[4]
+    try:
+        return iam_backends[account][partition].get_role_by_arn(role_arn)
+    except Exception:
+        return None
+
+
+_orig_check = IAMRequestBase.check_action_permitted
+
+
+def _check_action_permitted(self, resource):
+    if self._action != "sts:AssumeRole":
+        return _orig_check(self, resource)
+    by_identity = False
+    for policy in self._access_key.collect_policies():
+        result = IAMPolicy(policy).is_action_permitted(self._action, resource)
+        if result == PermissionResult.DENIED:
+            self._raise_access_denied()
+        if result == PermissionResult.PERMITTED:
+            by_identity = True
+    role = _find_role(resource)
+    if role is None:
+        self._raise_access_denied()
+    account, ids = _caller(self._access_key)
+    context = {
+        "aws:principalaccount": account,
+        "aws:principalarn": ids["role_arn"] or ids["arn"],
+    }
+    external_id = self._data.get("ExternalId")
+    if external_id:
+        context["sts:externalid"] = external_id[0] if isinstance(external_id, list) else external_id
+    match = evaluate_trust(role.assume_role_policy_document, account, ids, context)
+    role_account = resource.split(":")[4]
+    if match is None:
+        self._raise_access_denied()
+    if by_identity or (match == "explicit" and role_account == account):
+        return
+    self._raise_access_denied()
+
+
+IAMRequestBase.check_action_permitted = _check_action_permitted
+
+# ------------------------------------------------------------------ delete conflicts
+
+_orig_delete_user = IAMBackend.delete_user
+_orig_delete_role = IAMBackend.delete_role
+_orig_delete_policy = IAMBackend.delete_policy
+
+
+def _delete_user(self, user_name):
+    user = self.get_user(user_name)
+    if user.access_keys:
+        raise DeleteConflictException("Cannot delete entity, must delete access keys first.")
+    if user.managed_policies:
+        raise DeleteConflictException("Cannot delete entity, must detach all policies first.")
+    if user.policies:
+        raise DeleteConflictException("Cannot delete entity, must delete policies first.")
+    return _orig_delete_user(self, user_name)
+
+
+def _delete_role(self, role_name):
+    role = self.get_role(role_name)
+    if role.managed_policies:
+        raise DeleteConflictException("Cannot delete entity, must detach all policies first.")
+    if role.policies:
+        raise DeleteConflictException("Cannot delete entity, must delete policies first.")
+    return _orig_delete_role(self, role_name)
+
+
+def _delete_policy(self, policy_arn):
+    policy = self.get_policy(policy_arn)
+    if policy.attachment_count:
+        raise DeleteConflictException("Cannot delete a policy attached to entities.")
+    return _orig_delete_policy(self, policy_arn)
+
+
+IAMBackend.delete_user = _delete_user
+IAMBackend.delete_role = _delete_role
+IAMBackend.delete_policy = _delete_policy
+
+# -------------------------------------------------------------------- bootstrap
+
+ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+
+
+def bootstrap_account(body):
+    account = str(body["account"])
+    partition = body.get("partition", "aws")
+    user_name = body.get("user", "rolegate-admin")
+    document = json.dumps(body["policy"]) if body.get("policy") else ADMIN_POLICY
+    backend = iam_backends[account][partition]
+    backend.create_user(region_name="us-east-1", user_name=user_name, path=body.get("path", "/"), tags=[])
+    backend.put_user_policy(user_name, "rolegate-test-permissions", document)
+    key = backend.create_access_key(user_name)
+    return {
+        "account": account,
+        "user_arn": backend.get_user(user_name).arn,
+        "access_key_id": key.access_key_id,
+        "secret_access_key": key.secret_access_key,
+    }
+
+
+class App:
+    def __init__(self):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/_rolegate/health":
+            return Response(json.dumps({"moto": moto.__version__, "patched": True}), mimetype="application/json")(environ, start_response)
+        if path == "/_rolegate/bootstrap-account" and environ.get("REQUEST_METHOD") == "POST":
+            req = Request(environ)
+            try:
+                out = bootstrap_account(json.loads(req.get_data() or b"{}"))
+                resp = Response(json.dumps(out), mimetype="application/json")
+            except Exception as e:  # report set-up errors to the harness plainly
+                resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
+            return resp(environ, start_response)
+        _request.body = None
+        if environ.get("REQUEST_METHOD") == "POST":
+            try:
+                size = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                size = 0
+            if size:
+                raw = environ["wsgi.input"].read(size)
+                environ["wsgi.input"] = io.BytesIO(raw)
+                _request.body = raw
+        return self.moto(environ, start_response)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    args = ap.parse_args()
+    if not moto.__version__.startswith(SUPPORTED_MOTO):
+        print(f"rolegate_emulator: moto {moto.__version__} is not a version these patches were checked against ({SUPPORTED_MOTO})", file=sys.stderr)
+        sys.exit(3)
+    # Access control on from the first request: every call is signed and authorised.
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    authorization.ActionAuthenticatorMixin.request_count = 0
+    server = make_server(args.host, args.port, App(), threaded=True)
+    host, port = server.server_address[:2]
+    print(f"ROLEGATE_EMULATOR_READY http://{host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
