@@ -359,7 +359,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--parent-pid", type=int, default=0, help="exit when this process is gone (test harness)")
     args = ap.parse_args()
+    if args.parent_pid:
+        def watch():
+            import time
+            while True:
+                try:
+                    os.kill(args.parent_pid, 0)
+                except OSError:
+                    os._exit(0)
+                time.sleep(0.5)
+        threading.Thread(target=watch, daemon=True).start()
     if not moto.__version__.startswith(SUPPORTED_MOTO):
         print(f"rolegate_emulator: moto {moto.__version__} is not a version these patches were checked against ({SUPPORTED_MOTO})", file=sys.stderr)
         sys.exit(3)

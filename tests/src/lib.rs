@@ -1,1 +1,227 @@
+//! Test harness: starts the patched IAM/STS emulator (tests/emulator) once per test
+//! binary on a free loopback port, makes a fresh AWS account with an administrator key
+//! for each test (accounts isolate tests that run in parallel), and builds engines over
+//! the real AWS adapters and the real OS keychain (a private Secret Service: run the
+//! suite through tests/with-keyring.sh).
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use rolegate_aws::AwsConnect;
+use rolegate_core::events::{Event, EventSink};
+use rolegate_core::journal::{FileJournalStore, JournalStore};
+use rolegate_core::ports::{Connect, Credentials, Iam, OsEntropy, SystemClock};
+use rolegate_core::propagation::PollSettings;
+use rolegate_core::Engine;
+use rolegate_vault::Keychain;
+use secrecy::SecretString;
+use serde_json::Value;
+
+/// The running emulator.
+pub struct Emulator {
+    pub url: String,
+    _child: Mutex<Child>,
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+}
+
+/// The emulator of this test binary, started on first use.
+pub fn emulator() -> &'static Emulator {
+    static EMU: OnceLock<Emulator> = OnceLock::new();
+    EMU.get_or_init(|| {
+        let script = repo_root().join("tests/emulator/rolegate_emulator.py");
+        let python = std::env::var("ROLEGATE_PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut child = Command::new(&python)
+            .arg(&script)
+            .args(["--host", "127.0.0.1", "--port", "0", "--parent-pid", &std::process::id().to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {python} {}: {e}", script.display()));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("emulator output");
+        let url = line
+            .strip_prefix("ROLEGATE_EMULATOR_READY ")
+            .unwrap_or_else(|| panic!("the emulator did not start (is moto[server] 5.2 installed for {python}?); it printed {line:?}"))
+            .trim()
+            .to_string();
+        Emulator { url, _child: Mutex::new(child) }
+    })
+}
+
+/// An account in the emulator with an administrator's access key.
+#[derive(Clone)]
+pub struct Account {
+    pub id: String,
+    pub user_arn: String,
+    pub creds: Credentials,
+}
+
+fn http_post(url: &str, path: &str, body: &str) -> (u16, String) {
+    let hostport = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = TcpStream::connect(hostport).expect("connect to the emulator");
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    write!(s, "POST {path} HTTP/1.0\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+/// A fresh 12-digit account id, different for every call in this process.
+pub fn fresh_account_id() -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let pid = std::process::id() as u64 % 10_000;
+    format!("{:04}{:04}{:04}", 3000 + (pid % 6000), pid, n)
+}
+
+impl Emulator {
+    /// Make `user` (an administrator unless `policy` says otherwise) with an access key in `account`.
+    pub fn bootstrap(&self, account: &str, user: &str, policy: Option<Value>) -> Account {
+        let mut body = serde_json::json!({ "account": account, "user": user });
+        if let Some(p) = policy {
+            body["policy"] = p;
+        }
+        let (status, text) = http_post(&self.url, "/_rolegate/bootstrap-account", &body.to_string());
+        assert_eq!(status, 200, "bootstrap failed: {text}");
+        let v: Value = serde_json::from_str(&text).expect("bootstrap json");
+        Account {
+            id: account.into(),
+            user_arn: v["user_arn"].as_str().unwrap().into(),
+            creds: Credentials::long_lived(v["access_key_id"].as_str().unwrap(), SecretString::from(v["secret_access_key"].as_str().unwrap().to_string())),
+        }
+    }
+
+    /// A fresh account with an administrator.
+    pub fn admin_account(&self) -> Account {
+        self.bootstrap(&fresh_account_id(), "rolegate-admin", None)
+    }
+
+    pub fn connect(&self, account: &Account) -> AwsConnect {
+        AwsConnect::with_static(&self.url, "eu-west-1", &account.creds)
+    }
+}
+
+/// Fail with a clear message when no Secret Service is reachable.
+pub fn require_secret_service() {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        panic!("these tests use a real Secret Service; run them through tests/with-keyring.sh (see README.md)");
+    }
+}
+
+/// Events recorded by a test engine.
+#[derive(Clone, Default)]
+pub struct Recorder(pub Arc<Mutex<Vec<Event>>>);
+
+impl Recorder {
+    pub fn sink(&self) -> EventSink {
+        let r = self.0.clone();
+        Arc::new(move |e: &Event| r.lock().unwrap().push(e.clone()))
+    }
+    pub fn events(&self) -> Vec<Event> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// Everything a scenario needs: an engine over the emulator and the real keychain,
+/// with its own journal folder and keychain service.
+pub struct Harness {
+    pub account: Account,
+    pub connect: AwsConnect,
+    pub engine: Engine,
+    pub home: tempfile::TempDir,
+    pub events: Recorder,
+    pub keychain_service: String,
+}
+
+impl Harness {
+    pub fn new() -> Harness {
+        let emu = emulator();
+        Self::for_account(emu.admin_account())
+    }
+
+    pub fn for_account(account: Account) -> Harness {
+        require_secret_service();
+        let emu = emulator();
+        let connect = emu.connect(&account);
+        let home = tempfile::tempdir().expect("tempdir");
+        let keychain_service = format!("rolegate-test-{}", uuid::Uuid::new_v4().simple());
+        let events = Recorder::default();
+        let engine = Self::engine_with(&connect, home.path(), &keychain_service, events.sink(), Arc::new(FileJournalStore::new(home.path().join("runs"))));
+        Harness { account, connect, engine, home, events, keychain_service }
+    }
+
+    pub fn engine_with(connect: &AwsConnect, _home: &Path, service: &str, events: EventSink, store: Arc<dyn JournalStore>) -> Engine {
+        Engine {
+            connect: Arc::new(connect.clone()),
+            vault: Arc::new(Keychain::with_service(service)),
+            store,
+            clock: Arc::new(SystemClock),
+            entropy: Arc::new(OsEntropy),
+            events,
+            poll: PollSettings { timeout: Duration::from_secs(20), interval: Duration::from_millis(200), jitter: Duration::from_millis(50) },
+        }
+    }
+
+    pub fn iam(&self) -> Arc<dyn Iam> {
+        self.connect.iam()
+    }
+
+    /// Every user, role and customer managed policy in the account except the admin.
+    pub async fn inventory(&self) -> Vec<String> {
+        inventory(&self.account, &self.connect).await
+    }
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What exists in an account, listed through the IAM API.
+pub async fn inventory(account: &Account, connect: &AwsConnect) -> Vec<String> {
+    let _ = connect;
+    let emu = emulator();
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("eu-west-1"))
+        .endpoint_url(&emu.url)
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(aws_credential_types::Credentials::new(
+            account.creds.access_key_id.clone(),
+            secrecy::ExposeSecret::expose_secret(&account.creds.secret_access_key).to_string(),
+            None,
+            None,
+            "test",
+        )))
+        .build();
+    let iam = aws_sdk_iam::Client::new(&config);
+    let mut out = Vec::new();
+    for u in iam.list_users().send().await.expect("list users").users() {
+        if u.user_name() != "rolegate-admin" && !u.user_name().starts_with("bootstrap") {
+            out.push(format!("user:{}", u.user_name()));
+            for k in iam.list_access_keys().user_name(u.user_name()).send().await.expect("keys").access_key_metadata() {
+                out.push(format!("key:{}", k.access_key_id().unwrap_or_default()));
+            }
+        }
+    }
+    for r in iam.list_roles().send().await.expect("list roles").roles() {
+        out.push(format!("role:{}", r.role_name()));
+    }
+    let local = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.expect("list policies");
+    for p in local.policies() {
+        out.push(format!("policy:{}", p.policy_name().unwrap_or_default()));
+    }
+    out.sort();
+    out
+}

@@ -59,6 +59,18 @@ impl AwsConnect {
         AwsConnect { config }
     }
 
+    /// A connection with fixed credentials, region and endpoint (tests, the sandbox).
+    pub fn with_static(endpoint_url: &str, region: &str, creds: &Credentials) -> AwsConnect {
+        let base = AwsConnect {
+            config: SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(aws_config::Region::new(region.to_string()))
+                .endpoint_url(endpoint_url)
+                .build(),
+        };
+        AwsConnect { config: base.with_credentials(creds) }
+    }
+
     /// Resolve the configured identity's credentials (to sign as it elsewhere).
     pub async fn resolve_credentials(&self) -> Result<Credentials, AwsError> {
         use aws_credential_types::provider::ProvideCredentials;

@@ -1,0 +1,319 @@
+//! Scenarios against the IAM/STS emulator and the real keychain. Each one checks what
+//! exists in the emulator afterwards.
+
+use std::sync::Arc;
+
+use rolegate_core::journal::{FileJournalStore, JournalStore, RunStatus};
+use rolegate_core::plan::RunInputs;
+use rolegate_core::ports::{vault_entry, AssumeRoleInput, AwsErrorKind, Connect, CreateRole, Vault};
+use rolegate_core::policy::{self, ExternalIdCondition};
+use rolegate_core::template::find_builtin;
+use rolegate_core::testing::CrashingStore;
+use rolegate_core::verify::{self, CheckStatus, RoleProbe};
+use rolegate_core::{ApplyOptions, RollbackOptions, RunError};
+use rolegate_tests::{emulator, fresh_account_id, Harness};
+use rolegate_vault::Keychain;
+use serde_json::json;
+
+fn inputs(template: &str) -> RunInputs {
+    RunInputs { template_id: template.into(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() }
+}
+
+fn assume(role_arn: &str, external_id: Option<&str>) -> AssumeRoleInput {
+    AssumeRoleInput { role_arn: role_arn.into(), session_name: "selftest".into(), external_id: external_id.map(String::from), duration_seconds: None, tags: vec![] }
+}
+
+async fn make_role(h: &Harness, name: &str, trust: serde_json::Value) -> String {
+    h.iam()
+        .create_role(&CreateRole { name: name.into(), path: "/".into(), trust_policy: trust.to_string(), description: String::new(), max_session_seconds: 3600, tags: vec![] })
+        .await
+        .unwrap()
+        .arn
+}
+
+/// The emulator must deny what AWS denies, or every verification below proves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn emulator_enforces_trust_like_aws() {
+    let h = Harness::new();
+    let emu = emulator();
+    let acct = &h.account.id;
+    let user = emu.bootstrap(acct, "ci", Some(json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})));
+    let other = emu.bootstrap(acct, "ci-other", Some(json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})));
+    let exact = ExternalIdCondition::for_value("ext-123");
+    let role = make_role(&h, "selftest-equals", policy::trust_policy(&[user.user_arn.clone()], &exact)).await;
+    let sts = h.connect.sts_as(&user.creds);
+    assert!(sts.assume_role(&assume(&role, Some("ext-123"))).await.is_ok(), "the right External ID must work");
+    let e = sts.assume_role(&assume(&role, None)).await.unwrap_err();
+    assert_eq!(e.kind, AwsErrorKind::AccessDenied, "a missing External ID must be denied: {e}");
+    let e = sts.assume_role(&assume(&role, Some("ext-999"))).await.unwrap_err();
+    assert_eq!(e.kind, AwsErrorKind::AccessDenied, "a wrong External ID must be denied");
+    // Exact principal match: "ci-other" contains "ci" but is another user.
+    let e = h.connect.sts_as(&other.creds).assume_role(&assume(&role, Some("ext-123"))).await.unwrap_err();
+    assert_eq!(e.kind, AwsErrorKind::AccessDenied, "a principal must match exactly, not by substring");
+    // StringLike patterns.
+    let like = make_role(&h, "selftest-like", policy::trust_policy(&[user.user_arn.clone()], &ExternalIdCondition::for_value("acme@*@read"))).await;
+    assert!(sts.assume_role(&assume(&like, Some("acme@stack1@read"))).await.is_ok());
+    assert_eq!(sts.assume_role(&assume(&like, Some("acme@stack1@write"))).await.unwrap_err().kind, AwsErrorKind::AccessDenied);
+    // Cross-account trust is evaluated: account B's root is trusted, account C is not.
+    let b = emu.admin_account();
+    let c = emu.admin_account();
+    let cross = make_role(&h, "selftest-cross", policy::trust_policy(&[format!("arn:aws:iam::{}:root", b.id)], &exact)).await;
+    let sts_b = h.connect.sts_as(&b.creds);
+    assert!(sts_b.assume_role(&assume(&cross, Some("ext-123"))).await.is_ok(), "the trusted account must get in");
+    assert_eq!(sts_b.assume_role(&assume(&cross, None)).await.unwrap_err().kind, AwsErrorKind::AccessDenied);
+    assert_eq!(h.connect.sts_as(&c.creds).assume_role(&assume(&cross, Some("ext-123"))).await.unwrap_err().kind, AwsErrorKind::AccessDenied);
+    // Inactive keys are refused.
+    h.iam().update_access_key("ci", &user.creds.access_key_id, rolegate_core::ports::KeyStatus::Inactive).await.unwrap();
+    assert_eq!(sts.get_caller_identity().await.unwrap_err().kind, AwsErrorKind::InvalidClientTokenId);
+    // A user with keys cannot be deleted (DeleteConflict, as in AWS).
+    assert_eq!(h.iam().delete_user("ci").await.unwrap_err().kind, AwsErrorKind::DeleteConflict);
+}
+
+async fn full_cycle(template: &str, mut inp: RunInputs) {
+    let h = Harness::new();
+    let t = find_builtin(template).unwrap();
+    if template == "custom" {
+        inp.policy_documents.insert("main".into(), json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}));
+    }
+    let plan = h.engine.plan(&t, &inp).await.unwrap();
+    let run_id = plan.run_id.clone();
+    h.engine.start(plan.clone(), inp).unwrap();
+    let journal = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap();
+    assert_eq!(journal.status, RunStatus::Applied);
+    let made = h.inventory().await;
+    for p in &plan.policies {
+        assert!(made.contains(&format!("policy:{}", p.name)), "{made:?}");
+    }
+    for r in &plan.roles {
+        assert!(made.contains(&format!("role:{}", r.name)), "{made:?}");
+    }
+    // Roles that trust a third party are verified as that party: make its account.
+    let saas = plan.roles.iter().find(|r| !r.trusts_created_user).map(|r| {
+        let principal = &r.principals[0];
+        let account = principal.split(':').nth(4).unwrap().to_string();
+        (account, principal.clone())
+    });
+    let assumer = saas.map(|(account, principal)| {
+        if principal.ends_with(":root") {
+            emulator().bootstrap(&account, &format!("saas-{}", fresh_account_id()), None).creds
+        } else {
+            // A role principal: make the role in the platform's account and assume it.
+            let admin = emulator().bootstrap(&account, &format!("saas-{}", fresh_account_id()), None);
+            futures_lite_block(async {
+                let c = emulator().connect(&admin);
+                let name = principal.rsplit('/').next().unwrap().to_string();
+                let _ = c
+                    .iam()
+                    .create_role(&CreateRole { name: name.clone(), path: "/".into(), trust_policy: json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":format!("arn:aws:iam::{account}:root")},"Action":"sts:AssumeRole"}]}).to_string(), description: String::new(), max_session_seconds: 3600, tags: vec![] })
+                    .await;
+                // Cross-account, the platform's own policies must allow sts:AssumeRole too.
+                let allow = c.iam().create_policy("saas-assume", "/", &json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}).to_string(), "", &[]).await.unwrap();
+                c.iam().attach_role_policy(&name, &allow.arn).await.unwrap();
+                c.sts().assume_role(&AssumeRoleInput { role_arn: principal.clone(), session_name: "saas".into(), external_id: None, duration_seconds: None, tags: vec![] }).await.unwrap().credentials
+            })
+        }
+    });
+    let report = h.engine.verify(&run_id, assumer.as_ref()).await.unwrap();
+    assert!(report.passed(), "{template}: {:#?}", report.checks);
+    let assumed: Vec<_> = report.checks.iter().filter(|c| c.id.starts_with("assume-without-external-id")).collect();
+    assert_eq!(assumed.len(), plan.roles.len());
+    assert!(assumed.iter().all(|c| c.status == CheckStatus::Passed), "{assumed:?}");
+    if let Some(id) = &journal.access_key_id {
+        assert!(Keychain::with_service(&h.keychain_service).get(&vault_entry(id)).await.unwrap().is_some(), "the secret is in the keychain");
+        let text = std::fs::read_to_string(h.home.path().join(format!("runs/{run_id}.json"))).unwrap();
+        assert!(!text.contains("secret_access_key") && !text.to_lowercase().contains("secret\":"), "the journal holds no secret");
+    }
+    let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
+    assert!(rb.kept.is_empty(), "{:?}", rb.kept);
+    assert_eq!(h.inventory().await, Vec::<String>::new(), "rollback leaves nothing");
+    if let Some(id) = &journal.access_key_id {
+        assert!(Keychain::with_service(&h.keychain_service).get(&vault_entry(id)).await.unwrap().is_none(), "rollback removes the keychain entry");
+    }
+}
+
+fn futures_lite_block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seqera_batch_launch_key_role_cycle() {
+    full_cycle("seqera-batch-launch", inputs("seqera-batch-launch")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seqera_batch_forge_key_cycle() {
+    full_cycle("seqera-batch-forge", inputs("seqera-batch-forge")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ecr_wave_readonly_key_cycle() {
+    full_cycle("ecr-wave-readonly", inputs("ecr-wave-readonly")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seqera_cloud_role_cycle() {
+    full_cycle("seqera-cloud-role", inputs("seqera-cloud-role")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spacelift_read_write_cycle() {
+    let mut i = inputs("spacelift");
+    i.variables.insert("spacelift_account".into(), "acme".into());
+    full_cycle("spacelift", i).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_cycle() {
+    full_cycle("custom", inputs("custom")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_trust_policy_fails_verification_with_the_fix() {
+    let h = Harness::new();
+    let open = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":h.account.user_arn},"Action":"sts:AssumeRole"}]});
+    let role = make_role(&h, "open-role", open).await;
+    let probe = RoleProbe { key: String::new(), role_arn: role.clone(), external_id: "ext-abc".into(), session_name: "probe".into(), condition: ExternalIdCondition::for_value("ext-abc"), verify_actions: vec![] };
+    let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
+    assert!(!report.passed());
+    let c = report.checks.iter().find(|c| c.id == "assume-without-external-id").unwrap();
+    assert_eq!(c.status, CheckStatus::Failed);
+    assert!(c.reason.contains("confused deputy"), "{}", c.reason);
+    let fix = c.fix.as_ref().unwrap();
+    assert!(fix.contains("\"sts:ExternalId\": \"ext-abc\"") && fix.contains(&h.account.user_arn), "{fix}");
+    // With the right trust the same probe passes.
+    let guarded = make_role(&h, "guarded-role", policy::trust_policy(&[h.account.user_arn.clone()], &ExternalIdCondition::for_value("ext-abc"))).await;
+    let probe = RoleProbe { role_arn: guarded, ..probe };
+    let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
+    assert!(report.passed(), "{:#?}", report.checks);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_external_id_is_reported() {
+    let h = Harness::new();
+    let role = make_role(&h, "r", policy::trust_policy(&[h.account.user_arn.clone()], &ExternalIdCondition::for_value("right-id"))).await;
+    let probe = RoleProbe { key: String::new(), role_arn: role, external_id: "wrong-id".into(), session_name: "probe".into(), condition: ExternalIdCondition::for_value("wrong-id"), verify_actions: vec![] };
+    let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
+    let c = report.checks.iter().find(|c| c.id == "assume-with-external-id").unwrap();
+    assert_eq!(c.status, CheckStatus::Failed);
+    assert!(c.fix.as_ref().unwrap().contains("wrong-id"));
+    assert!(report.checks.iter().filter(|c| c.id.starts_with("assume-with")).skip(1).all(|c| c.status == CheckStatus::Skipped), "negative checks are skipped, never passed, after a failed positive one");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bootstrap_user_without_create_role_gets_a_clear_error_and_rollback_leaves_nothing() {
+    let emu = emulator();
+    let account = fresh_account_id();
+    let admin = emu.bootstrap(&account, "rolegate-admin", None);
+    let limited = emu.bootstrap(&account, "bootstrap-limited", Some(json!({"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"*","Resource":"*"},
+        {"Effect":"Deny","Action":"iam:CreateRole","Resource":"*"}]})));
+    let h = Harness::for_account(limited);
+    let t = find_builtin("seqera-batch-launch").unwrap();
+    let inp = inputs("seqera-batch-launch");
+    let plan = h.engine.plan(&t, &inp).await.unwrap();
+    let run_id = plan.run_id.clone();
+    h.engine.start(plan, inp).unwrap();
+    let err = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
+    match &err {
+        RunError::Aws { error, created, .. } => {
+            assert_eq!(error.kind, AwsErrorKind::AccessDenied);
+            assert_eq!(error.denied_action(), "iam:CreateRole");
+            assert!(!created.is_empty(), "the error lists what was already made");
+        }
+        other => panic!("expected AccessDenied, got {other}"),
+    }
+    let msg = err.to_string();
+    assert!(msg.contains("iam:CreateRole") && msg.contains(&format!("rolegate rollback {run_id}")), "{msg}");
+    assert_eq!(err.exit_code(), 4);
+    let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
+    assert!(rb.kept.is_empty(), "{:?}", rb.kept);
+    assert_eq!(rolegate_tests::inventory(&admin, &emu.connect(&admin)).await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_taken_by_someone_else_is_refused_and_not_touched() {
+    let h = Harness::new();
+    h.iam().create_user("seqera-launch", "/", &[]).await.unwrap();
+    let t = find_builtin("seqera-batch-launch").unwrap();
+    let inp = inputs("seqera-batch-launch");
+    let plan = h.engine.plan(&t, &inp).await.unwrap();
+    let run_id = plan.run_id.clone();
+    h.engine.start(plan, inp).unwrap();
+    let err = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
+    match &err {
+        RunError::NameTaken { name, suggestion, .. } => {
+            assert_eq!(name, "seqera-launch");
+            assert_ne!(suggestion, "seqera-launch");
+        }
+        other => panic!("expected NameTaken, got {other}"),
+    }
+    assert_eq!(err.exit_code(), 5);
+    h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
+    assert_eq!(h.inventory().await, vec!["user:seqera-launch".to_string()], "the other user is left alone");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_with_two_keys_gets_a_choice_and_no_key_is_deleted_silently() {
+    let h = Harness::new();
+    let t = find_builtin("ecr-wave-readonly").unwrap();
+    let inp = inputs("ecr-wave-readonly");
+    let plan = h.engine.plan(&t, &inp).await.unwrap();
+    let run_id = plan.run_id.clone();
+    // Stop the run right after the user exists (writes: start, applying, policy/user...).
+    let store = Arc::new(CrashingStore::new(FileJournalStore::new(h.home.path().join("runs")), 4));
+    let crashing = rolegate_tests::Harness::engine_with(&h.connect, h.home.path(), &h.keychain_service, h.events.sink(), store);
+    crashing.start(plan, inp).unwrap();
+    let _ = crashing.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
+    let user = "wave-ecr-readonly";
+    assert!(h.iam().get_user(user).await.unwrap().is_some());
+    let k1 = h.iam().create_access_key(user).await.unwrap().id;
+    let k2 = h.iam().create_access_key(user).await.unwrap().id;
+    let err = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
+    assert!(matches!(&err, RunError::KeyLimit { keys, .. } if keys.len() == 2), "{err}");
+    assert!(err.to_string().contains("--replace-key"));
+    let keys: Vec<String> = h.iam().list_access_keys(user).await.unwrap().into_iter().map(|k| k.id).collect();
+    assert!(keys.contains(&k1) && keys.contains(&k2), "no key was deleted");
+    let j = h.engine.apply(&run_id, &ApplyOptions { replace_key: Some(k1.clone()) }).await.unwrap();
+    let keys: Vec<String> = h.iam().list_access_keys(user).await.unwrap().into_iter().map(|k| k.id).collect();
+    assert!(!keys.contains(&k1) && keys.contains(&k2) && keys.contains(j.access_key_id.as_ref().unwrap()));
+    let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
+    assert_eq!(rb.kept.len(), 1, "the user with the foreign key is kept and the reason given: {rb:?}");
+    assert!(rb.kept[0].1.contains(&k2));
+    let rb = h.engine.rollback(&run_id, &RollbackOptions { delete_unrecorded_keys: true }).await.unwrap();
+    assert!(rb.kept.is_empty(), "{rb:?}");
+    assert_eq!(h.inventory().await, Vec::<String>::new());
+}
+
+/// Kill the run after every journal write in turn; resume must finish it and
+/// rollback must leave nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_after_any_journal_write_resumes_and_rolls_back() {
+    let t = find_builtin("seqera-batch-launch").unwrap();
+    let mut n = 1;
+    loop {
+        let h = Harness::new();
+        let inp = inputs("seqera-batch-launch");
+        let plan = h.engine.plan(&t, &inp).await.unwrap();
+        let run_id = plan.run_id.clone();
+        let store = Arc::new(CrashingStore::new(FileJournalStore::new(h.home.path().join("runs")), n));
+        let crashing = Harness::engine_with(&h.connect, h.home.path(), &h.keychain_service, h.events.sink(), store.clone());
+        let crashed = match crashing.start(plan, inp) {
+            Err(RunError::Store(_)) => true,
+            Err(e) => panic!("{e}"),
+            Ok(_) => crashing.apply(&run_id, &ApplyOptions::default()).await.is_err(),
+        };
+        if !crashed {
+            assert!(n > 10, "a full run writes the journal more than 10 times");
+            break;
+        }
+        let j = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_or_else(|e| panic!("resume after write {n}: {e}"));
+        assert_eq!(j.status, RunStatus::Applied, "after write {n}");
+        let report = h.engine.verify(&run_id, None).await.unwrap();
+        assert!(report.passed(), "after write {n}: {:#?}", report.checks);
+        let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
+        assert!(rb.kept.is_empty(), "after write {n}: {:?}", rb.kept);
+        assert_eq!(h.inventory().await, Vec::<String>::new(), "after write {n}");
+        assert_eq!(FileJournalStore::new(h.home.path().join("runs")).load(&run_id).unwrap().status, RunStatus::RolledBack);
+        n += 1;
+    }
+}
