@@ -69,7 +69,8 @@ fn http_post(url: &str, path: &str, body: &str) -> (u16, String) {
     let hostport = url.trim_start_matches("http://").trim_end_matches('/');
     let mut s = TcpStream::connect(hostport).expect("connect to the emulator");
     s.set_read_timeout(Some(Duration::from_secs(30))).ok();
-    write!(s, "POST {path} HTTP/1.0\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+    write!(s, "POST {path} HTTP/1.0\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+        .expect("write");
     let mut resp = String::new();
     s.read_to_string(&mut resp).expect("read");
     let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -98,7 +99,10 @@ impl Emulator {
         Account {
             id: account.into(),
             user_arn: v["user_arn"].as_str().unwrap().into(),
-            creds: Credentials::long_lived(v["access_key_id"].as_str().unwrap(), SecretString::from(v["secret_access_key"].as_str().unwrap().to_string())),
+            creds: Credentials::long_lived(
+                v["access_key_id"].as_str().unwrap(),
+                SecretString::from(v["secret_access_key"].as_str().unwrap().to_string()),
+            ),
         }
     }
 
@@ -157,7 +161,13 @@ impl Harness {
         let home = tempfile::tempdir().expect("tempdir");
         let keychain_service = format!("rolegate-test-{}", uuid::Uuid::new_v4().simple());
         let events = Recorder::default();
-        let engine = Self::engine_with(&connect, home.path(), &keychain_service, events.sink(), Arc::new(FileJournalStore::new(home.path().join("runs"))));
+        let engine = Self::engine_with(
+            &connect,
+            home.path(),
+            &keychain_service,
+            events.sink(),
+            Arc::new(FileJournalStore::new(home.path().join("runs"))),
+        );
         Harness { account, connect, engine, home, events, keychain_service }
     }
 
@@ -169,7 +179,11 @@ impl Harness {
             clock: Arc::new(SystemClock),
             entropy: Arc::new(OsEntropy),
             events,
-            poll: PollSettings { timeout: Duration::from_secs(20), interval: Duration::from_millis(200), jitter: Duration::from_millis(50) },
+            poll: PollSettings {
+                timeout: Duration::from_secs(20),
+                interval: Duration::from_millis(200),
+                jitter: Duration::from_millis(50),
+            },
         }
     }
 

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use rolegate_core::journal::{FileJournalStore, JournalStore, RunStatus};
 use rolegate_core::plan::RunInputs;
-use rolegate_core::ports::{vault_entry, AssumeRoleInput, AwsErrorKind, Connect, CreateRole, Vault};
 use rolegate_core::policy::{self, ExternalIdCondition};
+use rolegate_core::ports::{vault_entry, AssumeRoleInput, AwsErrorKind, Connect, CreateRole, Vault};
 use rolegate_core::template::find_builtin;
 use rolegate_core::testing::CrashingStore;
 use rolegate_core::verify::{self, CheckStatus, RoleProbe};
@@ -20,12 +20,25 @@ fn inputs(template: &str) -> RunInputs {
 }
 
 fn assume(role_arn: &str, external_id: Option<&str>) -> AssumeRoleInput {
-    AssumeRoleInput { role_arn: role_arn.into(), session_name: "selftest".into(), external_id: external_id.map(String::from), duration_seconds: None, tags: vec![] }
+    AssumeRoleInput {
+        role_arn: role_arn.into(),
+        session_name: "selftest".into(),
+        external_id: external_id.map(String::from),
+        duration_seconds: None,
+        tags: vec![],
+    }
 }
 
 async fn make_role(h: &Harness, name: &str, trust: serde_json::Value) -> String {
     h.iam()
-        .create_role(&CreateRole { name: name.into(), path: "/".into(), trust_policy: trust.to_string(), description: String::new(), max_session_seconds: 3600, tags: vec![] })
+        .create_role(&CreateRole {
+            name: name.into(),
+            path: "/".into(),
+            trust_policy: trust.to_string(),
+            description: String::new(),
+            max_session_seconds: 3600,
+            tags: vec![],
+        })
         .await
         .unwrap()
         .arn
@@ -37,10 +50,18 @@ async fn emulator_enforces_trust_like_aws() {
     let h = Harness::new();
     let emu = emulator();
     let acct = &h.account.id;
-    let user = emu.bootstrap(acct, "ci", Some(json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})));
-    let other = emu.bootstrap(acct, "ci-other", Some(json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})));
+    let user = emu.bootstrap(
+        acct,
+        "ci",
+        Some(json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})),
+    );
+    let other = emu.bootstrap(
+        acct,
+        "ci-other",
+        Some(json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})),
+    );
     let exact = ExternalIdCondition::for_value("ext-123");
-    let role = make_role(&h, "selftest-equals", policy::trust_policy(&[user.user_arn.clone()], &exact)).await;
+    let role = make_role(&h, "selftest-equals", policy::trust_policy(std::slice::from_ref(&user.user_arn), &exact)).await;
     let sts = h.connect.sts_as(&user.creds);
     assert!(sts.assume_role(&assume(&role, Some("ext-123"))).await.is_ok(), "the right External ID must work");
     let e = sts.assume_role(&assume(&role, None)).await.unwrap_err();
@@ -51,7 +72,12 @@ async fn emulator_enforces_trust_like_aws() {
     let e = h.connect.sts_as(&other.creds).assume_role(&assume(&role, Some("ext-123"))).await.unwrap_err();
     assert_eq!(e.kind, AwsErrorKind::AccessDenied, "a principal must match exactly, not by substring");
     // StringLike patterns.
-    let like = make_role(&h, "selftest-like", policy::trust_policy(&[user.user_arn.clone()], &ExternalIdCondition::for_value("acme@*@read"))).await;
+    let like = make_role(
+        &h,
+        "selftest-like",
+        policy::trust_policy(std::slice::from_ref(&user.user_arn), &ExternalIdCondition::for_value("acme@*@read")),
+    )
+    .await;
     assert!(sts.assume_role(&assume(&like, Some("acme@stack1@read"))).await.is_ok());
     assert_eq!(sts.assume_role(&assume(&like, Some("acme@stack1@write"))).await.unwrap_err().kind, AwsErrorKind::AccessDenied);
     // Cross-account trust is evaluated: account B's root is trusted, account C is not.
@@ -61,7 +87,10 @@ async fn emulator_enforces_trust_like_aws() {
     let sts_b = h.connect.sts_as(&b.creds);
     assert!(sts_b.assume_role(&assume(&cross, Some("ext-123"))).await.is_ok(), "the trusted account must get in");
     assert_eq!(sts_b.assume_role(&assume(&cross, None)).await.unwrap_err().kind, AwsErrorKind::AccessDenied);
-    assert_eq!(h.connect.sts_as(&c.creds).assume_role(&assume(&cross, Some("ext-123"))).await.unwrap_err().kind, AwsErrorKind::AccessDenied);
+    assert_eq!(
+        h.connect.sts_as(&c.creds).assume_role(&assume(&cross, Some("ext-123"))).await.unwrap_err().kind,
+        AwsErrorKind::AccessDenied
+    );
     // Inactive keys are refused.
     h.iam().update_access_key("ci", &user.creds.access_key_id, rolegate_core::ports::KeyStatus::Inactive).await.unwrap();
     assert_eq!(sts.get_caller_identity().await.unwrap_err().kind, AwsErrorKind::InvalidClientTokenId);
@@ -73,7 +102,10 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
     let h = Harness::new();
     let t = find_builtin(template).unwrap();
     if template == "custom" {
-        inp.policy_documents.insert("main".into(), json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}));
+        inp.policy_documents.insert(
+            "main".into(),
+            json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}),
+        );
     }
     let plan = h.engine.plan(&t, &inp).await.unwrap();
     let run_id = plan.run_id.clone();
@@ -119,7 +151,10 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
     assert_eq!(assumed.len(), plan.roles.len());
     assert!(assumed.iter().all(|c| c.status == CheckStatus::Passed), "{assumed:?}");
     if let Some(id) = &journal.access_key_id {
-        assert!(Keychain::with_service(&h.keychain_service).get(&vault_entry(id)).await.unwrap().is_some(), "the secret is in the keychain");
+        assert!(
+            Keychain::with_service(&h.keychain_service).get(&vault_entry(id)).await.unwrap().is_some(),
+            "the secret is in the keychain"
+        );
         let text = std::fs::read_to_string(h.home.path().join(format!("runs/{run_id}.json"))).unwrap();
         assert!(!text.contains("secret_access_key") && !text.to_lowercase().contains("secret\":"), "the journal holds no secret");
     }
@@ -127,7 +162,10 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
     assert!(rb.kept.is_empty(), "{:?}", rb.kept);
     assert_eq!(h.inventory().await, Vec::<String>::new(), "rollback leaves nothing");
     if let Some(id) = &journal.access_key_id {
-        assert!(Keychain::with_service(&h.keychain_service).get(&vault_entry(id)).await.unwrap().is_none(), "rollback removes the keychain entry");
+        assert!(
+            Keychain::with_service(&h.keychain_service).get(&vault_entry(id)).await.unwrap().is_none(),
+            "rollback removes the keychain entry"
+        );
     }
 }
 
@@ -170,9 +208,17 @@ async fn custom_cycle() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_open_trust_policy_fails_verification_with_the_fix() {
     let h = Harness::new();
-    let open = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":h.account.user_arn},"Action":"sts:AssumeRole"}]});
+    let open =
+        json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":h.account.user_arn},"Action":"sts:AssumeRole"}]});
     let role = make_role(&h, "open-role", open).await;
-    let probe = RoleProbe { key: String::new(), role_arn: role.clone(), external_id: "ext-abc".into(), session_name: "probe".into(), condition: ExternalIdCondition::for_value("ext-abc"), verify_actions: vec![] };
+    let probe = RoleProbe {
+        key: String::new(),
+        role_arn: role.clone(),
+        external_id: "ext-abc".into(),
+        session_name: "probe".into(),
+        condition: ExternalIdCondition::for_value("ext-abc"),
+        verify_actions: vec![],
+    };
     let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     assert!(!report.passed());
     let c = report.checks.iter().find(|c| c.id == "assume-without-external-id").unwrap();
@@ -181,7 +227,12 @@ async fn an_open_trust_policy_fails_verification_with_the_fix() {
     let fix = c.fix.as_ref().unwrap();
     assert!(fix.contains("\"sts:ExternalId\": \"ext-abc\"") && fix.contains(&h.account.user_arn), "{fix}");
     // With the right trust the same probe passes.
-    let guarded = make_role(&h, "guarded-role", policy::trust_policy(&[h.account.user_arn.clone()], &ExternalIdCondition::for_value("ext-abc"))).await;
+    let guarded = make_role(
+        &h,
+        "guarded-role",
+        policy::trust_policy(std::slice::from_ref(&h.account.user_arn), &ExternalIdCondition::for_value("ext-abc")),
+    )
+    .await;
     let probe = RoleProbe { role_arn: guarded, ..probe };
     let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     assert!(report.passed(), "{:#?}", report.checks);
@@ -190,13 +241,25 @@ async fn an_open_trust_policy_fails_verification_with_the_fix() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_external_id_is_reported() {
     let h = Harness::new();
-    let role = make_role(&h, "r", policy::trust_policy(&[h.account.user_arn.clone()], &ExternalIdCondition::for_value("right-id"))).await;
-    let probe = RoleProbe { key: String::new(), role_arn: role, external_id: "wrong-id".into(), session_name: "probe".into(), condition: ExternalIdCondition::for_value("wrong-id"), verify_actions: vec![] };
+    let role =
+        make_role(&h, "r", policy::trust_policy(std::slice::from_ref(&h.account.user_arn), &ExternalIdCondition::for_value("right-id")))
+            .await;
+    let probe = RoleProbe {
+        key: String::new(),
+        role_arn: role,
+        external_id: "wrong-id".into(),
+        session_name: "probe".into(),
+        condition: ExternalIdCondition::for_value("wrong-id"),
+        verify_actions: vec![],
+    };
     let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     let c = report.checks.iter().find(|c| c.id == "assume-with-external-id").unwrap();
     assert_eq!(c.status, CheckStatus::Failed);
     assert!(c.fix.as_ref().unwrap().contains("wrong-id"));
-    assert!(report.checks.iter().filter(|c| c.id.starts_with("assume-with")).skip(1).all(|c| c.status == CheckStatus::Skipped), "negative checks are skipped, never passed, after a failed positive one");
+    assert!(
+        report.checks.iter().filter(|c| c.id.starts_with("assume-with")).skip(1).all(|c| c.status == CheckStatus::Skipped),
+        "negative checks are skipped, never passed, after a failed positive one"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -204,9 +267,13 @@ async fn a_bootstrap_user_without_create_role_gets_a_clear_error_and_rollback_le
     let emu = emulator();
     let account = fresh_account_id();
     let admin = emu.bootstrap(&account, "rolegate-admin", None);
-    let limited = emu.bootstrap(&account, "bootstrap-limited", Some(json!({"Version":"2012-10-17","Statement":[
+    let limited = emu.bootstrap(
+        &account,
+        "bootstrap-limited",
+        Some(json!({"Version":"2012-10-17","Statement":[
         {"Effect":"Allow","Action":"*","Resource":"*"},
-        {"Effect":"Deny","Action":"iam:CreateRole","Resource":"*"}]})));
+        {"Effect":"Deny","Action":"iam:CreateRole","Resource":"*"}]})),
+    );
     let h = Harness::for_account(limited);
     let t = find_builtin("seqera-batch-launch").unwrap();
     let inp = inputs("seqera-batch-launch");

@@ -74,13 +74,21 @@ impl AwsConnect {
     /// Resolve the configured identity's credentials (to sign as it elsewhere).
     pub async fn resolve_credentials(&self) -> Result<Credentials, AwsError> {
         use aws_credential_types::provider::ProvideCredentials;
-        let provider = self.config.credentials_provider().ok_or_else(|| AwsError::new(AwsErrorKind::NoCredentials, "resolve credentials", "NoCredentials", "no credentials provider is configured"))?;
-        let c = provider.provide_credentials().await.map_err(|e| AwsError::new(AwsErrorKind::NoCredentials, "resolve credentials", "NoCredentials", e.to_string()))?;
+        let provider = self.config.credentials_provider().ok_or_else(|| {
+            AwsError::new(AwsErrorKind::NoCredentials, "resolve credentials", "NoCredentials", "no credentials provider is configured")
+        })?;
+        let c = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| AwsError::new(AwsErrorKind::NoCredentials, "resolve credentials", "NoCredentials", e.to_string()))?;
         Ok(Credentials {
             access_key_id: c.access_key_id().to_string(),
             secret_access_key: SecretString::from(c.secret_access_key().to_string()),
             session_token: c.session_token().map(|t| SecretString::from(t.to_string())),
-            expiration: c.expiry().and_then(|e| e.duration_since(std::time::UNIX_EPOCH).ok()).and_then(|d| OffsetDateTime::from_unix_timestamp(d.as_secs() as i64).ok()),
+            expiration: c
+                .expiry()
+                .and_then(|e| e.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| OffsetDateTime::from_unix_timestamp(d.as_secs() as i64).ok()),
         })
     }
 
@@ -145,13 +153,27 @@ impl Iam for SdkIam {
     async fn get_user(&self, name: &str) -> Result<Option<UserInfo>, AwsError> {
         let out = self.client.get_user().user_name(name).send().await.map_err(|e| map_err("iam:GetUser", e)).found()?;
         Ok(out.and_then(|o| {
-            o.user().map(|u| UserInfo { name: u.user_name().into(), arn: u.arn().into(), path: u.path().into(), tags: from_iam_tags(u.tags()) })
+            o.user().map(|u| UserInfo {
+                name: u.user_name().into(),
+                arn: u.arn().into(),
+                path: u.path().into(),
+                tags: from_iam_tags(u.tags()),
+            })
         }))
     }
 
     async fn create_user(&self, name: &str, path: &str, tags: &[Tag]) -> Result<UserInfo, AwsError> {
-        let out = self.client.create_user().user_name(name).path(path).set_tags(Some(iam_tags(tags))).send().await.map_err(|e| map_err("iam:CreateUser", e))?;
-        let u = out.user().ok_or_else(|| AwsError::new(AwsErrorKind::Other, "iam:CreateUser", "EmptyResponse", "no user in the response"))?;
+        let out = self
+            .client
+            .create_user()
+            .user_name(name)
+            .path(path)
+            .set_tags(Some(iam_tags(tags)))
+            .send()
+            .await
+            .map_err(|e| map_err("iam:CreateUser", e))?;
+        let u =
+            out.user().ok_or_else(|| AwsError::new(AwsErrorKind::Other, "iam:CreateUser", "EmptyResponse", "no user in the response"))?;
         Ok(UserInfo { name: u.user_name().into(), arn: u.arn().into(), path: u.path().into(), tags: tags.to_vec() })
     }
 
@@ -175,8 +197,14 @@ impl Iam for SdkIam {
 
     async fn create_access_key(&self, user: &str) -> Result<NewAccessKey, AwsError> {
         let out = self.client.create_access_key().user_name(user).send().await.map_err(|e| map_err("iam:CreateAccessKey", e))?;
-        let k = out.access_key().ok_or_else(|| AwsError::new(AwsErrorKind::Other, "iam:CreateAccessKey", "EmptyResponse", "no key in the response"))?;
-        Ok(NewAccessKey { id: k.access_key_id().into(), secret: SecretString::from(k.secret_access_key().to_string()), created: k.create_date().and_then(to_time) })
+        let k = out
+            .access_key()
+            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "iam:CreateAccessKey", "EmptyResponse", "no key in the response"))?;
+        Ok(NewAccessKey {
+            id: k.access_key_id().into(),
+            secret: SecretString::from(k.secret_access_key().to_string()),
+            created: k.create_date().and_then(to_time),
+        })
     }
 
     async fn update_access_key(&self, user: &str, id: &str, status: KeyStatus) -> Result<(), AwsError> {
@@ -184,7 +212,14 @@ impl Iam for SdkIam {
             KeyStatus::Active => StatusType::Active,
             KeyStatus::Inactive => StatusType::Inactive,
         };
-        self.client.update_access_key().user_name(user).access_key_id(id).status(s).send().await.map_err(|e| map_err("iam:UpdateAccessKey", e))?;
+        self.client
+            .update_access_key()
+            .user_name(user)
+            .access_key_id(id)
+            .status(s)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:UpdateAccessKey", e))?;
         Ok(())
     }
 
@@ -194,22 +229,48 @@ impl Iam for SdkIam {
     }
 
     async fn attach_user_policy(&self, user: &str, policy_arn: &str) -> Result<(), AwsError> {
-        self.client.attach_user_policy().user_name(user).policy_arn(policy_arn).send().await.map_err(|e| map_err("iam:AttachUserPolicy", e))?;
+        self.client
+            .attach_user_policy()
+            .user_name(user)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:AttachUserPolicy", e))?;
         Ok(())
     }
 
     async fn detach_user_policy(&self, user: &str, policy_arn: &str) -> Result<(), AwsError> {
-        self.client.detach_user_policy().user_name(user).policy_arn(policy_arn).send().await.map_err(|e| map_err("iam:DetachUserPolicy", e))?;
+        self.client
+            .detach_user_policy()
+            .user_name(user)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:DetachUserPolicy", e))?;
         Ok(())
     }
 
     async fn list_attached_user_policies(&self, user: &str) -> Result<Vec<String>, AwsError> {
-        let out = self.client.list_attached_user_policies().user_name(user).max_items(1000).send().await.map_err(|e| map_err("iam:ListAttachedUserPolicies", e))?;
+        let out = self
+            .client
+            .list_attached_user_policies()
+            .user_name(user)
+            .max_items(1000)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:ListAttachedUserPolicies", e))?;
         Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(String::from)).collect())
     }
 
     async fn put_user_policy(&self, user: &str, name: &str, document: &str) -> Result<(), AwsError> {
-        self.client.put_user_policy().user_name(user).policy_name(name).policy_document(document).send().await.map_err(|e| map_err("iam:PutUserPolicy", e))?;
+        self.client
+            .put_user_policy()
+            .user_name(user)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:PutUserPolicy", e))?;
         Ok(())
     }
 
@@ -219,7 +280,14 @@ impl Iam for SdkIam {
     }
 
     async fn list_user_policies(&self, user: &str) -> Result<Vec<String>, AwsError> {
-        let out = self.client.list_user_policies().user_name(user).max_items(1000).send().await.map_err(|e| map_err("iam:ListUserPolicies", e))?;
+        let out = self
+            .client
+            .list_user_policies()
+            .user_name(user)
+            .max_items(1000)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:ListUserPolicies", e))?;
         Ok(out.policy_names().to_vec())
     }
 
@@ -243,7 +311,9 @@ impl Iam for SdkIam {
             req = req.description(description);
         }
         let out = req.send().await.map_err(|e| map_err("iam:CreatePolicy", e))?;
-        let p = out.policy().ok_or_else(|| AwsError::new(AwsErrorKind::Other, "iam:CreatePolicy", "EmptyResponse", "no policy in the response"))?;
+        let p = out
+            .policy()
+            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "iam:CreatePolicy", "EmptyResponse", "no policy in the response"))?;
         Ok(PolicyInfo {
             arn: p.arn().unwrap_or_default().into(),
             name: name.into(),
@@ -255,23 +325,48 @@ impl Iam for SdkIam {
     }
 
     async fn get_policy_version_document(&self, arn: &str, version: &str) -> Result<String, AwsError> {
-        let out = self.client.get_policy_version().policy_arn(arn).version_id(version).send().await.map_err(|e| map_err("iam:GetPolicyVersion", e))?;
+        let out = self
+            .client
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:GetPolicyVersion", e))?;
         Ok(out.policy_version().and_then(|v| v.document()).map(decode_doc).unwrap_or_default())
     }
 
     async fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, AwsError> {
         let out = self.client.list_policy_versions().policy_arn(arn).send().await.map_err(|e| map_err("iam:ListPolicyVersions", e))?;
-        Ok(out.versions().iter().map(|v| PolicyVersion { id: v.version_id().unwrap_or_default().into(), is_default: v.is_default_version() }).collect())
+        Ok(out
+            .versions()
+            .iter()
+            .map(|v| PolicyVersion { id: v.version_id().unwrap_or_default().into(), is_default: v.is_default_version() })
+            .collect())
     }
 
     async fn create_policy_version(&self, arn: &str, document: &str, set_default: bool) -> Result<PolicyVersion, AwsError> {
-        let out = self.client.create_policy_version().policy_arn(arn).policy_document(document).set_as_default(set_default).send().await.map_err(|e| map_err("iam:CreatePolicyVersion", e))?;
+        let out = self
+            .client
+            .create_policy_version()
+            .policy_arn(arn)
+            .policy_document(document)
+            .set_as_default(set_default)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:CreatePolicyVersion", e))?;
         let v = out.policy_version();
         Ok(PolicyVersion { id: v.and_then(|v| v.version_id()).unwrap_or_default().into(), is_default: set_default })
     }
 
     async fn delete_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError> {
-        self.client.delete_policy_version().policy_arn(arn).version_id(version).send().await.map_err(|e| map_err("iam:DeletePolicyVersion", e))?;
+        self.client
+            .delete_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:DeletePolicyVersion", e))?;
         Ok(())
     }
 
@@ -306,8 +401,15 @@ impl Iam for SdkIam {
             req = req.description(&input.description);
         }
         let out = req.send().await.map_err(|e| map_err("iam:CreateRole", e))?;
-        let r = out.role().ok_or_else(|| AwsError::new(AwsErrorKind::Other, "iam:CreateRole", "EmptyResponse", "no role in the response"))?;
-        Ok(RoleInfo { name: r.role_name().into(), arn: r.arn().into(), path: r.path().into(), trust_policy: input.trust_policy.clone(), tags: input.tags.clone() })
+        let r =
+            out.role().ok_or_else(|| AwsError::new(AwsErrorKind::Other, "iam:CreateRole", "EmptyResponse", "no role in the response"))?;
+        Ok(RoleInfo {
+            name: r.role_name().into(),
+            arn: r.arn().into(),
+            path: r.path().into(),
+            trust_policy: input.trust_policy.clone(),
+            tags: input.tags.clone(),
+        })
     }
 
     async fn delete_role(&self, name: &str) -> Result<(), AwsError> {
@@ -316,17 +418,36 @@ impl Iam for SdkIam {
     }
 
     async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
-        self.client.attach_role_policy().role_name(role).policy_arn(policy_arn).send().await.map_err(|e| map_err("iam:AttachRolePolicy", e))?;
+        self.client
+            .attach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:AttachRolePolicy", e))?;
         Ok(())
     }
 
     async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
-        self.client.detach_role_policy().role_name(role).policy_arn(policy_arn).send().await.map_err(|e| map_err("iam:DetachRolePolicy", e))?;
+        self.client
+            .detach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:DetachRolePolicy", e))?;
         Ok(())
     }
 
     async fn list_attached_role_policies(&self, role: &str) -> Result<Vec<String>, AwsError> {
-        let out = self.client.list_attached_role_policies().role_name(role).max_items(1000).send().await.map_err(|e| map_err("iam:ListAttachedRolePolicies", e))?;
+        let out = self
+            .client
+            .list_attached_role_policies()
+            .role_name(role)
+            .max_items(1000)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:ListAttachedRolePolicies", e))?;
         Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(String::from)).collect())
     }
 
@@ -339,7 +460,11 @@ impl Iam for SdkIam {
             .send()
             .await
             .map_err(|e| map_err("iam:SimulatePrincipalPolicy", e))?;
-        Ok(out.evaluation_results().iter().map(|r| SimulationResult { action: r.eval_action_name().into(), decision: r.eval_decision().as_str().into() }).collect())
+        Ok(out
+            .evaluation_results()
+            .iter()
+            .map(|r| SimulationResult { action: r.eval_action_name().into(), decision: r.eval_decision().as_str().into() })
+            .collect())
     }
 }
 
@@ -359,7 +484,8 @@ impl Sts for SdkSts {
     }
 
     async fn assume_role(&self, input: &AssumeRoleInput) -> Result<AssumedRole, AwsError> {
-        let tags: Vec<aws_sdk_sts::types::Tag> = input.tags.iter().filter_map(|t| aws_sdk_sts::types::Tag::builder().key(&t.key).value(&t.value).build().ok()).collect();
+        let tags: Vec<aws_sdk_sts::types::Tag> =
+            input.tags.iter().filter_map(|t| aws_sdk_sts::types::Tag::builder().key(&t.key).value(&t.value).build().ok()).collect();
         let out = self
             .client
             .assume_role()
@@ -371,7 +497,9 @@ impl Sts for SdkSts {
             .send()
             .await
             .map_err(|e| map_err("sts:AssumeRole", e))?;
-        let c = out.credentials().ok_or_else(|| AwsError::new(AwsErrorKind::Other, "sts:AssumeRole", "EmptyResponse", "no credentials in the response"))?;
+        let c = out
+            .credentials()
+            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "sts:AssumeRole", "EmptyResponse", "no credentials in the response"))?;
         Ok(AssumedRole {
             credentials: Credentials {
                 access_key_id: c.access_key_id().into(),

@@ -2,6 +2,9 @@
 //! to stdout (`--json` for scripts, schema in docs/CLI.md), and the exit code says what
 //! kind of failure happened.
 
+// RunError is large by design (see rolegate-core); it is returned once per command.
+#![allow(clippy::result_large_err)]
+
 mod render;
 
 use std::collections::BTreeMap;
@@ -185,7 +188,9 @@ fn home(g: &Global) -> PathBuf {
 }
 
 async fn engine(g: &Global) -> (Engine, AwsConnect) {
-    let connect = AwsConnect::load(&ConnectOptions { profile: g.profile.clone(), region: g.region.clone(), endpoint_url: g.endpoint_url.clone() }).await;
+    let connect =
+        AwsConnect::load(&ConnectOptions { profile: g.profile.clone(), region: g.region.clone(), endpoint_url: g.endpoint_url.clone() })
+            .await;
     let engine = Engine {
         connect: Arc::new(connect.clone()),
         vault: Arc::new(Keychain::with_service(&g.keychain_service)),
@@ -219,7 +224,8 @@ fn pairs(field: &str, list: &[String]) -> Result<BTreeMap<String, String>, Vec<F
 fn load_template(a: &PlanArgs) -> Result<Template, RunError> {
     if let Some(path) = &a.template_file {
         let field = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RunError::Invalid(vec![FieldError::new(&field, "file", format!("cannot be read: {e}"))]))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| RunError::Invalid(vec![FieldError::new(&field, "file", format!("cannot be read: {e}"))]))?;
         return Ok(Template::from_json(&field, &text)?);
     }
     let id = a.template.clone().unwrap_or_default();
@@ -227,17 +233,22 @@ fn load_template(a: &PlanArgs) -> Result<Template, RunError> {
         RunError::Invalid(vec![FieldError::new(
             "template",
             "unknown-template",
-            format!("no template {id:?}; choose one of {}", template::builtin().iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ")),
+            format!(
+                "no template {id:?}; choose one of {}",
+                template::builtin().iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ")
+            ),
         )])
     })
 }
 
 fn inputs(a: &PlanArgs, t: &Template, region: String) -> Result<RunInputs, RunError> {
     let mut errs = Vec::new();
-    let mut take = |r: Result<BTreeMap<String, String>, Vec<FieldError>>| r.unwrap_or_else(|e| {
-        errs.extend(e);
-        BTreeMap::new()
-    });
+    let mut take = |r: Result<BTreeMap<String, String>, Vec<FieldError>>| {
+        r.unwrap_or_else(|e| {
+            errs.extend(e);
+            BTreeMap::new()
+        })
+    };
     let names = take(pairs("name", &a.names));
     let variables = take(pairs("var", &a.vars));
     let external_ids = take(pairs("external-id", &a.external_ids));
@@ -321,7 +332,9 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
             let report = if a.no_verify { None } else { Some(engine.verify(&run_id, None).await?) };
             let journal = engine.store.load(&run_id).unwrap_or(journal);
             if g.json {
-                render::print_json(&json!({ "run_id": run_id, "status": journal.status, "resources": journal.resources, "access_key_id": journal.access_key_id, "roles": journal.plan.roles, "verification": report }));
+                render::print_json(
+                    &json!({ "run_id": run_id, "status": journal.status, "resources": journal.resources, "access_key_id": journal.access_key_id, "roles": journal.plan.roles, "verification": report }),
+                );
             } else {
                 render::applied(&journal);
                 if let Some(r) = &report {
@@ -337,8 +350,18 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
             let (engine, _) = engine(&g).await;
             let assumer = match assume_as_profile {
                 Some(p) => {
-                    let c = AwsConnect::load(&ConnectOptions { profile: Some(p), region: g.region.clone(), endpoint_url: g.endpoint_url.clone() }).await;
-                    Some(c.resolve_credentials().await.map_err(|e| RunError::Aws { step: None, error: e, run_id: None, created: vec![] })?)
+                    let c = AwsConnect::load(&ConnectOptions {
+                        profile: Some(p),
+                        region: g.region.clone(),
+                        endpoint_url: g.endpoint_url.clone(),
+                    })
+                    .await;
+                    Some(c.resolve_credentials().await.map_err(|e| RunError::Aws {
+                        step: None,
+                        error: e,
+                        run_id: None,
+                        created: vec![],
+                    })?)
                 }
                 None => None,
             };
@@ -433,7 +456,10 @@ fn read_secret_stdin() -> Result<SecretString, RunError> {
         eprint!("secret access key: ");
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| RunError::Invalid(vec![FieldError::new("secret", "stdin", format!("could not read stdin: {e}"))]))?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| RunError::Invalid(vec![FieldError::new("secret", "stdin", format!("could not read stdin: {e}"))]))?;
     let secret = line.trim().to_string();
     zeroize::Zeroize::zeroize(&mut line);
     if secret.is_empty() {

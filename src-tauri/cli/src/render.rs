@@ -138,7 +138,15 @@ pub fn runs(list: &[RunSummary]) {
         println!("no runs yet");
     }
     for r in list {
-        println!("{}  {:<20} {:<20} account {} {}  {} live resource(s)", r.run_id, r.template_id, r.status.as_str(), r.account, r.region, r.live_resources);
+        println!(
+            "{}  {:<20} {:<20} account {} {}  {} live resource(s)",
+            r.run_id,
+            r.template_id,
+            r.status.as_str(),
+            r.account,
+            r.region,
+            r.live_resources
+        );
     }
 }
 

@@ -31,11 +31,7 @@ impl Partition {
             "aws" => Ok(Partition::Aws),
             "aws-cn" => Ok(Partition::AwsCn),
             "aws-us-gov" => Ok(Partition::AwsUsGov),
-            other => Err(FieldError::new(
-                field,
-                "arn-partition",
-                format!("partition must be aws, aws-cn or aws-us-gov; got {other:?}"),
-            )),
+            other => Err(FieldError::new(field, "arn-partition", format!("partition must be aws, aws-cn or aws-us-gov; got {other:?}"))),
         }
     }
 
@@ -93,7 +89,7 @@ impl Arn {
                 None
             }
         };
-        if parts[2].is_empty() || !parts[2].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == '-' as u8) {
+        if parts[2].is_empty() || !parts[2].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
             errs.push(FieldError::new(
                 field,
                 "arn-service",
@@ -121,11 +117,7 @@ impl Arn {
 
 impl fmt::Display for Arn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "arn:{}:{}:{}:{}:{}",
-            self.partition, self.service, self.region, self.account, self.resource
-        )
+        write!(f, "arn:{}:{}:{}:{}:{}", self.partition, self.service, self.region, self.account, self.resource)
     }
 }
 
@@ -174,9 +166,7 @@ impl Principal {
             };
         }
         let arn = Arn::parse(field, s)?;
-        let bad = |msg: &str| {
-            Err(vec![FieldError::new(field, "principal-kind", format!("{msg}; got {s:?}"))])
-        };
+        let bad = |msg: &str| Err(vec![FieldError::new(field, "principal-kind", format!("{msg}; got {s:?}"))]);
         match arn.service.as_str() {
             "iam" => {
                 if !arn.region.is_empty() {
@@ -186,10 +176,7 @@ impl Principal {
                     return bad("the ARN must name an account");
                 }
                 if arn.resource == "root" {
-                    return Ok(Principal::Account {
-                        partition: Some(arn.partition),
-                        account: arn.account.clone(),
-                    });
+                    return Ok(Principal::Account { partition: Some(arn.partition), account: arn.account.clone() });
                 }
                 let (kind, rest) = if let Some(r) = arn.resource.strip_prefix("user/") {
                     (IamKind::User, r)
@@ -219,11 +206,7 @@ impl Principal {
                 let Some((role, session)) = rest.split_once('/') else {
                     return bad("an assumed-role ARN is assumed-role/ROLE/SESSION");
                 };
-                Ok(Principal::AssumedRole {
-                    role_name: role.to_string(),
-                    session: session.to_string(),
-                    arn,
-                })
+                Ok(Principal::AssumedRole { role_name: role.to_string(), session: session.to_string(), arn })
             }
             _ => bad("a principal must be an IAM or STS ARN"),
         }
@@ -266,10 +249,7 @@ mod tests {
         assert_eq!(e[0].rule, "arn-partition");
         assert_eq!(e[0].field, "role_arn");
         assert_eq!(Arn::parse("role_arn", "role/x").unwrap_err()[0].rule, "arn-syntax");
-        assert_eq!(
-            Arn::parse("role_arn", "arn:aws:iam::12345:role/x").unwrap_err()[0].rule,
-            "account-id"
-        );
+        assert_eq!(Arn::parse("role_arn", "arn:aws:iam::12345:role/x").unwrap_err()[0].rule, "account-id");
     }
 
     #[test]
@@ -284,14 +264,8 @@ mod tests {
         let p = Principal::parse("p", "arn:aws:iam::123456789012:root").unwrap();
         assert_eq!(p.policy_value(Partition::AwsCn), "arn:aws:iam::123456789012:root");
         assert_eq!(Principal::parse("p", "*").unwrap_err()[0].rule, "principal-wildcard");
-        assert_eq!(
-            Principal::parse("p", "arn:aws:s3:::bucket").unwrap_err()[0].rule,
-            "principal-kind"
-        );
-        assert_eq!(
-            Principal::parse("p", "arn:aws:iam::123456789012:role/*").unwrap_err()[0].rule,
-            "principal-kind"
-        );
+        assert_eq!(Principal::parse("p", "arn:aws:s3:::bucket").unwrap_err()[0].rule, "principal-kind");
+        assert_eq!(Principal::parse("p", "arn:aws:iam::123456789012:role/*").unwrap_err()[0].rule, "principal-kind");
         assert!(Principal::parse("p", "arn:aws:sts::123456789012:assumed-role/r/s").is_ok());
     }
 
@@ -300,9 +274,6 @@ mod tests {
         assert_eq!(Partition::of_region("cn-northwest-1"), Partition::AwsCn);
         assert_eq!(Partition::of_region("us-gov-east-1"), Partition::AwsUsGov);
         assert_eq!(Partition::of_region("eu-central-1"), Partition::Aws);
-        assert_eq!(
-            iam_arn(Partition::Aws, "123456789012", "user", "/rolegate/", "ci"),
-            "arn:aws:iam::123456789012:user/rolegate/ci"
-        );
+        assert_eq!(iam_arn(Partition::Aws, "123456789012", "user", "/rolegate/", "ci"), "arn:aws:iam::123456789012:user/rolegate/ci");
     }
 }

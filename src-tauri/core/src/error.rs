@@ -95,7 +95,10 @@ impl RunError {
     /// 130 cancelled. (3 is a failed verification, decided by the caller.)
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::Invalid(_) | RunError::Blocked(_) | RunError::Store(StoreError::NotFound(_) | StoreError::BadId(_)) | RunError::State(_) => 2,
+            RunError::Invalid(_)
+            | RunError::Blocked(_)
+            | RunError::Store(StoreError::NotFound(_) | StoreError::BadId(_))
+            | RunError::State(_) => 2,
             RunError::Aws { .. } | RunError::Propagation { .. } => 4,
             RunError::NameTaken { .. } | RunError::KeyLimit { .. } => 5,
             RunError::Vault(_) | RunError::Store(_) => 6,

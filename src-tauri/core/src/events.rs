@@ -10,17 +10,44 @@ use crate::verify::Check;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Event {
-    StepStarted { step: String, summary: String },
+    StepStarted {
+        step: String,
+        summary: String,
+    },
     /// `outcome` is `created`, `adopted` (found, made by this run) or `waited`.
-    StepDone { step: String, outcome: String, detail: String },
-    StepFailed { step: String, message: String },
+    StepDone {
+        step: String,
+        outcome: String,
+        detail: String,
+    },
+    StepFailed {
+        step: String,
+        message: String,
+    },
     /// Waiting for IAM to propagate a change; `last_code` is AWS's "not yet" answer.
-    Waiting { step: String, what: String, attempt: u32, elapsed_seconds: u64, limit_seconds: u64, last_code: String },
-    Deleted { resource: String, detail: String },
+    Waiting {
+        step: String,
+        what: String,
+        attempt: u32,
+        elapsed_seconds: u64,
+        limit_seconds: u64,
+        last_code: String,
+    },
+    Deleted {
+        resource: String,
+        detail: String,
+    },
     /// A resource roll-back did not delete, with the reason.
-    Kept { resource: String, reason: String },
-    CheckDone { check: Check },
-    Notice { message: String },
+    Kept {
+        resource: String,
+        reason: String,
+    },
+    CheckDone {
+        check: Check,
+    },
+    Notice {
+        message: String,
+    },
 }
 
 /// Where events go.

@@ -262,9 +262,7 @@ pub struct FileJournalStore {
 }
 
 fn check_id(run_id: &str) -> Result<(), StoreError> {
-    let ok = !run_id.is_empty()
-        && run_id.len() <= 64
-        && run_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok = !run_id.is_empty() && run_id.len() <= 64 && run_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(())
     } else {
@@ -341,7 +339,7 @@ impl JournalStore for FileJournalStore {
                 }
             }
         }
-        out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        out.sort_by_key(|j| std::cmp::Reverse(j.created_at));
         Ok(out)
     }
 }
@@ -357,7 +355,8 @@ mod tests {
     fn journal() -> Journal {
         let t = find_builtin("seqera-batch-launch").unwrap();
         let inputs = RunInputs { template_id: t.id.clone(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
-        let caller = CallerIdentity { account: "123456789012".into(), arn: "arn:aws:iam::123456789012:user/admin".into(), user_id: "AIDA".into() };
+        let caller =
+            CallerIdentity { account: "123456789012".into(), arn: "arn:aws:iam::123456789012:user/admin".into(), user_id: "AIDA".into() };
         let plan = build(&t, &inputs, &caller, "rg-abc", &FixedEntropy::default()).unwrap();
         Journal::new(plan, inputs, OffsetDateTime::UNIX_EPOCH)
     }

@@ -2,6 +2,10 @@
 //! the traits in `ports`, so the CLI and the desktop app make the same decisions and
 //! unit tests run against in-memory stand-ins.
 
+// RunError carries the AWS error and what was already made, so the person is told
+// everything at the point of failure; its size is not on a hot path.
+#![allow(clippy::result_large_err)]
+
 pub mod arn;
 pub mod error;
 pub mod events;

@@ -92,13 +92,7 @@ pub struct PlannedRole {
 #[serde(tag = "operation")]
 pub enum Call {
     #[serde(rename = "iam:CreatePolicy")]
-    CreatePolicy {
-        policy_name: String,
-        path: String,
-        description: String,
-        policy_document: Value,
-        tags: Vec<Tag>,
-    },
+    CreatePolicy { policy_name: String, path: String, description: String, policy_document: Value, tags: Vec<Tag> },
     #[serde(rename = "iam:CreateUser")]
     CreateUser { user_name: String, path: String, tags: Vec<Tag> },
     #[serde(rename = "iam:AttachUserPolicy")]
@@ -184,9 +178,7 @@ impl Plan {
         let mut left: Vec<&Step> = self.steps.iter().collect();
         let mut waves = Vec::new();
         while !left.is_empty() {
-            let (ready, rest): (Vec<&Step>, Vec<&Step>) = left
-                .into_iter()
-                .partition(|s| s.after.iter().all(|d| done.contains(d.as_str())));
+            let (ready, rest): (Vec<&Step>, Vec<&Step>) = left.into_iter().partition(|s| s.after.iter().all(|d| done.contains(d.as_str())));
             assert!(!ready.is_empty(), "plan has a dependency cycle");
             done.extend(ready.iter().map(|s| s.id.as_str()));
             waves.push(ready);
@@ -230,23 +222,43 @@ pub fn build(
             || k.strip_prefix("role:").is_some_and(|r| template.roles.iter().any(|x| x.key == r))
             || k.strip_prefix("policy:").is_some_and(|p| template.policies.iter().any(|x| x.key == p));
         if !known {
-            errs.push(FieldError::new(format!("name.{k}"), "unknown-name", format!("template {} has nothing called {k:?}; use user, role:KEY or policy:KEY", template.id)));
+            errs.push(FieldError::new(
+                format!("name.{k}"),
+                "unknown-name",
+                format!("template {} has nothing called {k:?}; use user, role:KEY or policy:KEY", template.id),
+            ));
         }
     }
     for k in inputs.policy_documents.keys() {
         if !template.policies.iter().any(|p| &p.key == k) {
-            errs.push(FieldError::new(format!("policy_file.{k}"), "unknown-policy", format!("template {} has no policy {k:?}", template.id)));
+            errs.push(FieldError::new(
+                format!("policy_file.{k}"),
+                "unknown-policy",
+                format!("template {} has no policy {k:?}", template.id),
+            ));
         }
     }
     for k in inputs.external_ids.keys() {
         match template.roles.iter().find(|r| &r.key == k) {
-            None => errs.push(FieldError::new(format!("external_id.{k}"), "unknown-role", format!("template {} has no role {k:?}", template.id))),
-            Some(r) if r.external_id != ExternalIdSpec::Uuid => errs.push(FieldError::new(format!("external_id.{k}"), "external-id-scheme", "this role's External ID is built from the template's variables; set those instead")),
+            None => errs.push(FieldError::new(
+                format!("external_id.{k}"),
+                "unknown-role",
+                format!("template {} has no role {k:?}", template.id),
+            )),
+            Some(r) if r.external_id != ExternalIdSpec::Uuid => errs.push(FieldError::new(
+                format!("external_id.{k}"),
+                "external-id-scheme",
+                "this role's External ID is built from the template's variables; set those instead",
+            )),
             _ => {}
         }
     }
     if !inputs.trusted_principals.is_empty() && !template.roles.iter().any(|r| matches!(r.trusted, Trusted::Principals(_))) {
-        errs.push(FieldError::new("trusted_principal", "trust-not-applicable", format!("template {} trusts the user it creates; it has no platform principal to replace", template.id)));
+        errs.push(FieldError::new(
+            "trusted_principal",
+            "trust-not-applicable",
+            format!("template {} trusts the user it creates; it has no platform principal to replace", template.id),
+        ));
     }
     let vars = match template.resolve_variables(&inputs.variables) {
         Ok(v) => v,
@@ -265,7 +277,11 @@ pub fn build(
     let mut tags = vec![Tag::new(RUN_TAG, run_id), Tag::new(TEMPLATE_TAG, &template.id)];
     tags.extend(inputs.tags.iter().cloned());
     if tags.len() > validate::MAX_TAGS {
-        errs.push(FieldError::new("tags", "tags-count", format!("Rolegate adds 2 tags of its own, so at most {} may be given", validate::MAX_TAGS - 2)));
+        errs.push(FieldError::new(
+            "tags",
+            "tags-count",
+            format!("Rolegate adds 2 tags of its own, so at most {} may be given", validate::MAX_TAGS - 2),
+        ));
     }
     let path = inputs.path.clone();
     let name_of = |key: &str, default: &str| inputs.names.get(key).cloned().unwrap_or_else(|| default.to_string());
@@ -280,7 +296,11 @@ pub fn build(
         errs.extend(validate::iam_name(&field, NameKind::Policy, &name));
         let doc_field = format!("policy.{}", p.key);
         let Some(raw) = inputs.policy_documents.get(&p.key).or(p.document.as_ref()) else {
-            errs.push(FieldError::new(format!("policy_file.{}", p.key), "required", format!("template {} has no built-in {} policy: supply one with --policy-file {}=FILE", template.id, p.key, p.key)));
+            errs.push(FieldError::new(
+                format!("policy_file.{}", p.key),
+                "required",
+                format!("template {} has no built-in {} policy: supply one with --policy-file {}=FILE", template.id, p.key, p.key),
+            ));
             continue;
         };
         let document = policy::substitute(raw, &subst);
@@ -330,7 +350,11 @@ pub fn build(
                     inputs.trusted_principals.clone()
                 };
                 if raw.is_empty() {
-                    errs.push(FieldError::new("trusted_principal", "required", format!("role {key} needs a trusted principal: the platform's account id or role ARN")));
+                    errs.push(FieldError::new(
+                        "trusted_principal",
+                        "required",
+                        format!("role {key} needs a trusted principal: the platform's account id or role ARN"),
+                    ));
                 }
                 let mut values = Vec::new();
                 for (i, p) in raw.iter().enumerate() {
@@ -355,7 +379,11 @@ pub fn build(
                 let field = format!("external_id.{key}");
                 errs.extend(validate::external_id(&field, &v));
                 if !policy::glob_match(&c, &v) {
-                    errs.push(FieldError::new(&field, "external-id-pattern", format!("the External ID {v:?} does not match the trust condition {c:?}")));
+                    errs.push(FieldError::new(
+                        &field,
+                        "external-id-pattern",
+                        format!("the External ID {v:?} does not match the trust condition {c:?}"),
+                    ));
                 }
                 (v, ExternalIdCondition::for_value(&c))
             }
@@ -418,7 +446,14 @@ pub fn build(
     })
 }
 
-fn steps_for(path: &str, tags: &[Tag], policies: &[PlannedPolicy], user: Option<&PlannedUser>, roles: &[PlannedRole], run_id: &str) -> Vec<Step> {
+fn steps_for(
+    path: &str,
+    tags: &[Tag],
+    policies: &[PlannedPolicy],
+    user: Option<&PlannedUser>,
+    roles: &[PlannedRole],
+    run_id: &str,
+) -> Vec<Step> {
     let mut steps = Vec::new();
     let policy_step = |arn: &str| policies.iter().find(|p| p.arn == arn).map(|p| format!("policy:{}", p.key));
     for p in policies {
@@ -535,12 +570,15 @@ mod tests {
         let t = find_builtin("seqera-batch-launch").unwrap();
         let plan = build(&t, &inputs("seqera-batch-launch"), &caller(), "rg-test1", &FixedEntropy::default()).unwrap();
         let waves: Vec<Vec<&str>> = plan.waves().iter().map(|w| w.iter().map(|s| s.id.as_str()).collect()).collect();
-        assert_eq!(waves, vec![
-            vec!["policy:main", "user"],
-            vec!["user-inline", "access-key", "role:main"],
-            vec!["role-attach:main:arn:aws:iam::123456789012:policy/seqera-batch-launch", "wait:access-key"],
-            vec!["wait:role:main"],
-        ]);
+        assert_eq!(
+            waves,
+            vec![
+                vec!["policy:main", "user"],
+                vec!["user-inline", "access-key", "role:main"],
+                vec!["role-attach:main:arn:aws:iam::123456789012:policy/seqera-batch-launch", "wait:access-key"],
+                vec!["wait:role:main"],
+            ]
+        );
         let role = &plan.roles[0];
         assert_eq!(role.principals, ["arn:aws:iam::123456789012:user/seqera-launch"]);
         assert_eq!(role.external_id, "00000000-0000-4000-8000-000000000001");
@@ -588,7 +626,14 @@ mod tests {
         i.tags.push(Tag::new("aws:x", "y"));
         let errs = build(&t, &i, &caller(), "rg-x", &FixedEntropy::default()).unwrap_err();
         let got: Vec<(String, String)> = errs.into_iter().map(|e| (e.field, e.rule)).collect();
-        for want in [("name.user", "iam-name-chars"), ("name.role:nope", "unknown-name"), ("region", "region"), ("path", "iam-path-slashes"), ("external_id.main", "external-id-length"), ("tags[0].key", "tag-key-reserved")] {
+        for want in [
+            ("name.user", "iam-name-chars"),
+            ("name.role:nope", "unknown-name"),
+            ("region", "region"),
+            ("path", "iam-path-slashes"),
+            ("external_id.main", "external-id-length"),
+            ("tags[0].key", "tag-key-reserved"),
+        ] {
             assert!(got.contains(&(want.0.to_string(), want.1.to_string())), "{want:?} not in {got:?}");
         }
     }
@@ -599,7 +644,10 @@ mod tests {
         let errs = build(&t, &inputs("custom"), &caller(), "rg-x", &FixedEntropy::default()).unwrap_err();
         assert_eq!((errs[0].field.as_str(), errs[0].rule.as_str()), ("policy_file.main", "required"));
         let mut i = inputs("custom");
-        i.policy_documents.insert("main".into(), serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}));
+        i.policy_documents.insert(
+            "main".into(),
+            serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}),
+        );
         let plan = build(&t, &i, &caller(), "rg-x", &FixedEntropy::default()).unwrap();
         assert_eq!(plan.lints.len(), 1);
         assert_eq!(plan.lints[0].rule, "admin-grant");

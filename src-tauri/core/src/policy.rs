@@ -55,20 +55,10 @@ pub struct Lint {
 
 impl Lint {
     fn error(field: &str, rule: &str, message: impl Into<String>) -> Lint {
-        Lint {
-            severity: Severity::Error,
-            field: field.into(),
-            rule: rule.into(),
-            message: message.into(),
-        }
+        Lint { severity: Severity::Error, field: field.into(), rule: rule.into(), message: message.into() }
     }
     fn warning(field: &str, rule: &str, message: impl Into<String>) -> Lint {
-        Lint {
-            severity: Severity::Warning,
-            field: field.into(),
-            rule: rule.into(),
-            message: message.into(),
-        }
+        Lint { severity: Severity::Warning, field: field.into(), rule: rule.into(), message: message.into() }
     }
 }
 
@@ -83,12 +73,7 @@ pub fn parse(field: &str, text: &str) -> Result<Value, FieldError> {
         FieldError::new(
             field,
             "policy-json-syntax",
-            format!(
-                "is not valid JSON: {} at line {}, column {}",
-                strip_position(&e.to_string()),
-                e.line(),
-                e.column()
-            ),
+            format!("is not valid JSON: {} at line {}, column {}", strip_position(&e.to_string()), e.line(), e.column()),
         )
     })
 }
@@ -109,9 +94,8 @@ fn as_list(v: &Value) -> Vec<&Value> {
     }
 }
 
-fn strings<'a>(v: Option<&'a Value>) -> Vec<&'a str> {
-    v.map(|v| as_list(v).into_iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
+fn strings(v: Option<&Value>) -> Vec<&str> {
+    v.map(|v| as_list(v).into_iter().filter_map(Value::as_str).collect()).unwrap_or_default()
 }
 
 /// Check the shape IAM accepts and the size limit. Returns every problem found.
@@ -122,11 +106,7 @@ pub fn check_shape(field: &str, doc: &Value, kind: DocKind) -> Vec<FieldError> {
         errs.push(FieldError::new(
             field,
             "policy-size",
-            format!(
-                "is {size} characters without whitespace; {} may have at most {}",
-                kind.label(),
-                kind.max_chars()
-            ),
+            format!("is {size} characters without whitespace; {} may have at most {}", kind.label(), kind.max_chars()),
         ));
     }
     let Some(obj) = doc.as_object() else {
@@ -135,11 +115,7 @@ pub fn check_shape(field: &str, doc: &Value, kind: DocKind) -> Vec<FieldError> {
     };
     match obj.get("Version").and_then(Value::as_str) {
         Some("2012-10-17") => {}
-        Some(v) => errs.push(FieldError::new(
-            field,
-            "policy-version",
-            format!("Version must be \"2012-10-17\"; got {v:?}"),
-        )),
+        Some(v) => errs.push(FieldError::new(field, "policy-version", format!("Version must be \"2012-10-17\"; got {v:?}"))),
         None => errs.push(FieldError::new(
             field,
             "policy-version",
@@ -159,11 +135,7 @@ pub fn check_shape(field: &str, doc: &Value, kind: DocKind) -> Vec<FieldError> {
         Some(Value::Array(a)) if !a.is_empty() => a.iter().collect::<Vec<_>>(),
         Some(v @ Value::Object(_)) => vec![v],
         _ => {
-            errs.push(FieldError::new(
-                field,
-                "policy-statement",
-                "Statement must be a statement object or a non-empty list of them",
-            ));
+            errs.push(FieldError::new(field, "policy-statement", "Statement must be a statement object or a non-empty list of them"));
             return errs;
         }
     };
@@ -185,30 +157,18 @@ pub fn check_shape(field: &str, doc: &Value, kind: DocKind) -> Vec<FieldError> {
                         ));
                     }
                 }
-                _ => errs.push(FieldError::new(
-                    format!("{sf}.Sid"),
-                    "policy-sid",
-                    "Sid must be a string of letters and digits",
-                )),
+                _ => errs.push(FieldError::new(format!("{sf}.Sid"), "policy-sid", "Sid must be a string of letters and digits")),
             }
         }
         match st.get("Effect").and_then(Value::as_str) {
             Some("Allow" | "Deny") => {}
-            _ => errs.push(FieldError::new(
-                format!("{sf}.Effect"),
-                "policy-effect",
-                "Effect must be \"Allow\" or \"Deny\"",
-            )),
+            _ => errs.push(FieldError::new(format!("{sf}.Effect"), "policy-effect", "Effect must be \"Allow\" or \"Deny\"")),
         }
         let action_key = match (st.get("Action"), st.get("NotAction")) {
             (Some(_), None) => "Action",
             (None, Some(_)) => "NotAction",
             _ => {
-                errs.push(FieldError::new(
-                    &sf,
-                    "policy-action",
-                    "a statement needs exactly one of Action or NotAction",
-                ));
+                errs.push(FieldError::new(&sf, "policy-action", "a statement needs exactly one of Action or NotAction"));
                 ""
             }
         };
@@ -216,11 +176,7 @@ pub fn check_shape(field: &str, doc: &Value, kind: DocKind) -> Vec<FieldError> {
             let v = &st[action_key];
             let list = as_list(v);
             if list.is_empty() {
-                errs.push(FieldError::new(
-                    format!("{sf}.{action_key}"),
-                    "policy-action",
-                    format!("{action_key} must not be empty"),
-                ));
+                errs.push(FieldError::new(format!("{sf}.{action_key}"), "policy-action", format!("{action_key} must not be empty")));
             }
             for a in list {
                 match a.as_str() {
@@ -417,11 +373,7 @@ pub fn lint(field: &str, doc: &Value, kind: DocKind, ctx: &LintContext<'_>) -> V
                 let resources = strings(st.get("Resource"));
                 let all_resources = resources.contains(&"*");
                 if all_resources && actions.iter().any(|a| *a == "*" || *a == "*:*") {
-                    out.push(Lint::warning(
-                        &sf,
-                        "admin-grant",
-                        "Action \"*\" on Resource \"*\" grants full administrator access",
-                    ));
+                    out.push(Lint::warning(&sf, "admin-grant", "Action \"*\" on Resource \"*\" grants full administrator access"));
                 }
                 if all_resources && actions.iter().any(|a| *a != "*" && *a != "*:*" && action_matches(a, "iam:PassRole")) {
                     out.push(Lint::warning(
@@ -461,9 +413,7 @@ fn has_external_id_condition(st: &Value) -> bool {
     };
     ops.iter().any(|(op, keys)| {
         matches!(op.as_str(), "StringEquals" | "StringLike")
-            && keys
-                .as_object()
-                .is_some_and(|k| k.keys().any(|key| key.eq_ignore_ascii_case("sts:ExternalId")))
+            && keys.as_object().is_some_and(|k| k.keys().any(|key| key.eq_ignore_ascii_case("sts:ExternalId")))
     })
 }
 
@@ -478,10 +428,7 @@ pub struct ExternalIdCondition {
 impl ExternalIdCondition {
     pub fn for_value(value: &str) -> Self {
         let like = value.contains('*') || value.contains('?');
-        ExternalIdCondition {
-            operator: if like { "StringLike" } else { "StringEquals" }.into(),
-            value: value.into(),
-        }
+        ExternalIdCondition { operator: if like { "StringLike" } else { "StringEquals" }.into(), value: value.into() }
     }
 }
 
@@ -552,11 +499,7 @@ pub fn substitute(doc: &Value, vars: &[(&str, &str)]) -> Value {
             Value::String(out)
         }
         Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, vars)).collect()),
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), substitute(v, vars)))
-                .collect(),
-        ),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), substitute(v, vars))).collect()),
         other => other.clone(),
     }
 }
@@ -634,10 +577,7 @@ mod tests {
 
     #[test]
     fn shape_of_trust_policies() {
-        let t = trust_policy(
-            &["arn:aws:iam::123456789012:user/ci".into()],
-            &ExternalIdCondition::for_value("abc-123"),
-        );
+        let t = trust_policy(&["arn:aws:iam::123456789012:user/ci".into()], &ExternalIdCondition::for_value("abc-123"));
         assert!(shape_rules(&t, DocKind::Trust).is_empty());
         let bad = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]});
         assert_eq!(shape_rules(&bad, DocKind::Trust), ["trust-resource", "trust-principal"]);

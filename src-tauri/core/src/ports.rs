@@ -53,12 +53,7 @@ pub struct AwsError {
 
 impl AwsError {
     pub fn new(kind: AwsErrorKind, operation: &str, code: &str, message: impl Into<String>) -> Self {
-        AwsError {
-            kind,
-            operation: operation.into(),
-            code: code.into(),
-            message: message.into(),
-        }
+        AwsError { kind, operation: operation.into(), code: code.into(), message: message.into() }
     }
 
     /// The IAM action named in an AccessDenied message ("... is not authorized to
@@ -93,12 +88,7 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn long_lived(access_key_id: impl Into<String>, secret: SecretString) -> Self {
-        Credentials {
-            access_key_id: access_key_id.into(),
-            secret_access_key: secret,
-            session_token: None,
-            expiration: None,
-        }
+        Credentials { access_key_id: access_key_id.into(), secret_access_key: secret, session_token: None, expiration: None }
     }
 
     /// Whether this is the same secret (for tests that prove a value never leaked).
@@ -157,10 +147,7 @@ pub struct NewAccessKey {
 
 impl fmt::Debug for NewAccessKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NewAccessKey")
-            .field("id", &self.id)
-            .field("secret", &"<redacted>")
-            .finish()
+        f.debug_struct("NewAccessKey").field("id", &self.id).field("secret", &"<redacted>").finish()
     }
 }
 

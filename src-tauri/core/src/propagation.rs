@@ -48,6 +48,7 @@ pub enum WaitError {
 }
 
 /// Call `attempt` until it succeeds, fails for real, or the timeout passes.
+#[allow(clippy::too_many_arguments)] // each argument is a distinct injected dependency or label
 pub async fn poll<T, F, Fut>(
     clock: &dyn Clock,
     entropy: &dyn Entropy,
@@ -130,10 +131,18 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 6);
         // Five waits of one interval plus 100 ms jitter each: 5.5 s of virtual time.
         assert_eq!(clock.elapsed(), Duration::from_millis(5500));
-        let waits: Vec<u32> = seen.lock().unwrap().iter().filter_map(|e| match e {
-            Event::Waiting { attempt, last_code, .. } => { assert_eq!(last_code, "AccessDenied"); Some(*attempt) }
-            _ => None,
-        }).collect();
+        let waits: Vec<u32> = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                Event::Waiting { attempt, last_code, .. } => {
+                    assert_eq!(last_code, "AccessDenied");
+                    Some(*attempt)
+                }
+                _ => None,
+            })
+            .collect();
         assert_eq!(waits, [1, 2, 3, 4, 5]);
     }
 
@@ -147,7 +156,13 @@ mod tests {
         let c2 = clock.clone();
         poll(clock.as_ref(), &entropy, &crate::events::discard(), PollSettings::default(), "s", "role", role_not_yet, || {
             let ready = c2.elapsed() >= ready_at;
-            async move { if ready { Ok(()) } else { Err(denied()) } }
+            async move {
+                if ready {
+                    Ok(())
+                } else {
+                    Err(denied())
+                }
+            }
         })
         .await
         .unwrap();
@@ -160,15 +175,17 @@ mod tests {
     async fn other_errors_stop_at_once_and_timeouts_are_bounded() {
         let clock = ManualClock::new();
         let entropy = FixedEntropy::default();
-        let r: Result<(), _> = poll(&clock, &entropy, &crate::events::discard(), PollSettings::default(), "s", "key", key_not_yet, || async {
-            Err(AwsError::new(AwsErrorKind::SignatureDoesNotMatch, "sts:GetCallerIdentity", "SignatureDoesNotMatch", "bad secret"))
-        })
-        .await;
+        let r: Result<(), _> =
+            poll(&clock, &entropy, &crate::events::discard(), PollSettings::default(), "s", "key", key_not_yet, || async {
+                Err(AwsError::new(AwsErrorKind::SignatureDoesNotMatch, "sts:GetCallerIdentity", "SignatureDoesNotMatch", "bad secret"))
+            })
+            .await;
         assert!(matches!(r, Err(WaitError::Failed(e)) if e.code == "SignatureDoesNotMatch"));
         assert_eq!(clock.elapsed(), Duration::ZERO);
 
         let settings = PollSettings { timeout: Duration::from_secs(10), ..Default::default() };
-        let r: Result<(), _> = poll(&clock, &entropy, &crate::events::discard(), settings, "s", "role", role_not_yet, || async { Err(denied()) }).await;
+        let r: Result<(), _> =
+            poll(&clock, &entropy, &crate::events::discard(), settings, "s", "role", role_not_yet, || async { Err(denied()) }).await;
         match r {
             Err(WaitError::TimedOut { waited, last }) => {
                 assert_eq!(waited, Duration::from_secs(10));
@@ -180,7 +197,12 @@ mod tests {
 
     #[test]
     fn not_yet_codes() {
-        let e = AwsError::new(AwsErrorKind::MalformedPolicy, "iam:CreateRole", "MalformedPolicyDocument", "Invalid principal in policy: \"AWS\":\"arn:aws:iam::1:user/x\"");
+        let e = AwsError::new(
+            AwsErrorKind::MalformedPolicy,
+            "iam:CreateRole",
+            "MalformedPolicyDocument",
+            "Invalid principal in policy: \"AWS\":\"arn:aws:iam::1:user/x\"",
+        );
         assert!(principal_not_yet(&e));
         let e = AwsError::new(AwsErrorKind::MalformedPolicy, "iam:CreateRole", "MalformedPolicyDocument", "Syntax errors in policy");
         assert!(!principal_not_yet(&e));

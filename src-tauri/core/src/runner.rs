@@ -203,7 +203,10 @@ impl Engine {
                 // A simulated crash must not be followed by another write.
                 if !matches!(err, RunError::Store(_)) {
                     self.commit(journal, |j| {
-                        j.steps.insert(step.id.clone(), StepRecord { state: StepState::Failed, outcome: None, detail: Some(message.clone()), at: now });
+                        j.steps.insert(
+                            step.id.clone(),
+                            StepRecord { state: StepState::Failed, outcome: None, detail: Some(message.clone()), at: now },
+                        );
                         j.status = RunStatus::Failed;
                         j.last_error = Some(message.clone());
                         j.note(now, format!("step {} failed", step.id));
@@ -215,13 +218,23 @@ impl Engine {
         }
     }
 
-    async fn done(&self, journal: &Mutex<Journal>, step: &Step, outcome: &str, detail: String, resource: Option<Resource>) -> Result<(), StepError> {
+    async fn done(
+        &self,
+        journal: &Mutex<Journal>,
+        step: &Step,
+        outcome: &str,
+        detail: String,
+        resource: Option<Resource>,
+    ) -> Result<(), StepError> {
         let now = self.clock.now();
         self.commit(journal, |j| {
             if let Some(r) = resource {
                 j.record(r, &step.id, now);
             }
-            j.steps.insert(step.id.clone(), StepRecord { state: StepState::Done, outcome: Some(outcome.into()), detail: Some(detail.clone()), at: now });
+            j.steps.insert(
+                step.id.clone(),
+                StepRecord { state: StepState::Done, outcome: Some(outcome.into()), detail: Some(detail.clone()), at: now },
+            );
         })
         .await?;
         self.emit(Event::StepDone { step: step.id.clone(), outcome: outcome.into(), detail });
@@ -327,7 +340,11 @@ impl Engine {
                     .wait(&step.id, "AWS to accept the new access key", propagation::key_not_yet, || sts.get_caller_identity(), run_id)
                     .await?;
                 if who.account != plan.account || !who.arn.ends_with(&format!("/{user_name}")) {
-                    return Err(RunError::State(format!("the new key signs in as {}, not as user {user_name} of account {}", who.arn, plan.account)).into());
+                    return Err(RunError::State(format!(
+                        "the new key signs in as {}, not as user {user_name} of account {}",
+                        who.arn, plan.account
+                    ))
+                    .into());
                 }
                 self.done(journal, step, "waited", format!("the key signs in as {}", who.arn), None).await
             }
@@ -379,7 +396,15 @@ impl Engine {
             if self.vault.get(&vault_entry(&k.id)).await.map_err(RunError::from)?.is_some() {
                 let id = k.id.clone();
                 self.commit(journal, |j| j.access_key_id = Some(id.clone())).await?;
-                return self.done(journal, step, "adopted", format!("{id} (secret already in the keychain)"), Some(Resource::AccessKey { user: user.into(), id })).await;
+                return self
+                    .done(
+                        journal,
+                        step,
+                        "adopted",
+                        format!("{id} (secret already in the keychain)"),
+                        Some(Resource::AccessKey { user: user.into(), id }),
+                    )
+                    .await;
             }
         }
         let mut others: Vec<_> = keys.clone();
@@ -387,17 +412,30 @@ impl Engine {
             match &opts.replace_key {
                 Some(id) if keys.iter().any(|k| &k.id == id) => {
                     iam.delete_access_key(user, id).await?;
-                    self.emit(Event::Deleted { resource: format!("access key {id} of user {user}"), detail: "deleted because you chose it with --replace-key".into() });
+                    self.emit(Event::Deleted {
+                        resource: format!("access key {id} of user {user}"),
+                        detail: "deleted because you chose it with --replace-key".into(),
+                    });
                     others.retain(|k| &k.id != id);
                 }
                 Some(id) => {
-                    return Err(RunError::Invalid(vec![FieldError::new("replace_key", "not-a-key-of-user", format!("{id} is not an access key of user {user}; its keys are {}", keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")))]).into())
+                    return Err(RunError::Invalid(vec![FieldError::new(
+                        "replace_key",
+                        "not-a-key-of-user",
+                        format!(
+                            "{id} is not an access key of user {user}; its keys are {}",
+                            keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    )])
+                    .into())
                 }
                 None => return Err(RunError::KeyLimit { user: user.into(), keys }.into()),
             }
         }
         for k in &others {
-            self.emit(Event::Notice { message: format!("user {user} already has access key {} that this run did not make; it was left alone", k.id) });
+            self.emit(Event::Notice {
+                message: format!("user {user} already has access key {} that this run did not make; it was left alone", k.id),
+            });
         }
         let new = iam.create_access_key(user).await?;
         if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
@@ -406,13 +444,21 @@ impl Engine {
                 Ok(()) => format!("the new key {} was deleted again, so no key without a stored secret is left", new.id),
                 Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself: aws iam delete-access-key --user-name {user} --access-key-id {}", new.id, new.id),
             };
-            return Err(RunError::State(format!("could not store the secret access key in {}: {e}; {cleanup}", self.vault.describe())).into());
+            return Err(
+                RunError::State(format!("could not store the secret access key in {}: {e}; {cleanup}", self.vault.describe())).into()
+            );
         }
         let id = new.id.clone();
         drop(new);
         self.commit(journal, |j| j.access_key_id = Some(id.clone())).await?;
-        self.done(journal, step, "created", format!("{id} (secret stored in {}, entry {})", self.vault.describe(), vault_entry(&id)), Some(Resource::AccessKey { user: user.into(), id }))
-            .await
+        self.done(
+            journal,
+            step,
+            "created",
+            format!("{id} (secret stored in {}, entry {})", self.vault.describe(), vault_entry(&id)),
+            Some(Resource::AccessKey { user: user.into(), id }),
+        )
+        .await
     }
 
     /// Find resources of this run that exist in AWS but are not in the journal (a
@@ -444,7 +490,11 @@ impl Engine {
             if journal.has_resource(&r) {
                 let attached = iam.list_attached_user_policies(&u.name).await.map_err(Self::aws)?;
                 for arn in u.attach.iter().filter(|a| attached.contains(a)) {
-                    journal.record(Resource::UserPolicyAttachment { user: u.name.clone(), policy_arn: arn.clone() }, &format!("user-attach:{arn}"), now);
+                    journal.record(
+                        Resource::UserPolicyAttachment { user: u.name.clone(), policy_arn: arn.clone() },
+                        &format!("user-attach:{arn}"),
+                        now,
+                    );
                 }
                 if let Some((name, _)) = &u.inline_policy {
                     if iam.list_user_policies(&u.name).await.map_err(Self::aws)?.contains(name) {
@@ -471,7 +521,11 @@ impl Engine {
             if journal.has_resource(&r) {
                 let attached = iam.list_attached_role_policies(&role.name).await.map_err(Self::aws)?;
                 for arn in role.attach.iter().filter(|a| attached.contains(a)) {
-                    journal.record(Resource::RolePolicyAttachment { role: role.name.clone(), policy_arn: arn.clone() }, &format!("role-attach:{}:{arn}", role.key), now);
+                    journal.record(
+                        Resource::RolePolicyAttachment { role: role.name.clone(), policy_arn: arn.clone() },
+                        &format!("role-attach:{}:{arn}", role.key),
+                        now,
+                    );
                 }
             }
         }
@@ -551,7 +605,12 @@ impl Engine {
                 let r = gone(iam.delete_access_key(user, id).await)?;
                 match self.vault.delete(&vault_entry(id)).await {
                     Ok(_) => {}
-                    Err(e) => return Ok(Deletion::Kept(format!("the key is deleted in AWS, but its keychain entry {} could not be removed: {e}", vault_entry(id)))),
+                    Err(e) => {
+                        return Ok(Deletion::Kept(format!(
+                            "the key is deleted in AWS, but its keychain entry {} could not be removed: {e}",
+                            vault_entry(id)
+                        )))
+                    }
                 }
                 Ok(match r {
                     Deletion::Deleted(_) => Deletion::Deleted(format!("and its secret removed from {}", self.vault.describe())),
@@ -561,7 +620,10 @@ impl Engine {
             Resource::User { name } => {
                 let Some(info) = iam.get_user(name).await? else { return Ok(Deletion::AlreadyGone) };
                 if !owned_by(&info.tags, run_id) {
-                    return Ok(Deletion::Kept(format!("not deleted: {} (its tag no longer proves this run made it)", owner_of(&info.tags))));
+                    return Ok(Deletion::Kept(format!(
+                        "not deleted: {} (its tag no longer proves this run made it)",
+                        owner_of(&info.tags)
+                    )));
                 }
                 let recorded: Vec<&str> = journal
                     .resources
@@ -571,12 +633,16 @@ impl Engine {
                         _ => None,
                     })
                     .collect();
-                let foreign: Vec<String> = iam.list_access_keys(name).await?.into_iter().map(|k| k.id).filter(|id| !recorded.contains(&id.as_str())).collect();
+                let foreign: Vec<String> =
+                    iam.list_access_keys(name).await?.into_iter().map(|k| k.id).filter(|id| !recorded.contains(&id.as_str())).collect();
                 if !foreign.is_empty() {
                     if opts.delete_unrecorded_keys {
                         for id in &foreign {
                             gone(iam.delete_access_key(name, id).await)?;
-                            self.emit(Event::Deleted { resource: format!("access key {id} of user {name}"), detail: "not recorded by this run; deleted because of --delete-unrecorded-keys".into() });
+                            self.emit(Event::Deleted {
+                                resource: format!("access key {id} of user {name}"),
+                                detail: "not recorded by this run; deleted because of --delete-unrecorded-keys".into(),
+                            });
                         }
                     } else {
                         return Ok(Deletion::Kept(format!(
@@ -588,28 +654,43 @@ impl Engine {
                 let attached = iam.list_attached_user_policies(name).await?;
                 let inline = iam.list_user_policies(name).await?;
                 if !attached.is_empty() || !inline.is_empty() {
-                    return Ok(Deletion::Kept(format!("user {name} has policies this run did not attach ({}); detach them first", attached.iter().chain(inline.iter()).cloned().collect::<Vec<_>>().join(", "))));
+                    return Ok(Deletion::Kept(format!(
+                        "user {name} has policies this run did not attach ({}); detach them first",
+                        attached.iter().chain(inline.iter()).cloned().collect::<Vec<_>>().join(", ")
+                    )));
                 }
                 gone(iam.delete_user(name).await)
             }
             Resource::Role { name } => {
                 let Some(info) = iam.get_role(name).await? else { return Ok(Deletion::AlreadyGone) };
                 if !owned_by(&info.tags, run_id) {
-                    return Ok(Deletion::Kept(format!("not deleted: {} (its tag no longer proves this run made it)", owner_of(&info.tags))));
+                    return Ok(Deletion::Kept(format!(
+                        "not deleted: {} (its tag no longer proves this run made it)",
+                        owner_of(&info.tags)
+                    )));
                 }
                 let attached = iam.list_attached_role_policies(name).await?;
                 if !attached.is_empty() {
-                    return Ok(Deletion::Kept(format!("role {name} has policies this run did not attach ({}); detach them first", attached.join(", "))));
+                    return Ok(Deletion::Kept(format!(
+                        "role {name} has policies this run did not attach ({}); detach them first",
+                        attached.join(", ")
+                    )));
                 }
                 gone(iam.delete_role(name).await)
             }
             Resource::Policy { arn } => {
                 let Some(info) = iam.get_policy(arn).await? else { return Ok(Deletion::AlreadyGone) };
                 if !owned_by(&info.tags, run_id) {
-                    return Ok(Deletion::Kept(format!("not deleted: {} (its tag no longer proves this run made it)", owner_of(&info.tags))));
+                    return Ok(Deletion::Kept(format!(
+                        "not deleted: {} (its tag no longer proves this run made it)",
+                        owner_of(&info.tags)
+                    )));
                 }
                 if info.attachment_count > 0 {
-                    return Ok(Deletion::Kept(format!("policy is still attached to {} user(s), group(s) or role(s) this run did not attach; detach it first", info.attachment_count)));
+                    return Ok(Deletion::Kept(format!(
+                        "policy is still attached to {} user(s), group(s) or role(s) this run did not attach; detach it first",
+                        info.attachment_count
+                    )));
                 }
                 let mut removed = Vec::new();
                 for v in iam.list_policy_versions(arn).await?.into_iter().filter(|v| !v.is_default) {
@@ -618,7 +699,9 @@ impl Engine {
                 }
                 let r = gone(iam.delete_policy(arn).await)?;
                 Ok(match r {
-                    Deletion::Deleted(_) if !removed.is_empty() => Deletion::Deleted(format!("after deleting its older versions {}", removed.join(", "))),
+                    Deletion::Deleted(_) if !removed.is_empty() => {
+                        Deletion::Deleted(format!("after deleting its older versions {}", removed.join(", ")))
+                    }
                     other => other,
                 })
             }
@@ -639,7 +722,10 @@ impl Engine {
     pub async fn verify(&self, run_id: &str, assumer: Option<&Credentials>) -> Result<VerifyReport, RunError> {
         let mut journal = self.store.load(run_id)?;
         if !matches!(journal.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
-            return Err(RunError::State(format!("run {run_id} is {}; only an applied run can be verified (rolegate apply --resume {run_id})", journal.status.as_str())));
+            return Err(RunError::State(format!(
+                "run {run_id} is {}; only an applied run can be verified (rolegate apply --resume {run_id})",
+                journal.status.as_str()
+            )));
         }
         self.check_account(&journal).await?;
         let plan = journal.plan.clone();
@@ -656,10 +742,30 @@ impl Engine {
             match self.connect.sts_as(creds).get_caller_identity().await {
                 Ok(who) if who.account == plan.account && who.arn.ends_with(&format!("/{}", user.name)) => {
                     report.principal = Some(who.arn.clone());
-                    report.push(events, Check::new("key-works", title, CheckStatus::Passed, format!("access key {} signs in as {}", creds.access_key_id, who.arn)));
+                    report.push(
+                        events,
+                        Check::new(
+                            "key-works",
+                            title,
+                            CheckStatus::Passed,
+                            format!("access key {} signs in as {}", creds.access_key_id, who.arn),
+                        ),
+                    );
                 }
-                Ok(who) => report.push(events, Check::new("key-works", title, CheckStatus::Failed, format!("access key {} signs in as {}, not as user {}", creds.access_key_id, who.arn, user.name))),
-                Err(e) => report.push(events, Check::new("key-works", title, CheckStatus::Failed, format!("{}: {}", e.code, e.message)).with_fix(format!("rolegate rotate-key {run_id} makes a new key; rolegate rollback {run_id} removes the run"))),
+                Ok(who) => report.push(
+                    events,
+                    Check::new(
+                        "key-works",
+                        title,
+                        CheckStatus::Failed,
+                        format!("access key {} signs in as {}, not as user {}", creds.access_key_id, who.arn, user.name),
+                    ),
+                ),
+                Err(e) => report.push(
+                    events,
+                    Check::new("key-works", title, CheckStatus::Failed, format!("{}: {}", e.code, e.message))
+                        .with_fix(format!("rolegate rotate-key {run_id} makes a new key; rolegate rollback {run_id} removes the run")),
+                ),
             }
             if let Ok(keys) = iam.list_access_keys(&user.name).await {
                 if let Some(created) = keys.iter().find(|k| k.id == creds.access_key_id).and_then(|k| k.created) {
@@ -674,9 +780,28 @@ impl Engine {
             let k = if plan.roles.len() == 1 { String::new() } else { role.key.clone() };
             let id = |base: &str| if k.is_empty() { base.to_string() } else { format!("{base}:{k}") };
             match iam.get_role(&role.name).await {
-                Ok(Some(info)) => check_trust_document(&mut report, events, &id("trust-policy"), &role.arn, &info.trust_policy, &role.condition),
-                Ok(None) => report.push(events, Check::new(&id("trust-policy"), "The trust policy requires the External ID", CheckStatus::Failed, format!("role {} does not exist", role.name)).with_fix(format!("rolegate apply --resume {run_id}"))),
-                Err(e) => report.push(events, Check::new(&id("trust-policy"), "The trust policy requires the External ID", CheckStatus::Failed, format!("could not read the role: {}: {}", e.code, e.message))),
+                Ok(Some(info)) => {
+                    check_trust_document(&mut report, events, &id("trust-policy"), &role.arn, &info.trust_policy, &role.condition)
+                }
+                Ok(None) => report.push(
+                    events,
+                    Check::new(
+                        &id("trust-policy"),
+                        "The trust policy requires the External ID",
+                        CheckStatus::Failed,
+                        format!("role {} does not exist", role.name),
+                    )
+                    .with_fix(format!("rolegate apply --resume {run_id}")),
+                ),
+                Err(e) => report.push(
+                    events,
+                    Check::new(
+                        &id("trust-policy"),
+                        "The trust policy requires the External ID",
+                        CheckStatus::Failed,
+                        format!("could not read the role: {}: {}", e.code, e.message),
+                    ),
+                ),
             }
             let probe = RoleProbe {
                 key: k.clone(),
@@ -692,7 +817,15 @@ impl Engine {
                     let sts = self.connect.sts_as(c);
                     match sts.get_caller_identity().await {
                         Ok(who) => probe_role(&mut report, events, self.connect.as_ref(), &sts, &who.arn, &probe).await,
-                        Err(e) => report.push(events, Check::new(&id("assume-with-external-id"), "Assume the role with the External ID", CheckStatus::Failed, format!("the assuming credentials do not sign in: {}: {}", e.code, e.message))),
+                        Err(e) => report.push(
+                            events,
+                            Check::new(
+                                &id("assume-with-external-id"),
+                                "Assume the role with the External ID",
+                                CheckStatus::Failed,
+                                format!("the assuming credentials do not sign in: {}: {}", e.code, e.message),
+                            ),
+                        ),
                     }
                 }
                 None => {

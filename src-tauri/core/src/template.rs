@@ -169,8 +169,8 @@ pub fn builtin() -> Vec<Template> {
     BUILTIN
         .iter()
         .map(|(id, text)| {
-            let t = Template::from_json(&format!("builtin:{id}"), text)
-                .unwrap_or_else(|e| panic!("built-in template {id} is invalid: {e:?}"));
+            let t =
+                Template::from_json(&format!("builtin:{id}"), text).unwrap_or_else(|e| panic!("built-in template {id} is invalid: {e:?}"));
             assert_eq!(&t.id, id, "built-in template file name and id differ");
             t
         })
@@ -186,9 +186,8 @@ impl Template {
     /// Parse and validate a template file's text. `field` names the file in errors.
     pub fn from_json(field: &str, text: &str) -> Result<Template, FieldErrors> {
         let value = policy::parse(field, text).map_err(|e| vec![e])?;
-        let t: Template = serde_json::from_value(value).map_err(|e| {
-            vec![FieldError::new(field, "template-schema", format!("does not match {FORMAT}: {e}"))]
-        })?;
+        let t: Template = serde_json::from_value(value)
+            .map_err(|e| vec![FieldError::new(field, "template-schema", format!("does not match {FORMAT}: {e}"))])?;
         t.validate(field)?;
         Ok(t)
     }
@@ -206,7 +205,11 @@ impl Template {
         let mut var_names = std::collections::HashSet::new();
         for (i, v) in self.variables.iter().enumerate() {
             if !var_names.insert(v.name.as_str()) || matches!(v.name.as_str(), "partition" | "account" | "region") {
-                errs.push(FieldError::new(f(&format!("variables[{i}].name")), "template-variable", format!("{:?} is reserved or repeated", v.name)));
+                errs.push(FieldError::new(
+                    f(&format!("variables[{i}].name")),
+                    "template-variable",
+                    format!("{:?} is reserved or repeated", v.name),
+                ));
             }
             if !matches!(v.kind.as_str(), "slug" | "account-id") {
                 errs.push(FieldError::new(f(&format!("variables[{i}].kind")), "template-variable", "kind must be slug or account-id"));
@@ -250,8 +253,14 @@ impl Template {
             }
             let trusts_user = r.trusted == Trusted::Keyword(TrustKeyword::CreatedUser);
             match self.mode {
-                Mode::KeyRole if !trusts_user => errs.push(FieldError::new(format!("{rf}.trusted"), "template-mode", "in key+role mode a role trusts created-user")),
-                Mode::Role if trusts_user => errs.push(FieldError::new(format!("{rf}.trusted"), "template-mode", "in role mode there is no created user to trust; name the platform's principal")),
+                Mode::KeyRole if !trusts_user => {
+                    errs.push(FieldError::new(format!("{rf}.trusted"), "template-mode", "in key+role mode a role trusts created-user"))
+                }
+                Mode::Role if trusts_user => errs.push(FieldError::new(
+                    format!("{rf}.trusted"),
+                    "template-mode",
+                    "in role mode there is no created user to trust; name the platform's principal",
+                )),
                 _ => {}
             }
             if let Trusted::Principals(p) = &r.trusted {
@@ -262,12 +271,19 @@ impl Template {
         }
         match (self.mode, self.user.is_some(), self.roles.is_empty()) {
             (Mode::Key, true, true) | (Mode::KeyRole, true, false) | (Mode::Role, false, false) => {}
-            (m, _, _) => errs.push(FieldError::new(f("mode"), "template-mode", format!(
-                "mode {} needs {}", m.as_str(), match m {
-                    Mode::Key => "a user and no roles",
-                    Mode::KeyRole => "a user and at least one role",
-                    Mode::Role => "at least one role and no user",
-                }))),
+            (m, _, _) => errs.push(FieldError::new(
+                f("mode"),
+                "template-mode",
+                format!(
+                    "mode {} needs {}",
+                    m.as_str(),
+                    match m {
+                        Mode::Key => "a user and no roles",
+                        Mode::KeyRole => "a user and at least one role",
+                        Mode::Role => "at least one role and no user",
+                    }
+                ),
+            )),
         }
         validate::into_result(errs)
     }
@@ -279,11 +295,19 @@ impl Template {
         let mut errs = Vec::new();
         for k in given.keys() {
             if !self.variables.iter().any(|v| &v.name == k) {
-                errs.push(FieldError::new(format!("var.{k}"), "unknown-variable", format!(
-                    "template {} has no variable {k:?}{}", self.id,
-                    if self.variables.is_empty() { String::new() } else {
-                        format!(" (it has: {})", self.variables.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", "))
-                    })));
+                errs.push(FieldError::new(
+                    format!("var.{k}"),
+                    "unknown-variable",
+                    format!(
+                        "template {} has no variable {k:?}{}",
+                        self.id,
+                        if self.variables.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (it has: {})", self.variables.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", "))
+                        }
+                    ),
+                ));
             }
         }
         for v in &self.variables {

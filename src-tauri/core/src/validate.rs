@@ -17,11 +17,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, rule: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            rule: rule.to_string(),
-            message: message.into(),
-        }
+        Self { field: field.into(), rule: rule.to_string(), message: message.into() }
     }
 }
 
@@ -56,14 +52,7 @@ fn first_bad_char(value: &str, ok: impl Fn(char) -> bool) -> Option<(usize, char
 }
 
 fn bad_char_error(field: &str, rule: &str, allowed: &str, pos: usize, c: char) -> FieldError {
-    FieldError::new(
-        field,
-        rule,
-        format!(
-            "may contain only {allowed}; found {c:?} at position {}",
-            pos + 1
-        ),
-    )
+    FieldError::new(field, rule, format!("may contain only {allowed}; found {c:?} at position {}", pos + 1))
 }
 
 /// Characters IAM allows in user, role, policy and session names: `[\w+=,.@-]`.
@@ -101,19 +90,10 @@ impl NameKind {
 pub fn iam_name(field: &str, kind: NameKind, value: &str) -> FieldErrors {
     let mut errs = Vec::new();
     if let Some(e) = check_len(field, value, 1, kind.max_len(), "iam-name") {
-        errs.push(FieldError {
-            message: format!("{} {}", kind.label(), e.message),
-            ..e
-        });
+        errs.push(FieldError { message: format!("{} {}", kind.label(), e.message), ..e });
     }
     if let Some((pos, c)) = first_bad_char(value, is_iam_name_char) {
-        errs.push(bad_char_error(
-            field,
-            "iam-name-chars",
-            IAM_NAME_CHARS,
-            pos,
-            c,
-        ));
+        errs.push(bad_char_error(field, "iam-name-chars", IAM_NAME_CHARS, pos, c));
     }
     errs
 }
@@ -125,27 +105,13 @@ pub fn iam_path(field: &str, value: &str) -> FieldErrors {
         errs.push(e);
     }
     if !value.starts_with('/') || !value.ends_with('/') {
-        errs.push(FieldError::new(
-            field,
-            "iam-path-slashes",
-            format!("must begin and end with '/', like /rolegate/; got {value:?}"),
-        ));
+        errs.push(FieldError::new(field, "iam-path-slashes", format!("must begin and end with '/', like /rolegate/; got {value:?}")));
     }
     if value.contains("//") {
-        errs.push(FieldError::new(
-            field,
-            "iam-path-empty-segment",
-            "must not contain an empty segment ('//')",
-        ));
+        errs.push(FieldError::new(field, "iam-path-empty-segment", "must not contain an empty segment ('//')"));
     }
     if let Some((pos, c)) = first_bad_char(value, |c| ('\u{21}'..='\u{7e}').contains(&c)) {
-        errs.push(bad_char_error(
-            field,
-            "iam-path-chars",
-            "printable ASCII characters without spaces",
-            pos,
-            c,
-        ));
+        errs.push(bad_char_error(field, "iam-path-chars", "printable ASCII characters without spaces", pos, c));
     }
     errs
 }
@@ -155,11 +121,7 @@ pub fn account_id(field: &str, value: &str) -> FieldErrors {
     if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
         Vec::new()
     } else {
-        vec![FieldError::new(
-            field,
-            "account-id",
-            format!("must be exactly 12 digits; got {value:?}"),
-        )]
+        vec![FieldError::new(field, "account-id", format!("must be exactly 12 digits; got {value:?}"))]
     }
 }
 
@@ -169,15 +131,8 @@ pub fn external_id(field: &str, value: &str) -> FieldErrors {
     if let Some(e) = check_len(field, value, 2, 1224, "external-id") {
         errs.push(e);
     }
-    if let Some((pos, c)) = first_bad_char(value, |c| is_iam_name_char(c) || c == ':' || c == '/')
-    {
-        errs.push(bad_char_error(
-            field,
-            "external-id-chars",
-            "letters, digits and _+=,.@:/-",
-            pos,
-            c,
-        ));
+    if let Some((pos, c)) = first_bad_char(value, |c| is_iam_name_char(c) || c == ':' || c == '/') {
+        errs.push(bad_char_error(field, "external-id-chars", "letters, digits and _+=,.@:/-", pos, c));
     }
     errs
 }
@@ -189,13 +144,7 @@ pub fn session_name(field: &str, value: &str) -> FieldErrors {
         errs.push(e);
     }
     if let Some((pos, c)) = first_bad_char(value, is_iam_name_char) {
-        errs.push(bad_char_error(
-            field,
-            "session-name-chars",
-            IAM_NAME_CHARS,
-            pos,
-            c,
-        ));
+        errs.push(bad_char_error(field, "session-name-chars", IAM_NAME_CHARS, pos, c));
     }
     errs
 }
@@ -204,21 +153,13 @@ pub fn session_name(field: &str, value: &str) -> FieldErrors {
 pub fn region(field: &str, value: &str) -> FieldErrors {
     let parts: Vec<&str> = value.split('-').collect();
     let ok = parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
         && parts[0].len() == 2;
     if ok {
         Vec::new()
     } else {
-        vec![FieldError::new(
-            field,
-            "region",
-            format!("must be an AWS region name such as eu-west-1; got {value:?}"),
-        )]
+        vec![FieldError::new(field, "region", format!("must be an AWS region name such as eu-west-1; got {value:?}"))]
     }
 }
 
@@ -231,21 +172,14 @@ pub struct Tag {
 
 impl Tag {
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
-            key: key.into(),
-            value: value.into(),
-        }
+        Self { key: key.into(), value: value.into() }
     }
 
     /// Parse `key=value` as typed on a command line.
     pub fn parse(field: &str, text: &str) -> Result<Tag, FieldError> {
         match text.split_once('=') {
             Some((k, v)) => Ok(Tag::new(k, v)),
-            None => Err(FieldError::new(
-                field,
-                "tag-syntax",
-                format!("must be written key=value; got {text:?}"),
-            )),
+            None => Err(FieldError::new(field, "tag-syntax", format!("must be written key=value; got {text:?}"))),
         }
     }
 }
@@ -264,11 +198,7 @@ pub const MAX_TAGS: usize = 50;
 pub fn tags(field: &str, tags: &[Tag]) -> FieldErrors {
     let mut errs = Vec::new();
     if tags.len() > MAX_TAGS {
-        errs.push(FieldError::new(
-            field,
-            "tags-count",
-            format!("at most {MAX_TAGS} tags are allowed; got {}", tags.len()),
-        ));
+        errs.push(FieldError::new(field, "tags-count", format!("at most {MAX_TAGS} tags are allowed; got {}", tags.len())));
     }
     let mut seen = std::collections::HashSet::new();
     for (i, t) in tags.iter().enumerate() {
@@ -288,11 +218,7 @@ pub fn tags(field: &str, tags: &[Tag]) -> FieldErrors {
             errs.push(bad_char_error(&vf, "tag-value-chars", chars, pos, c));
         }
         if t.key.to_ascii_lowercase().starts_with("aws:") {
-            errs.push(FieldError::new(
-                &kf,
-                "tag-key-reserved",
-                "keys beginning with aws: are reserved by AWS",
-            ));
+            errs.push(FieldError::new(&kf, "tag-key-reserved", "keys beginning with aws: are reserved by AWS"));
         }
         if !seen.insert(t.key.to_lowercase()) {
             errs.push(FieldError::new(
@@ -312,16 +238,8 @@ pub fn pattern_variable(field: &str, value: &str) -> FieldErrors {
     if let Some(e) = check_len(field, value, 1, 128, "variable") {
         errs.push(e);
     }
-    if let Some((pos, c)) = first_bad_char(value, |c| {
-        c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'
-    }) {
-        errs.push(bad_char_error(
-            field,
-            "variable-chars",
-            "letters, digits and _.-",
-            pos,
-            c,
-        ));
+    if let Some((pos, c)) = first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') {
+        errs.push(bad_char_error(field, "variable-chars", "letters, digits and _.-", pos, c));
     }
     errs
 }
@@ -341,10 +259,7 @@ mod tests {
         assert_eq!(rules(&e), ["iam-name-chars"]);
         assert_eq!(e[0].field, "user_name");
         assert!(e[0].message.contains("position 4"), "{}", e[0].message);
-        assert_eq!(
-            rules(&iam_name("role_name", NameKind::Role, &"a".repeat(65))),
-            ["iam-name-length"]
-        );
+        assert_eq!(rules(&iam_name("role_name", NameKind::Role, &"a".repeat(65))), ["iam-name-length"]);
         assert!(iam_name("policy_name", NameKind::Policy, &"a".repeat(128)).is_empty());
         assert_eq!(rules(&iam_name("x", NameKind::User, "")), ["iam-name-length"]);
     }
@@ -376,10 +291,7 @@ mod tests {
         assert!(external_id("external_id", "acme@1234@prod-stack@read").is_empty());
         assert!(external_id("external_id", "a/b:c=d,e.f+g_h-i").is_empty());
         assert_eq!(rules(&external_id("external_id", "x")), ["external-id-length"]);
-        assert_eq!(
-            rules(&external_id("external_id", &"x".repeat(1225))),
-            ["external-id-length"]
-        );
+        assert_eq!(rules(&external_id("external_id", &"x".repeat(1225))), ["external-id-length"]);
         assert!(external_id("external_id", &"x".repeat(1224)).is_empty());
         assert_eq!(rules(&external_id("external_id", "no spaces")), ["external-id-chars"]);
         assert_eq!(rules(&external_id("external_id", "star*")), ["external-id-chars"]);
@@ -389,10 +301,7 @@ mod tests {
     fn session_names() {
         assert!(session_name("session_name", "rolegate-3f2a").is_empty());
         assert_eq!(rules(&session_name("session_name", "r")), ["session-name-length"]);
-        assert_eq!(
-            rules(&session_name("session_name", &"r".repeat(65))),
-            ["session-name-length"]
-        );
+        assert_eq!(rules(&session_name("session_name", &"r".repeat(65))), ["session-name-length"]);
         assert_eq!(rules(&session_name("session_name", "a:b")), ["session-name-chars"]);
     }
 
@@ -407,14 +316,8 @@ mod tests {
         let e = tags("tags", &[Tag::new("Team", "a"), Tag::new("team", "b")]);
         assert_eq!(rules(&e), ["tag-key-unique"]);
         assert_eq!(e[0].field, "tags[1].key");
-        assert_eq!(
-            rules(&tags("tags", &[Tag::new("k".repeat(129), "v")])),
-            ["tag-key-length"]
-        );
-        assert_eq!(
-            rules(&tags("tags", &[Tag::new("k", "v".repeat(257))])),
-            ["tag-value-length"]
-        );
+        assert_eq!(rules(&tags("tags", &[Tag::new("k".repeat(129), "v")])), ["tag-key-length"]);
+        assert_eq!(rules(&tags("tags", &[Tag::new("k", "v".repeat(257))])), ["tag-value-length"]);
         assert_eq!(rules(&tags("tags", &[Tag::new("k", "a;b")])), ["tag-value-chars"]);
         assert_eq!(Tag::parse("tag", "a=b=c").unwrap(), Tag::new("a", "b=c"));
         assert_eq!(Tag::parse("tag", "ab").unwrap_err().rule, "tag-syntax");

@@ -160,7 +160,15 @@ pub async fn probe_role(
     let creds = match with {
         Ok(assumed) => {
             report.session_expires = assumed.credentials.expiration;
-            report.push(events, Check::new(&cid("assume-with-external-id", k), "Assume the role with the External ID", CheckStatus::Passed, format!("{principal} assumed {} as {}", probe.role_arn, assumed.arn)));
+            report.push(
+                events,
+                Check::new(
+                    &cid("assume-with-external-id", k),
+                    "Assume the role with the External ID",
+                    CheckStatus::Passed,
+                    format!("{principal} assumed {} as {}", probe.role_arn, assumed.arn),
+                ),
+            );
             Some((assumed.credentials, assumed.arn))
         }
         Err(e) => {
@@ -168,22 +176,48 @@ pub async fn probe_role(
                 AwsErrorKind::AccessDenied => format!(
                     "The trust policy of {} must allow {principal} with the External ID, and {principal} needs sts:AssumeRole on the role in its own policies. Trust statement:\n{}",
                     probe.role_arn,
-                    serde_json::to_string_pretty(&policy::trust_statement(&[principal.clone()], &probe.condition)).expect("json")
+                    serde_json::to_string_pretty(&policy::trust_statement(std::slice::from_ref(&principal), &probe.condition)).expect("json")
                 ),
                 _ => "Check the role ARN, the region's STS endpoint and the credentials, then run the check again.".into(),
             };
-            report.push(events, Check::new(&cid("assume-with-external-id", k), "Assume the role with the External ID", CheckStatus::Failed, format!("{}: {}", e.code, e.message)).with_fix(fix));
+            report.push(
+                events,
+                Check::new(
+                    &cid("assume-with-external-id", k),
+                    "Assume the role with the External ID",
+                    CheckStatus::Failed,
+                    format!("{}: {}", e.code, e.message),
+                )
+                .with_fix(fix),
+            );
             None
         }
     };
     let Some((temp, assumed_arn)) = creds else {
         let why = "skipped: assuming with the External ID failed, so a denial here would prove nothing";
-        report.push(events, Check::new(&cid("assume-without-external-id", k), "The role can NOT be assumed without an External ID", CheckStatus::Skipped, why));
-        report.push(events, Check::new(&cid("assume-with-wrong-external-id", k), "The role can NOT be assumed with a wrong External ID", CheckStatus::Skipped, why));
+        report.push(
+            events,
+            Check::new(
+                &cid("assume-without-external-id", k),
+                "The role can NOT be assumed without an External ID",
+                CheckStatus::Skipped,
+                why,
+            ),
+        );
+        report.push(
+            events,
+            Check::new(
+                &cid("assume-with-wrong-external-id", k),
+                "The role can NOT be assumed with a wrong External ID",
+                CheckStatus::Skipped,
+                why,
+            ),
+        );
         report.push(events, Check::new(&cid("session-identity", k), "Sign in with the temporary credentials", CheckStatus::Skipped, why));
         return;
     };
-    let negative = |id: &str, title: &str, r: Result<crate::ports::AssumedRole, AwsError>, what: &str| match r {
+    let negative = |id: &str, title: &str, r: Result<crate::ports::AssumedRole, AwsError>, what: &str| {
+        match r {
         Err(e) if e.kind == AwsErrorKind::AccessDenied => Check::new(id, title, CheckStatus::Passed, format!("denied as it must be ({})", e.code)),
         Ok(_) => Check::new(id, title, CheckStatus::Failed, format!(
             "{principal} assumed {} {what}: anyone who can act as {principal} can reach this account without the customer's External ID (the confused deputy)",
@@ -191,12 +225,29 @@ pub async fn probe_role(
         ))
         .with_fix(open_role_fix(&probe.role_arn, &principal, &probe.condition)),
         Err(e) => Check::new(id, title, CheckStatus::Failed, format!("the check could not be completed ({}: {}); it is not counted as passed", e.code, e.message)),
+    }
     };
     let without = assumer.assume_role(&input(None)).await;
-    report.push(events, negative(&cid("assume-without-external-id", k), "The role can NOT be assumed without an External ID", without, "without any External ID"));
+    report.push(
+        events,
+        negative(
+            &cid("assume-without-external-id", k),
+            "The role can NOT be assumed without an External ID",
+            without,
+            "without any External ID",
+        ),
+    );
     let wrong = wrong_external_id(&probe.condition, &probe.external_id);
     let r = assumer.assume_role(&input(Some(wrong.clone()))).await;
-    report.push(events, negative(&cid("assume-with-wrong-external-id", k), "The role can NOT be assumed with a wrong External ID", r, &format!("with the wrong External ID {wrong:?}")));
+    report.push(
+        events,
+        negative(
+            &cid("assume-with-wrong-external-id", k),
+            "The role can NOT be assumed with a wrong External ID",
+            r,
+            &format!("with the wrong External ID {wrong:?}"),
+        ),
+    );
 
     let session_sts = connect.sts_as(&temp);
     let title = "Sign in with the temporary credentials";
@@ -205,12 +256,30 @@ pub async fn probe_role(
             let role_name = probe.role_arn.rsplit('/').next().unwrap_or_default();
             let expected_suffix = format!("assumed-role/{role_name}/{}", probe.session_name);
             if who.arn.ends_with(&expected_suffix) && who.arn == assumed_arn {
-                report.push(events, Check::new(&cid("session-identity", k), title, CheckStatus::Passed, format!("the session signs in as {} (session name {})", who.arn, probe.session_name)));
+                report.push(
+                    events,
+                    Check::new(
+                        &cid("session-identity", k),
+                        title,
+                        CheckStatus::Passed,
+                        format!("the session signs in as {} (session name {})", who.arn, probe.session_name),
+                    ),
+                );
             } else {
-                report.push(events, Check::new(&cid("session-identity", k), title, CheckStatus::Failed, format!("the session signs in as {}, expected …:{expected_suffix}", who.arn)));
+                report.push(
+                    events,
+                    Check::new(
+                        &cid("session-identity", k),
+                        title,
+                        CheckStatus::Failed,
+                        format!("the session signs in as {}, expected …:{expected_suffix}", who.arn),
+                    ),
+                );
             }
         }
-        Err(e) => report.push(events, Check::new(&cid("session-identity", k), title, CheckStatus::Failed, format!("{}: {}", e.code, e.message))),
+        Err(e) => {
+            report.push(events, Check::new(&cid("session-identity", k), title, CheckStatus::Failed, format!("{}: {}", e.code, e.message)))
+        }
     }
 }
 
@@ -224,26 +293,49 @@ pub async fn simulate(report: &mut VerifyReport, events: &EventSink, iam: &dyn I
     }
     match iam.simulate_principal_policy(principal_arn, actions).await {
         Ok(results) => {
-            let denied: Vec<String> = results.iter().filter(|r| r.decision != "allowed").map(|r| format!("{} ({})", r.action, r.decision)).collect();
+            let denied: Vec<String> =
+                results.iter().filter(|r| r.decision != "allowed").map(|r| format!("{} ({})", r.action, r.decision)).collect();
             if denied.is_empty() {
                 report.push(events, Check::new(id, title, CheckStatus::Passed, format!("allowed: {}", actions.join(", "))));
             } else {
-                report.push(events, Check::new(id, title, CheckStatus::Failed, format!("not allowed for {principal_arn}: {}", denied.join(", "))).with_fix("Attach a policy that allows these actions, or check for a permissions boundary or SCP that denies them."));
+                report.push(
+                    events,
+                    Check::new(id, title, CheckStatus::Failed, format!("not allowed for {principal_arn}: {}", denied.join(", "))).with_fix(
+                        "Attach a policy that allows these actions, or check for a permissions boundary or SCP that denies them.",
+                    ),
+                );
             }
         }
-        Err(e) if e.kind == AwsErrorKind::NotImplemented => {
-            report.push(events, Check::new(id, title, CheckStatus::Skipped, format!("the endpoint does not implement iam:SimulatePrincipalPolicy ({})", e.code)))
-        }
-        Err(e) if e.kind == AwsErrorKind::AccessDenied => {
-            report.push(events, Check::new(id, title, CheckStatus::Skipped, "the identity running the check may not call iam:SimulatePrincipalPolicy"))
-        }
-        Err(e) => report.push(events, Check::new(id, title, CheckStatus::Failed, format!("the simulation could not be completed ({}: {})", e.code, e.message))),
+        Err(e) if e.kind == AwsErrorKind::NotImplemented => report.push(
+            events,
+            Check::new(
+                id,
+                title,
+                CheckStatus::Skipped,
+                format!("the endpoint does not implement iam:SimulatePrincipalPolicy ({})", e.code),
+            ),
+        ),
+        Err(e) if e.kind == AwsErrorKind::AccessDenied => report.push(
+            events,
+            Check::new(id, title, CheckStatus::Skipped, "the identity running the check may not call iam:SimulatePrincipalPolicy"),
+        ),
+        Err(e) => report.push(
+            events,
+            Check::new(id, title, CheckStatus::Failed, format!("the simulation could not be completed ({}: {})", e.code, e.message)),
+        ),
     }
 }
 
 /// Read the live trust policy and check that every statement allowing sts:AssumeRole
 /// requires the External ID.
-pub fn check_trust_document(report: &mut VerifyReport, events: &EventSink, id: &str, role_arn: &str, trust_text: &str, condition: &ExternalIdCondition) {
+pub fn check_trust_document(
+    report: &mut VerifyReport,
+    events: &EventSink,
+    id: &str,
+    role_arn: &str,
+    trust_text: &str,
+    condition: &ExternalIdCondition,
+) {
     let title = "The trust policy requires the External ID";
     let doc: Value = match serde_json::from_str(trust_text) {
         Ok(v) => v,
@@ -271,17 +363,32 @@ pub fn check_trust_document(report: &mut VerifyReport, events: &EventSink, id: &
             continue;
         }
         let requires = st.get("Condition").and_then(Value::as_object).is_some_and(|ops| {
-            ops.iter().any(|(op, keys)| matches!(op.as_str(), "StringEquals" | "StringLike") && keys.as_object().is_some_and(|k| k.keys().any(|x| x.eq_ignore_ascii_case("sts:ExternalId"))))
+            ops.iter().any(|(op, keys)| {
+                matches!(op.as_str(), "StringEquals" | "StringLike")
+                    && keys.as_object().is_some_and(|k| k.keys().any(|x| x.eq_ignore_ascii_case("sts:ExternalId")))
+            })
         });
         if !requires {
             open.extend(policy::principal_values(st.get("Principal")));
         }
     }
     if open.is_empty() {
-        report.push(events, Check::new(id, title, CheckStatus::Passed, "every statement that allows sts:AssumeRole has an sts:ExternalId condition"));
+        report.push(
+            events,
+            Check::new(id, title, CheckStatus::Passed, "every statement that allows sts:AssumeRole has an sts:ExternalId condition"),
+        );
     } else {
         let fix = open_role_fix(role_arn, &open[0], condition);
-        report.push(events, Check::new(id, title, CheckStatus::Failed, format!("{} may assume the role without an External ID (the confused deputy)", open.join(", "))).with_fix(fix));
+        report.push(
+            events,
+            Check::new(
+                id,
+                title,
+                CheckStatus::Failed,
+                format!("{} may assume the role without an External ID (the confused deputy)", open.join(", ")),
+            )
+            .with_fix(fix),
+        );
     }
 }
 
@@ -304,14 +411,24 @@ pub async fn test_connection(
         Ok(w) => w,
         Err(e) => {
             let fix = match e.kind {
-                AwsErrorKind::InvalidClientTokenId => "AWS does not know this access key: it was deleted, deactivated, or belongs to another partition.",
+                AwsErrorKind::InvalidClientTokenId => {
+                    "AWS does not know this access key: it was deleted, deactivated, or belongs to another partition."
+                }
                 AwsErrorKind::SignatureDoesNotMatch => "The secret access key does not belong to this access key id.",
                 AwsErrorKind::NoCredentials => "No credentials were found: name a profile, an access key, or set AWS_PROFILE.",
                 _ => "Check the credentials and the endpoint, then try again.",
             };
             report.push(events, Check::new("identity", title, CheckStatus::Failed, format!("{}: {}", e.code, e.message)).with_fix(fix));
             if let Some(p) = role {
-                report.push(events, Check::new(&cid("assume-with-external-id", &p.key), "Assume the role with the External ID", CheckStatus::Skipped, "skipped: the credentials do not sign in"));
+                report.push(
+                    events,
+                    Check::new(
+                        &cid("assume-with-external-id", &p.key),
+                        "Assume the role with the External ID",
+                        CheckStatus::Skipped,
+                        "skipped: the credentials do not sign in",
+                    ),
+                );
             }
             return report;
         }

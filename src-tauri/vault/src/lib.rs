@@ -38,7 +38,9 @@ fn map(e: keyring::Error) -> VaultError {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, keyring::Error> + Send + 'static) -> Result<T, keyring::Error> {
-    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| Err(keyring::Error::PlatformFailure(Box::new(std::io::Error::other(e.to_string())))))
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(keyring::Error::PlatformFailure(Box::new(std::io::Error::other(e.to_string())))))
 }
 
 #[async_trait]
