@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use futures::future::try_join_all;
+use futures::future::join_all;
 use secrecy::SecretString;
 use tokio::sync::Mutex;
 
@@ -174,7 +174,13 @@ impl Engine {
                 let j = journal.lock().await;
                 wave.into_iter().filter(|s| !j.step_done(&s.id)).collect()
             };
-            try_join_all(pending.into_iter().map(|step| self.run_step(&plan, &journal, step, opts))).await?;
+            // Let every step of the wave finish and record what it made, even when a
+            // sibling fails: cancelling one between CreateAccessKey and the keychain
+            // write would leave a key nobody holds the secret of.
+            let results = join_all(pending.into_iter().map(|step| self.run_step(&plan, &journal, step, opts))).await;
+            if let Some(err) = results.into_iter().find_map(Result::err) {
+                return Err(err);
+            }
         }
         let now = self.clock.now();
         self.commit(&journal, |j| {
