@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::arn::{Partition, Principal};
 use crate::validate::FieldError;
 
 /// Which kind of document, for its size limit and its shape.
@@ -531,17 +530,6 @@ pub fn placeholders(doc: &Value) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-/// Decode a policy document as IAM returns it (URL-encoded JSON) into a Value.
-pub fn decode_returned(text: &str) -> Option<Value> {
-    serde_json::from_str(text).ok()
-}
-
-/// Whether a principal value from a policy names the given principal ARN.
-pub fn principal_named(principal: &Principal, partition: Partition, values: &[String]) -> bool {
-    let want = principal.policy_value(partition);
-    values.iter().any(|v| v == &want)
 }
 
 #[cfg(test)]
