@@ -161,17 +161,12 @@ impl Harness {
         let home = tempfile::tempdir().expect("tempdir");
         let keychain_service = format!("rolegate-test-{}", uuid::Uuid::new_v4().simple());
         let events = Recorder::default();
-        let engine = Self::engine_with(
-            &connect,
-            home.path(),
-            &keychain_service,
-            events.sink(),
-            Arc::new(FileJournalStore::new(home.path().join("runs"))),
-        );
+        let engine =
+            Self::engine_with(&connect, &keychain_service, events.sink(), Arc::new(FileJournalStore::new(home.path().join("runs"))));
         Harness { account, connect, engine, home, events, keychain_service }
     }
 
-    pub fn engine_with(connect: &AwsConnect, _home: &Path, service: &str, events: EventSink, store: Arc<dyn JournalStore>) -> Engine {
+    pub fn engine_with(connect: &AwsConnect, service: &str, events: EventSink, store: Arc<dyn JournalStore>) -> Engine {
         Engine {
             connect: Arc::new(connect.clone()),
             vault: Arc::new(Keychain::with_service(service)),
@@ -193,7 +188,7 @@ impl Harness {
 
     /// Every user, role and customer managed policy in the account except the admin.
     pub async fn inventory(&self) -> Vec<String> {
-        inventory(&self.account, &self.connect).await
+        inventory(&self.account).await
     }
 }
 
@@ -204,8 +199,7 @@ impl Default for Harness {
 }
 
 /// What exists in an account, listed through the IAM API.
-pub async fn inventory(account: &Account, connect: &AwsConnect) -> Vec<String> {
-    let _ = connect;
+pub async fn inventory(account: &Account) -> Vec<String> {
     let emu = emulator();
     let config = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())

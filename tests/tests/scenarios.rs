@@ -294,7 +294,7 @@ async fn a_bootstrap_user_without_create_role_gets_a_clear_error_and_rollback_le
     assert_eq!(err.exit_code(), 4);
     let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
     assert!(rb.kept.is_empty(), "{:?}", rb.kept);
-    assert_eq!(rolegate_tests::inventory(&admin, &emu.connect(&admin)).await, Vec::<String>::new());
+    assert_eq!(rolegate_tests::inventory(&admin).await, Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -328,7 +328,7 @@ async fn a_user_with_two_keys_gets_a_choice_and_no_key_is_deleted_silently() {
     let run_id = plan.run_id.clone();
     // Stop the run right after the user exists (writes: start, applying, policy/user...).
     let store = Arc::new(CrashingStore::new(FileJournalStore::new(h.home.path().join("runs")), 4));
-    let crashing = rolegate_tests::Harness::engine_with(&h.connect, h.home.path(), &h.keychain_service, h.events.sink(), store);
+    let crashing = rolegate_tests::Harness::engine_with(&h.connect, &h.keychain_service, h.events.sink(), store);
     crashing.start(plan, inp).unwrap();
     let _ = crashing.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
     let user = "wave-ecr-readonly";
@@ -363,7 +363,7 @@ async fn a_run_killed_after_any_journal_write_resumes_and_rolls_back() {
         let plan = h.engine.plan(&t, &inp).await.unwrap();
         let run_id = plan.run_id.clone();
         let store = Arc::new(CrashingStore::new(FileJournalStore::new(h.home.path().join("runs")), n));
-        let crashing = Harness::engine_with(&h.connect, h.home.path(), &h.keychain_service, h.events.sink(), store.clone());
+        let crashing = Harness::engine_with(&h.connect, &h.keychain_service, h.events.sink(), store.clone());
         let crashed = match crashing.start(plan, inp) {
             Err(RunError::Store(_)) => true,
             Err(e) => panic!("{e}"),

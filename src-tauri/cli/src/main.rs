@@ -318,11 +318,12 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
                 Some(id) => id.clone(),
                 None => {
                     let t = load_template(&a.plan)?;
-                    let plan = engine.plan(&t, &inputs(&a.plan, &t, connect.region())?).await?;
+                    let run_inputs = inputs(&a.plan, &t, connect.region())?;
+                    let plan = engine.plan(&t, &run_inputs).await?;
                     if !g.json {
                         render::plan(&plan);
                     }
-                    let journal = engine.start(plan, inputs(&a.plan, &t, connect.region())?)?;
+                    let journal = engine.start(plan, run_inputs)?;
                     eprintln!("run {} started; journal in {}", journal.run_id, home(&g).join("runs").display());
                     journal.run_id
                 }
