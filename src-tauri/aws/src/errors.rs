@@ -42,16 +42,30 @@ where
             }
             AwsError::new(kind, operation, &code, e.message().unwrap_or("").to_string())
         }
-        SdkError::DispatchFailure(d) => AwsError::new(AwsErrorKind::Network, operation, "DispatchFailure", source_chain(&err, d.is_io())),
+        SdkError::DispatchFailure(d) => {
+            let text = source_chain(&err, d.is_io());
+            // Identity resolution runs inside dispatch: "no credentials found in chain",
+            // "an error occurred while loading credentials" (IMDS on a laptop).
+            if !d.is_io() && !d.is_timeout() && mentions_credentials(&text) {
+                AwsError::new(AwsErrorKind::NoCredentials, operation, "NoCredentials", text)
+            } else {
+                AwsError::new(AwsErrorKind::Network, operation, "DispatchFailure", text)
+            }
+        }
         SdkError::TimeoutError(_) => AwsError::new(AwsErrorKind::Network, operation, "Timeout", source_chain(&err, true)),
         SdkError::ResponseError(_) => AwsError::new(AwsErrorKind::Network, operation, "ResponseError", source_chain(&err, false)),
         _ => {
             let text = source_chain(&err, false);
-            let kind = if text.to_ascii_lowercase().contains("credential") { AwsErrorKind::NoCredentials } else { AwsErrorKind::Other };
+            let kind = if mentions_credentials(&text) { AwsErrorKind::NoCredentials } else { AwsErrorKind::Other };
             let code = if kind == AwsErrorKind::NoCredentials { "NoCredentials" } else { "ConstructionFailure" };
             AwsError::new(kind, operation, code, text)
         }
     }
+}
+
+fn mentions_credentials(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("credentials found") || t.contains("loading credentials") || t.contains("credential provider")
 }
 
 fn source_chain(err: &dyn std::error::Error, _io: bool) -> String {
@@ -93,5 +107,12 @@ mod tests {
         assert_eq!(classify("DeleteConflict"), AwsErrorKind::DeleteConflict);
         assert_eq!(classify("Throttling"), AwsErrorKind::Throttled);
         assert_eq!(classify("Whatever"), AwsErrorKind::Other);
+    }
+
+    #[test]
+    fn credential_chain_failures_are_told_apart_from_network_failures() {
+        assert!(mentions_credentials("dispatch failure: other: the credential provider was not enabled: no credentials found in chain"));
+        assert!(mentions_credentials("an error occurred while loading credentials: failed to load IMDS session token"));
+        assert!(!mentions_credentials("dispatch failure: io error: Connection refused (os error 111)"));
     }
 }

@@ -34,6 +34,10 @@ pub enum RunError {
 
 fn aws_message(step: &Option<String>, e: &AwsError, run_id: &Option<String>, created: &[String]) -> String {
     let mut s = match e.kind {
+        crate::ports::AwsErrorKind::NoCredentials => format!(
+            "no AWS identity was found for {}. Sign in first (`aws configure`, `aws sso login --profile NAME`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), pass --profile NAME, or try the local sandbox with scripts/run.sh. Details: {}",
+            e.operation, e.message
+        ),
         crate::ports::AwsErrorKind::AccessDenied => {
             let mut m = format!("AWS denied {}: the identity doing the onboarding lacks the permission {}", e.operation, e.denied_action());
             if let Some(r) = e.denied_resource() {

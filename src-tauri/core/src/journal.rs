@@ -146,6 +146,10 @@ pub struct Journal {
     /// The id of the access key this run made (its secret is in the keychain).
     #[serde(default)]
     pub access_key_id: Option<String>,
+    /// Written just before CreateAccessKey, cleared once the key's secret is stored:
+    /// lets a resumed run or a roll-back recognise a key an interrupted call made.
+    #[serde(default)]
+    pub key_intent: Option<KeyIntent>,
     #[serde(default)]
     pub verification: Option<VerifyReport>,
     #[serde(default)]
@@ -172,6 +176,7 @@ impl Journal {
             steps,
             resources: Vec::new(),
             access_key_id: None,
+            key_intent: None,
             verification: None,
             last_error: None,
             history: vec![HistoryEntry { at: now, message: "planned".into() }],
@@ -201,6 +206,35 @@ impl Journal {
     pub fn note(&mut self, now: OffsetDateTime, message: impl Into<String>) {
         self.updated_at = now;
         self.history.push(HistoryEntry { at: now, message: message.into() });
+    }
+}
+
+/// How long before and after an intent a key's creation time may lie and still be
+/// taken for the key that intent's call made (clock skew before; SDK retries after).
+pub const KEY_INTENT_SKEW: time::Duration = time::Duration::minutes(5);
+pub const KEY_INTENT_WINDOW: time::Duration = time::Duration::minutes(15);
+
+/// "About to create an access key for `user`, which then had the keys `existing`."
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyIntent {
+    pub user: String,
+    pub existing: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+impl KeyIntent {
+    /// The keys of `user` that the interrupted call must have made: not there before the
+    /// intent and created within its window. Keys without a creation time prove nothing.
+    pub fn orphans<'a>(&self, user: &str, keys: &'a [crate::ports::AccessKeyMeta]) -> Vec<&'a str> {
+        if user != self.user {
+            return Vec::new();
+        }
+        keys.iter()
+            .filter(|k| !self.existing.contains(&k.id))
+            .filter(|k| k.created.is_some_and(|c| c >= self.at - KEY_INTENT_SKEW && c <= self.at + KEY_INTENT_WINDOW))
+            .map(|k| k.id.as_str())
+            .collect()
     }
 }
 

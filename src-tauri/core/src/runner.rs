@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 
 use crate::error::RunError;
 use crate::events::{Event, EventSink};
-use crate::journal::{Journal, JournalStore, Resource, RunStatus, StepRecord, StepState};
+use crate::journal::{Journal, JournalStore, KeyIntent, Resource, RunStatus, StepRecord, StepState};
 use crate::plan::{self, Call, Plan, RunInputs, Step, RUN_TAG};
 use crate::ports::{
     vault_entry, AssumeRoleInput, AwsError, AwsErrorKind, CallerIdentity, Clock, Connect, CreateRole, Credentials, Entropy, Vault,
@@ -401,7 +401,11 @@ impl Engine {
         for k in &keys {
             if self.vault.get(&vault_entry(&k.id)).await.map_err(RunError::from)?.is_some() {
                 let id = k.id.clone();
-                self.commit(journal, |j| j.access_key_id = Some(id.clone())).await?;
+                self.commit(journal, |j| {
+                    j.access_key_id = Some(id.clone());
+                    j.key_intent = None;
+                })
+                .await?;
                 return self
                     .done(
                         journal,
@@ -413,6 +417,18 @@ impl Engine {
                     .await;
             }
         }
+        // A CreateAccessKey of this run that took effect but whose answer (and so the
+        // secret) was lost: the key is useless to anyone, and provably ours.
+        let intent = journal.lock().await.key_intent.clone();
+        let orphans: Vec<String> = intent.map(|i| i.orphans(user, &keys).into_iter().map(String::from).collect()).unwrap_or_default();
+        for id in &orphans {
+            iam.delete_access_key(user, id).await?;
+            self.emit(Event::Deleted {
+                resource: format!("access key {id} of user {user}"),
+                detail: "made by this run's interrupted CreateAccessKey; its secret was never stored".into(),
+            });
+        }
+        let keys: Vec<_> = keys.into_iter().filter(|k| !orphans.contains(&k.id)).collect();
         let mut others: Vec<_> = keys.clone();
         if keys.len() >= 2 {
             match &opts.replace_key {
@@ -443,11 +459,16 @@ impl Engine {
                 message: format!("user {user} already has access key {} that this run did not make; it was left alone", k.id),
             });
         }
+        let intent = KeyIntent { user: user.into(), existing: others.iter().map(|k| k.id.clone()).collect(), at: self.clock.now() };
+        self.commit(journal, |j| j.key_intent = Some(intent)).await?;
         let new = iam.create_access_key(user).await?;
         if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
             // Without the secret the key is useless; delete the key this call just made.
             let cleanup = match iam.delete_access_key(user, &new.id).await {
-                Ok(()) => format!("the new key {} was deleted again, so no key without a stored secret is left", new.id),
+                Ok(()) => {
+                    self.commit(journal, |j| j.key_intent = None).await?;
+                    format!("the new key {} was deleted again, so no key without a stored secret is left", new.id)
+                }
                 Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself: aws iam delete-access-key --user-name {user} --access-key-id {}", new.id, new.id),
             };
             return Err(
@@ -456,7 +477,11 @@ impl Engine {
         }
         let id = new.id.clone();
         drop(new);
-        self.commit(journal, |j| j.access_key_id = Some(id.clone())).await?;
+        self.commit(journal, |j| {
+            j.access_key_id = Some(id.clone());
+            j.key_intent = None;
+        })
+        .await?;
         self.done(
             journal,
             step,
@@ -507,9 +532,13 @@ impl Engine {
                         journal.record(Resource::UserInlinePolicy { user: u.name.clone(), name: name.clone() }, "user-inline", now);
                     }
                 }
-                for k in iam.list_access_keys(&u.name).await.map_err(Self::aws)? {
+                let keys = iam.list_access_keys(&u.name).await.map_err(Self::aws)?;
+                let orphans = journal.key_intent.as_ref().map(|i| i.orphans(&u.name, &keys)).unwrap_or_default();
+                for k in &keys {
                     let r = Resource::AccessKey { user: u.name.clone(), id: k.id.clone() };
-                    if !journal.has_resource(&r) && self.vault.get(&vault_entry(&k.id)).await?.is_some() {
+                    if !journal.has_resource(&r)
+                        && (orphans.contains(&k.id.as_str()) || self.vault.get(&vault_entry(&k.id)).await?.is_some())
+                    {
                         journal.record(r, "access-key", now);
                     }
                 }
@@ -872,3 +901,7 @@ mod tests {
         assert!(s.ends_with("-89ab"));
     }
 }
+
+#[cfg(test)]
+#[path = "runner_tests.rs"]
+mod engine_tests;

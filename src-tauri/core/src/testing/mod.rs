@@ -14,6 +14,8 @@ use time::OffsetDateTime;
 use crate::journal::{Journal, JournalStore, StoreError};
 use crate::ports::{Clock, Entropy, Vault, VaultError};
 
+pub mod aws;
+
 /// A clock whose time moves only when something sleeps on it, at once.
 pub struct ManualClock {
     start: OffsetDateTime,
@@ -79,11 +81,28 @@ impl Entropy for FixedEntropy {
 #[derive(Default)]
 pub struct MemoryVault {
     entries: Mutex<HashMap<String, String>>,
+    refuse_puts: std::sync::atomic::AtomicBool,
+}
+
+impl MemoryVault {
+    /// Make every later `put` fail, as a locked or missing keychain would.
+    pub fn refuse_puts(&self, on: bool) {
+        self.refuse_puts.store(on, Ordering::SeqCst);
+    }
+    /// The names of the entries held.
+    pub fn entries(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.entries.lock().unwrap().keys().cloned().collect();
+        v.sort();
+        v
+    }
 }
 
 #[async_trait]
 impl Vault for MemoryVault {
     async fn put(&self, entry: &str, secret: &SecretString) -> Result<(), VaultError> {
+        if self.refuse_puts.load(Ordering::SeqCst) {
+            return Err(VaultError::Refused("the test vault refuses writes".into()));
+        }
         self.entries.lock().unwrap().insert(entry.into(), secret.expose_secret().to_string());
         Ok(())
     }

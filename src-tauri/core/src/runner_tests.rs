@@ -1,0 +1,281 @@
+//! Unit tests of the runner against the in-memory IAM/STS with a paused clock: the
+//! propagation waits, retries, lost answers, the keychain refusing, the two-key limit,
+//! names taken and open trust. The emulator scenarios cover the same paths against a
+//! real IAM implementation.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::events::Event;
+use crate::journal::{FileJournalStore, RunStatus};
+use crate::plan::RunInputs;
+use crate::ports::{vault_entry, AwsError, AwsErrorKind};
+use crate::propagation::PollSettings;
+use crate::template::find_builtin;
+use crate::testing::aws::{FakeAws, FaultMode};
+use crate::testing::{FixedEntropy, ManualClock, MemoryVault};
+use crate::verify::CheckStatus;
+use crate::{ApplyOptions, Engine, RollbackOptions, RunError};
+
+struct Rig {
+    aws: FakeAws,
+    vault: Arc<MemoryVault>,
+    clock: Arc<ManualClock>,
+    events: Arc<Mutex<Vec<Event>>>,
+    engine: Engine,
+    _dir: tempfile::TempDir,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let clock = Arc::new(ManualClock::new());
+        let aws = FakeAws::new("111122223333", clock.clone());
+        let vault = Arc::new(MemoryVault::default());
+        let dir = tempfile::tempdir().unwrap();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let engine = Engine {
+            connect: Arc::new(aws.clone()),
+            vault: vault.clone(),
+            store: Arc::new(FileJournalStore::new(dir.path())),
+            clock: clock.clone(),
+            entropy: Arc::new(FixedEntropy::with_jitter(100)),
+            events: Arc::new(move |e: &Event| sink.lock().unwrap().push(e.clone())),
+            poll: PollSettings::default(),
+        };
+        Rig { aws, vault, clock, events, engine, _dir: dir }
+    }
+
+    async fn start(&self, template: &str) -> String {
+        let t = find_builtin(template).unwrap();
+        let inputs = RunInputs { template_id: template.into(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
+        let plan = self.engine.plan(&t, &inputs).await.unwrap();
+        self.engine.start(plan, inputs).unwrap().run_id
+    }
+
+    fn events(&self) -> Vec<Event> {
+        self.events.lock().unwrap().clone()
+    }
+
+    fn waits(&self) -> usize {
+        self.events().iter().filter(|e| matches!(e, Event::Waiting { .. })).count()
+    }
+
+    fn count(&self, op: &str) -> usize {
+        self.aws.calls().iter().filter(|c| *c == op).count()
+    }
+
+    fn status(&self, run_id: &str) -> RunStatus {
+        self.engine.store.load(run_id).unwrap().status
+    }
+}
+
+fn aws_err(kind: AwsErrorKind, code: &str, message: &str) -> AwsError {
+    AwsError::new(kind, "", code, message)
+}
+
+#[tokio::test]
+async fn key_role_run_waits_for_propagation_then_verifies_and_rolls_back_to_nothing() {
+    let rig = Rig::new();
+    // A new key is unknown for two polls; the new role denies the new key for three.
+    rig.aws.fail_new_credentials("sts:GetCallerIdentity", 2, aws_err(AwsErrorKind::InvalidClientTokenId, "InvalidClientTokenId", "no"));
+    rig.aws.fail_new_credentials("sts:AssumeRole", 3, aws_err(AwsErrorKind::AccessDenied, "AccessDenied", "not yet"));
+    let run = rig.start("seqera-batch-launch").await;
+    let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    assert_eq!(j.status, RunStatus::Applied);
+    assert_eq!(rig.waits(), 5, "one progress event per 'not yet' answer");
+    // Five polls of 1 s plus 100 ms jitter each, and no real sleeping.
+    assert_eq!(rig.clock.elapsed(), Duration::from_millis(5500));
+    let key = j.access_key_id.clone().unwrap();
+    assert_eq!(rig.vault.entries(), [vault_entry(&key)]);
+    assert!(j.key_intent.is_none(), "the intent is cleared once the secret is stored");
+
+    let report = rig.engine.verify(&run, None).await.unwrap();
+    assert!(report.passed(), "{report:#?}");
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).map(|c| c.status);
+    assert_eq!(status("assume-with-external-id"), Some(CheckStatus::Passed));
+    assert_eq!(status("assume-without-external-id"), Some(CheckStatus::Passed));
+    assert_eq!(status("assume-with-wrong-external-id"), Some(CheckStatus::Passed));
+    assert_eq!(status("simulate"), Some(CheckStatus::Skipped), "an unanswered simulation is skipped, never passed");
+
+    let before = rig.aws.inventory();
+    assert!(before.iter().any(|l| l.starts_with("role ")) && before.iter().any(|l| l.starts_with("key ")), "{before:?}");
+    let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
+    assert!(report.kept.is_empty(), "{report:?}");
+    assert_eq!(rig.aws.inventory(), Vec::<String>::new());
+    assert!(rig.vault.entries().is_empty(), "the secret leaves the keychain with the key");
+    assert_eq!(rig.status(&run), RunStatus::RolledBack);
+}
+
+#[tokio::test]
+async fn invalid_principal_on_create_role_is_waited_out() {
+    let rig = Rig::new();
+    let invalid = aws_err(AwsErrorKind::MalformedPolicy, "MalformedPolicyDocument", "Invalid principal in policy: \"AWS\"");
+    rig.aws.fail("iam:CreateRole", 2, FaultMode::Refuse, invalid);
+    let run = rig.start("seqera-batch-launch").await;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    assert_eq!(rig.count("iam:CreateRole"), 3);
+    assert_eq!(rig.waits(), 2);
+}
+
+#[tokio::test]
+async fn a_syntax_error_in_a_policy_is_not_retried() {
+    let rig = Rig::new();
+    let syntax = aws_err(AwsErrorKind::MalformedPolicy, "MalformedPolicyDocument", "Syntax errors in policy.");
+    rig.aws.fail("iam:CreateRole", 1, FaultMode::Refuse, syntax);
+    let run = rig.start("seqera-batch-launch").await;
+    let e = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    assert!(matches!(&e, RunError::Aws { error, .. } if error.code == "MalformedPolicyDocument"), "{e}");
+    assert_eq!(rig.count("iam:CreateRole"), 1);
+    assert_eq!(rig.waits(), 0);
+}
+
+#[tokio::test]
+async fn a_throttled_step_names_what_was_made_and_resume_finishes() {
+    let rig = Rig::new();
+    rig.aws.fail("iam:CreateRole", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Throttled, "Throttling", "Rate exceeded"));
+    let run = rig.start("seqera-batch-launch").await;
+    let e = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    match &e {
+        RunError::Aws { step, created, run_id, .. } => {
+            assert_eq!(step.as_deref(), Some("role:main"));
+            assert_eq!(run_id.as_deref(), Some(run.as_str()));
+            assert!(created.iter().any(|c| c.starts_with("IAM user ")), "{created:?}");
+        }
+        other => panic!("expected an AWS error, got {other}"),
+    }
+    assert!(e.to_string().contains(&format!("rolegate rollback {run}")), "{e}");
+    assert_eq!(rig.status(&run), RunStatus::Failed);
+    let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    assert_eq!(j.status, RunStatus::Applied);
+    assert_eq!(rig.count("iam:CreateUser"), 1, "resume does not redo finished steps");
+    rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
+    assert_eq!(rig.aws.inventory(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_key_whose_answer_was_lost_is_deleted_on_resume() {
+    let rig = Rig::new();
+    // CreateAccessKey takes effect, but the answer (with the secret) never arrives.
+    rig.aws.fail("iam:CreateAccessKey", 1, FaultMode::AfterEffect, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
+    let run = rig.start("seqera-batch-forge").await;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    let lost: Vec<String> = rig.aws.inventory().into_iter().filter(|l| l.starts_with("key ")).collect();
+    assert_eq!(lost.len(), 1, "the lost key exists in AWS");
+    assert!(rig.vault.entries().is_empty());
+    assert!(rig.engine.store.load(&run).unwrap().key_intent.is_some(), "the intent was written before the call");
+
+    let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    let keys: Vec<String> = rig.aws.inventory().into_iter().filter(|l| l.starts_with("key ")).collect();
+    assert_eq!(keys.len(), 1);
+    assert_ne!(keys, lost, "the lost key was replaced");
+    assert_eq!(rig.vault.entries(), [vault_entry(j.access_key_id.as_deref().unwrap())]);
+    assert!(rig.events().iter().any(|e| matches!(e, Event::Deleted { detail, .. } if detail.contains("interrupted CreateAccessKey"))));
+}
+
+#[tokio::test]
+async fn a_key_whose_answer_was_lost_is_rolled_back_without_extra_flags() {
+    let rig = Rig::new();
+    rig.aws.fail("iam:CreateAccessKey", 1, FaultMode::AfterEffect, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
+    let run = rig.start("seqera-batch-forge").await;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
+    assert!(report.kept.is_empty(), "{report:?}");
+    assert_eq!(rig.aws.inventory(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_key_added_by_hand_long_after_the_intent_is_not_taken_for_ours() {
+    let rig = Rig::new();
+    rig.aws.fail("iam:CreateAccessKey", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Throttled, "Throttling", "Rate exceeded"));
+    let run = rig.start("seqera-batch-forge").await;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    rig.clock.advance(Duration::from_secs(3600));
+    let user = rig.engine.store.load(&run).unwrap().plan.user.unwrap().name;
+    let by_hand = rig.aws.add_key(&user);
+    let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
+    assert!(report.kept.iter().any(|(what, why)| what.contains(&user) && why.contains(&by_hand)), "{report:?}");
+    assert!(rig.aws.inventory().contains(&format!("key {by_hand} of {user}")), "a key nobody can prove ours stays");
+    assert_eq!(rig.status(&run), RunStatus::RollbackIncomplete);
+}
+
+#[tokio::test]
+async fn a_keychain_that_refuses_the_secret_leaves_no_key_behind() {
+    let rig = Rig::new();
+    rig.vault.refuse_puts(true);
+    let run = rig.start("seqera-batch-forge").await;
+    let e = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err().to_string();
+    assert!(e.contains("could not store the secret access key") && e.contains("was deleted again"), "{e}");
+    assert!(!rig.aws.inventory().iter().any(|l| l.starts_with("key ")), "{:?}", rig.aws.inventory());
+    rig.vault.refuse_puts(false);
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
+    assert_eq!(rig.aws.inventory(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn two_keys_are_a_choice_and_only_the_chosen_one_is_deleted() {
+    let rig = Rig::new();
+    rig.aws.fail("iam:CreateAccessKey", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Throttled, "Throttling", "Rate exceeded"));
+    let run = rig.start("seqera-batch-forge").await;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    rig.clock.advance(Duration::from_secs(3600));
+    let user = rig.engine.store.load(&run).unwrap().plan.user.unwrap().name;
+    let (a, b) = (rig.aws.add_key(&user), rig.aws.add_key(&user));
+    let e = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    assert!(matches!(&e, RunError::KeyLimit { keys, .. } if keys.len() == 2), "{e}");
+    assert!(e.to_string().contains(&a) && e.to_string().contains("--replace-key"), "{e}");
+    assert_eq!(rig.count("iam:DeleteAccessKey"), 0, "nothing is deleted without a choice");
+
+    let bogus = ApplyOptions { replace_key: Some("AKIANOTAKEY".into()) };
+    let e = rig.engine.apply(&run, &bogus).await.unwrap_err();
+    assert!(matches!(&e, RunError::Invalid(f) if f[0].field == "replace_key"), "{e}");
+
+    let j = rig.engine.apply(&run, &ApplyOptions { replace_key: Some(a.clone()) }).await.unwrap();
+    let inv = rig.aws.inventory();
+    assert!(!inv.contains(&format!("key {a} of {user}")) && inv.contains(&format!("key {b} of {user}")), "{inv:?}");
+    assert!(inv.contains(&format!("key {} of {user}", j.access_key_id.unwrap())));
+}
+
+#[tokio::test]
+async fn a_name_someone_else_uses_is_refused_and_left_untouched() {
+    let rig = Rig::new();
+    let t = find_builtin("seqera-batch-forge").unwrap();
+    let inputs = RunInputs { template_id: t.id.clone(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
+    let plan = rig.engine.plan(&t, &inputs).await.unwrap();
+    let user = plan.user.clone().unwrap().name;
+    let foreign_keys = rig.aws.add_foreign_user(&user, 1);
+    let run = rig.engine.start(plan, inputs).unwrap().run_id;
+    let e = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    match &e {
+        RunError::NameTaken { name, suggestion, .. } => {
+            assert_eq!(name, &user);
+            assert_ne!(suggestion, &user);
+        }
+        other => panic!("expected NameTaken, got {other}"),
+    }
+    rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
+    assert_eq!(rig.aws.inventory(), vec![format!("key {} of {user}", foreign_keys[0]), format!("user {user}")]);
+}
+
+#[tokio::test]
+async fn a_role_that_opens_without_the_external_id_fails_verification() {
+    let rig = Rig::new();
+    let run = rig.start("seqera-batch-launch").await;
+    let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    let role = &j.plan.roles[0];
+    let user_arn = j.plan.user.as_ref().unwrap().arn.clone();
+    rig.aws.set_trust(
+        &role.name,
+        &json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":user_arn},"Action":"sts:AssumeRole"}]}),
+    );
+    let report = rig.engine.verify(&run, None).await.unwrap();
+    assert!(!report.passed());
+    let failed: Vec<&str> = report.failed().map(|c| c.id.as_str()).collect();
+    assert!(failed.contains(&"assume-without-external-id") && failed.contains(&"trust-policy"), "{failed:?}");
+    let open = report.checks.iter().find(|c| c.id == "assume-without-external-id").unwrap();
+    assert!(open.fix.as_deref().is_some_and(|f| f.contains("sts:ExternalId")), "{open:?}");
+    assert_eq!(rig.status(&run), RunStatus::VerifyFailed);
+}
