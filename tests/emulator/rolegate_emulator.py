@@ -20,7 +20,11 @@ a user with keys or an attached policy be deleted. This launcher replaces:
 
 It also serves POST /_rolegate/bootstrap-account, which makes an administrator user
 and access key in any account without going through access control (test set-up
-only), and GET /_rolegate/health.
+only), POST /_rolegate/faults, which makes the next COUNT calls of ACTION signed by
+ACCESS_KEY_ID answer with an AWS error of the given code and message (IAM's
+propagation answers and throttling, for tests of the retries), GET
+/_rolegate/faults?access_key_id=ID (how many are still to fire), and GET
+/_rolegate/health.
 
 Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0]
 Prints one line "ROLEGATE_EMULATOR_READY http://HOST:PORT" when it listens.
@@ -33,6 +37,7 @@ import os
 import io
 import sys
 import threading
+from xml.sax.saxutils import escape as xml_escape
 
 # AWS managed policies (ReadOnlyAccess, PowerUserAccess...) exist in every account.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
@@ -326,6 +331,54 @@ def bootstrap_account(body):
     }
 
 
+# (access_key_id, action) -> list of {"code", "message", "status", "count"}
+_faults = {}
+_faults_lock = threading.Lock()
+
+
+def add_fault(body):
+    fault = {
+        "code": str(body["code"]),
+        "message": str(body.get("message", "")),
+        "status": int(body.get("status", 400)),
+        "count": int(body.get("count", 1)),
+    }
+    with _faults_lock:
+        _faults.setdefault((str(body["access_key_id"]), str(body["action"])), []).append(fault)
+    return {"queued": fault}
+
+
+def take_fault(environ, raw):
+    """The fault due for this request, if any (query-protocol IAM and STS calls)."""
+    if not _faults:
+        return None
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" not in auth:
+        return None
+    key_id = auth.split("Credential=", 1)[1].split("/", 1)[0]
+    from urllib.parse import parse_qs
+
+    action = (parse_qs((raw or b"").decode("utf-8", "replace")).get("Action") or [""])[0]
+    with _faults_lock:
+        queue = _faults.get((key_id, action))
+        if not queue:
+            return None
+        fault = queue[0]
+        fault["count"] -= 1
+        if fault["count"] <= 0:
+            queue.pop(0)
+        return fault
+
+
+def fault_response(fault):
+    body = (
+        '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'
+        f"<Code>{fault['code']}</Code><Message>{xml_escape(fault['message'])}</Message></Error>"
+        "<RequestId>rolegate-fault</RequestId></ErrorResponse>"
+    )
+    return Response(body, status=fault["status"], mimetype="text/xml")
+
+
 class App:
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
@@ -342,6 +395,18 @@ class App:
             except Exception as e:  # report set-up errors to the harness plainly
                 resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
             return resp(environ, start_response)
+        if path == "/_rolegate/faults" and environ.get("REQUEST_METHOD") == "GET":
+            key_id = Request(environ).args.get("access_key_id", "")
+            with _faults_lock:
+                pending = sum(f["count"] for (k, _), q in _faults.items() if k == key_id for f in q)
+            return Response(json.dumps({"pending": pending}), mimetype="application/json")(environ, start_response)
+        if path == "/_rolegate/faults" and environ.get("REQUEST_METHOD") == "POST":
+            req = Request(environ)
+            try:
+                resp = Response(json.dumps(add_fault(json.loads(req.get_data() or b"{}"))), mimetype="application/json")
+            except Exception as e:
+                resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
+            return resp(environ, start_response)
         _request.body = None
         if environ.get("REQUEST_METHOD") == "POST":
             try:
@@ -352,6 +417,9 @@ class App:
                 raw = environ["wsgi.input"].read(size)
                 environ["wsgi.input"] = io.BytesIO(raw)
                 _request.body = raw
+        fault = take_fault(environ, _request.body)
+        if fault is not None:
+            return fault_response(fault)(environ, start_response)
         return self.moto(environ, start_response)
 
 

@@ -106,6 +106,25 @@ impl Emulator {
         }
     }
 
+    /// Make the next `count` calls of `action` (`CreateRole`, `AssumeRole`) signed by
+    /// `access_key_id` answer with the AWS error `code` and `message`.
+    pub fn inject_fault(&self, access_key_id: &str, action: &str, code: &str, message: &str, count: u32) {
+        let body = serde_json::json!({ "access_key_id": access_key_id, "action": action, "code": code, "message": message, "count": count });
+        let (status, text) = http_post(&self.url, "/_rolegate/faults", &body.to_string());
+        assert_eq!(status, 200, "fault injection failed: {text}");
+    }
+
+    /// How many injected faults for `access_key_id` have not fired yet.
+    pub fn pending_faults(&self, access_key_id: &str) -> u64 {
+        let hostport = self.url.trim_start_matches("http://").trim_end_matches('/');
+        let mut s = TcpStream::connect(hostport).expect("connect to the emulator");
+        write!(s, "GET /_rolegate/faults?access_key_id={access_key_id} HTTP/1.0\r\nHost: {hostport}\r\n\r\n").expect("write");
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).expect("read");
+        let body = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+        serde_json::from_str::<Value>(body).ok().and_then(|v| v["pending"].as_u64()).expect("pending faults")
+    }
+
     /// A fresh account with an administrator.
     pub fn admin_account(&self) -> Account {
         self.bootstrap(&fresh_account_id(), "rolegate-admin", None)

@@ -384,3 +384,55 @@ async fn a_run_killed_after_any_journal_write_resumes_and_rolls_back() {
         n += 1;
     }
 }
+
+/// IAM's "Invalid principal" answer for a user it does not know yet is waited out (the
+/// engine's poll), and throttling is retried by the SDK without the person noticing.
+#[tokio::test(flavor = "multi_thread")]
+async fn propagation_answers_and_throttling_from_the_endpoint_are_retried() {
+    let h = Harness::new();
+    let key = &h.account.creds.access_key_id;
+    emulator().inject_fault(key, "CreateRole", "MalformedPolicyDocument", "Invalid principal in policy: \"AWS\":\"arn:aws:iam::1:user/x\"", 2);
+    emulator().inject_fault(key, "CreateUser", "Throttling", "Rate exceeded", 1);
+    let t = find_builtin("seqera-batch-launch").unwrap();
+    let inp = inputs("seqera-batch-launch");
+    let plan = h.engine.plan(&t, &inp).await.unwrap();
+    let run_id = plan.run_id.clone();
+    h.engine.start(plan, inp).unwrap();
+    let j = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap();
+    assert_eq!(j.status, RunStatus::Applied);
+    assert_eq!(emulator().pending_faults(key), 0, "every injected fault fired");
+    let waits: Vec<String> = h
+        .events
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            rolegate_core::events::Event::Waiting { step, last_code, .. } => Some(format!("{step} {last_code}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(waits, ["role:main MalformedPolicyDocument", "role:main MalformedPolicyDocument"], "only the role step waited");
+    assert!(h.engine.verify(&run_id, None).await.unwrap().passed());
+    h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
+    assert_eq!(h.inventory().await, Vec::<String>::new());
+}
+
+/// A syntax error is not a "not yet": it stops the run at once, says what was made, and
+/// roll-back removes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_policy_document_stops_the_run_and_rollback_cleans_up() {
+    let h = Harness::new();
+    emulator().inject_fault(&h.account.creds.access_key_id, "CreateRole", "MalformedPolicyDocument", "Syntax errors in policy.", 1);
+    let t = find_builtin("seqera-batch-launch").unwrap();
+    let inp = inputs("seqera-batch-launch");
+    let plan = h.engine.plan(&t, &inp).await.unwrap();
+    let run_id = plan.run_id.clone();
+    h.engine.start(plan, inp).unwrap();
+    let e = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
+    assert_eq!(emulator().pending_faults(&h.account.creds.access_key_id), 0);
+    let text = e.to_string();
+    assert!(text.contains("MalformedPolicyDocument") && text.contains("Already created by this run"), "{text}");
+    assert_eq!(e.exit_code(), 4);
+    assert!(!h.inventory().await.is_empty());
+    h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
+    assert_eq!(h.inventory().await, Vec::<String>::new());
+}
