@@ -109,7 +109,8 @@ impl Emulator {
     /// Make the next `count` calls of `action` (`CreateRole`, `AssumeRole`) signed by
     /// `access_key_id` answer with the AWS error `code` and `message`.
     pub fn inject_fault(&self, access_key_id: &str, action: &str, code: &str, message: &str, count: u32) {
-        let body = serde_json::json!({ "access_key_id": access_key_id, "action": action, "code": code, "message": message, "count": count });
+        let body =
+            serde_json::json!({ "access_key_id": access_key_id, "action": action, "code": code, "message": message, "count": count });
         let (status, text) = http_post(&self.url, "/_rolegate/faults", &body.to_string());
         assert_eq!(status, 200, "fault injection failed: {text}");
     }

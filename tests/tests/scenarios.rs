@@ -391,7 +391,13 @@ async fn a_run_killed_after_any_journal_write_resumes_and_rolls_back() {
 async fn propagation_answers_and_throttling_from_the_endpoint_are_retried() {
     let h = Harness::new();
     let key = &h.account.creds.access_key_id;
-    emulator().inject_fault(key, "CreateRole", "MalformedPolicyDocument", "Invalid principal in policy: \"AWS\":\"arn:aws:iam::1:user/x\"", 2);
+    emulator().inject_fault(
+        key,
+        "CreateRole",
+        "MalformedPolicyDocument",
+        "Invalid principal in policy: \"AWS\":\"arn:aws:iam::1:user/x\"",
+        2,
+    );
     emulator().inject_fault(key, "CreateUser", "Throttling", "Rate exceeded", 1);
     let t = find_builtin("seqera-batch-launch").unwrap();
     let inp = inputs("seqera-batch-launch");
