@@ -348,6 +348,16 @@ def add_fault(body):
     return {"queued": fault}
 
 
+# Operations moto 5.2 does not implement that Rolegate calls.
+UNIMPLEMENTED = {"SimulatePrincipalPolicy"}
+
+
+def _action_of(raw):
+    from urllib.parse import parse_qs
+
+    return (parse_qs((raw or b"").decode("utf-8", "replace")).get("Action") or [""])[0]
+
+
 def take_fault(environ, raw):
     """The fault due for this request, if any (query-protocol IAM and STS calls)."""
     if not _faults:
@@ -356,9 +366,7 @@ def take_fault(environ, raw):
     if "Credential=" not in auth:
         return None
     key_id = auth.split("Credential=", 1)[1].split("/", 1)[0]
-    from urllib.parse import parse_qs
-
-    action = (parse_qs((raw or b"").decode("utf-8", "replace")).get("Action") or [""])[0]
+    action = _action_of(raw)
     with _faults_lock:
         queue = _faults.get((key_id, action))
         if not queue:
@@ -417,6 +425,11 @@ class App:
                 raw = environ["wsgi.input"].read(size)
                 environ["wsgi.input"] = io.BytesIO(raw)
                 _request.body = raw
+        action = _action_of(_request.body)
+        if action in UNIMPLEMENTED:
+            # moto raises NotImplementedError (HTTP 500, no code), which SDKs retry as a
+            # server fault; answer as an endpoint that lacks the operation does.
+            return fault_response({"code": "NotImplemented", "message": f"{action} is not implemented by this endpoint", "status": 501})(environ, start_response)
         fault = take_fault(environ, _request.body)
         if fault is not None:
             return fault_response(fault)(environ, start_response)

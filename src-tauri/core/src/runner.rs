@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use futures::future::join_all;
+use std::collections::HashSet;
+
+use futures::stream::{FuturesUnordered, StreamExt};
 use secrecy::SecretString;
 use tokio::sync::Mutex;
 
@@ -169,18 +171,44 @@ impl Engine {
             j.note(now, "applying");
         })
         .await?;
-        for wave in plan.waves() {
-            let pending: Vec<&Step> = {
-                let j = journal.lock().await;
-                wave.into_iter().filter(|s| !j.step_done(&s.id)).collect()
-            };
-            // Let every step of the wave finish and record what it made, even when a
-            // sibling fails: cancelling one between CreateAccessKey and the keychain
-            // write would leave a key nobody holds the secret of.
-            let results = join_all(pending.into_iter().map(|step| self.run_step(&plan, &journal, step, opts))).await;
-            if let Some(err) = results.into_iter().find_map(Result::err) {
-                return Err(err);
+        // Each step starts as soon as the steps it depends on are done (not when a whole
+        // wave is: storing a key in the keychain must not hold back attaching a policy).
+        // After a failure no new step starts, but every running step finishes and
+        // records what it made: cancelling one between CreateAccessKey and the keychain
+        // write would leave a key nobody holds the secret of.
+        let mut done: HashSet<String> = {
+            let j = journal.lock().await;
+            plan.steps.iter().filter(|s| j.step_done(&s.id)).map(|s| s.id.clone()).collect()
+        };
+        let mut waiting: Vec<&Step> = plan.steps.iter().filter(|s| !done.contains(&s.id)).collect();
+        let mut running = FuturesUnordered::new();
+        let mut first_error = None;
+        loop {
+            if first_error.is_none() {
+                let (ready, rest): (Vec<&Step>, Vec<&Step>) = waiting.into_iter().partition(|s| s.after.iter().all(|d| done.contains(d)));
+                waiting = rest;
+                for step in ready {
+                    let journal = &journal;
+                    let plan = &plan;
+                    running.push(async move { (step.id.clone(), self.run_step(plan, journal, step, opts).await) });
+                }
             }
+            match running.next().await {
+                None => break,
+                Some((id, Ok(()))) => {
+                    done.insert(id);
+                }
+                Some((_, Err(e))) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        drop(running);
+        if let Some(err) = first_error {
+            return Err(err);
+        }
+        if let Some(stuck) = waiting.first() {
+            return Err(RunError::State(format!("step {} depends on steps that are not in the plan: {:?}", stuck.id, stuck.after)));
         }
         let now = self.clock.now();
         self.commit(&journal, |j| {
