@@ -9,12 +9,14 @@
 pub mod arn;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod journal;
 pub mod plan;
 pub mod policy;
 pub mod ports;
 pub mod propagation;
 pub mod runner;
+pub mod secrets;
 pub mod template;
 pub mod validate;
 pub mod verify;

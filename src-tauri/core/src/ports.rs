@@ -281,9 +281,12 @@ pub trait Vault: Send + Sync {
     fn describe(&self) -> String;
 }
 
+/// The prefix of every entry that holds a secret access key.
+pub const VAULT_ENTRY_PREFIX: &str = "aws-secret-access-key/";
+
 /// The vault entry that holds an access key's secret: the key id is the entry name.
 pub fn vault_entry(access_key_id: &str) -> String {
-    format!("aws-secret-access-key/{access_key_id}")
+    format!("{VAULT_ENTRY_PREFIX}{access_key_id}")
 }
 
 /// Time, injectable so tests never really sleep.

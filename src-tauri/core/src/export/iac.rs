@@ -1,0 +1,252 @@
+//! IaC replay: Terraform (aws provider) and CloudFormation (YAML) that recreate exactly
+//! the resources of a run: the same names, paths, documents and tags. The access key is
+//! left out of both on purpose: Terraform would keep its secret in the state file, and
+//! CloudFormation would hand it to whoever reads the stack's outputs. The output says so.
+
+use hcl::expr::{FuncCall, Traversal, Variable};
+use hcl::{Attribute, Block, Body, Expression};
+use serde_json::Value;
+
+use super::{Bundle, Format, Rendered};
+use crate::journal::Journal;
+use crate::plan::Plan;
+use crate::validate::Tag;
+
+fn ident(s: &str) -> String {
+    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert(0, 'r');
+    }
+    out
+}
+
+fn tags_expr(tags: &[Tag]) -> Expression {
+    let obj: serde_json::Map<String, Value> = tags.iter().map(|t| (t.key.clone(), Value::String(t.value.clone()))).collect();
+    hcl::to_expression(Value::Object(obj)).expect("tags")
+}
+
+fn jsonencode(doc: &Value) -> Expression {
+    Expression::from(FuncCall::builder("jsonencode").arg(hcl::to_expression(doc).expect("document")).build())
+}
+
+/// `a.b.c` as a traversal expression.
+fn reference(s: String) -> Expression {
+    let mut parts = s.split('.');
+    let root = Variable::new(parts.next().unwrap_or_default()).expect("identifier");
+    let mut t = Traversal::builder(root);
+    for p in parts {
+        t = t.attr(p);
+    }
+    Expression::from(t.build())
+}
+
+/// How an ARN in the plan is referred to: a policy the run makes by its resource,
+/// an AWS managed policy by its ARN.
+fn policy_ref(plan: &Plan, arn: &str, terraform: bool) -> Option<String> {
+    plan.policies.iter().find(|p| p.arn == arn).map(|p| {
+        if terraform {
+            format!("aws_iam_policy.{}.arn", ident(&format!("policy_{}", p.key)))
+        } else {
+            cfn_id("Policy", &p.key)
+        }
+    })
+}
+
+fn header(bundle: &Bundle) -> String {
+    format!(
+        "Recreates the resources of Rolegate run {} (template {}, account {}): same names, documents and tags.\nThe access key is not included: its secret would end up in the state or the stack. Make it with\n`rolegate rotate-key` or `aws iam create-access-key` and keep the secret in a keychain.\nThe resources carry the tag rolegate:run-id={}, so `rolegate rollback {}` would delete them too.",
+        bundle.run_id, bundle.template_id, bundle.account, bundle.run_id, bundle.run_id
+    )
+}
+
+/// Terraform for the aws provider.
+pub fn terraform(journal: &Journal) -> Rendered {
+    let plan = &journal.plan;
+    let bundle = Bundle::from_journal(journal);
+    let mut body = Body::builder();
+    body = body.add_block(
+        Block::builder("terraform")
+            .add_block(
+                Block::builder("required_providers")
+                    .add_attribute(Attribute::new(
+                        "aws",
+                        hcl::to_expression(serde_json::json!({"source": "hashicorp/aws", "version": ">= 5.0"})).expect("provider"),
+                    ))
+                    .build(),
+            )
+            .build(),
+    );
+    body = body.add_block(Block::builder("provider").add_label("aws").add_attribute(("region", plan.region.clone())).build());
+    for p in &plan.policies {
+        body = body.add_block(
+            Block::builder("resource")
+                .add_label("aws_iam_policy")
+                .add_label(ident(&format!("policy_{}", p.key)))
+                .add_attribute(("name", p.name.clone()))
+                .add_attribute(("path", plan.path.clone()))
+                .add_attribute(("description", p.description.clone()))
+                .add_attribute(Attribute::new("policy", jsonencode(&p.document)))
+                .add_attribute(Attribute::new("tags", tags_expr(&plan.tags)))
+                .build(),
+        );
+    }
+    if let Some(u) = &plan.user {
+        body = body.add_block(
+            Block::builder("resource")
+                .add_label("aws_iam_user")
+                .add_label("user")
+                .add_attribute(("name", u.name.clone()))
+                .add_attribute(("path", plan.path.clone()))
+                .add_attribute(Attribute::new("tags", tags_expr(&plan.tags)))
+                .build(),
+        );
+        if let Some((name, doc)) = &u.inline_policy {
+            body = body.add_block(
+                Block::builder("resource")
+                    .add_label("aws_iam_user_policy")
+                    .add_label("user_inline")
+                    .add_attribute(("name", name.clone()))
+                    .add_attribute(Attribute::new("user", reference("aws_iam_user.user.name".into())))
+                    .add_attribute(Attribute::new("policy", jsonencode(doc)))
+                    .build(),
+            );
+        }
+        for (i, arn) in u.attach.iter().enumerate() {
+            let arn_expr = policy_ref(plan, arn, true).map(reference).unwrap_or_else(|| Expression::String(arn.clone()));
+            body = body.add_block(
+                Block::builder("resource")
+                    .add_label("aws_iam_user_policy_attachment")
+                    .add_label(format!("user_attach_{i}"))
+                    .add_attribute(Attribute::new("user", reference("aws_iam_user.user.name".into())))
+                    .add_attribute(Attribute::new("policy_arn", arn_expr))
+                    .build(),
+            );
+        }
+    }
+    for r in &plan.roles {
+        let id = ident(&format!("role_{}", r.key));
+        let mut role = Block::builder("resource")
+            .add_label("aws_iam_role")
+            .add_label(id.clone())
+            .add_attribute(("name", r.name.clone()))
+            .add_attribute(("path", plan.path.clone()))
+            .add_attribute(("description", r.description.clone()))
+            .add_attribute(("max_session_duration", r.max_session_seconds as u64))
+            .add_attribute(Attribute::new("assume_role_policy", jsonencode(&r.trust_policy)))
+            .add_attribute(Attribute::new("tags", tags_expr(&plan.tags)));
+        if r.trusts_created_user {
+            // IAM refuses a trust policy naming a user that does not exist yet.
+            role = role.add_attribute(Attribute::new("depends_on", Expression::Array(vec![reference("aws_iam_user.user".into())])));
+        }
+        body = body.add_block(role.build());
+        for (i, arn) in r.attach.iter().enumerate() {
+            let arn_expr = policy_ref(plan, arn, true).map(reference).unwrap_or_else(|| Expression::String(arn.clone()));
+            body = body.add_block(
+                Block::builder("resource")
+                    .add_label("aws_iam_role_policy_attachment")
+                    .add_label(format!("{id}_attach_{i}"))
+                    .add_attribute(Attribute::new("role", reference(format!("aws_iam_role.{id}.name"))))
+                    .add_attribute(Attribute::new("policy_arn", arn_expr))
+                    .build(),
+            );
+        }
+    }
+    let mut text: String = header(&bundle).lines().map(|l| format!("# {l}\n")).collect();
+    text.push('\n');
+    text.push_str(&hcl::format::to_string(&body.build()).expect("hcl"));
+    Rendered { format: Format::Terraform, text, holds_secret: false, file_name: Format::Terraform.file_name(&journal.run_id) }
+}
+
+fn cfn_id(prefix: &str, key: &str) -> String {
+    let mut s = prefix.to_string();
+    let mut up = true;
+    for c in key.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(if up { c.to_ascii_uppercase() } else { c });
+            up = false;
+        } else {
+            up = true;
+        }
+    }
+    s
+}
+
+/// A YAML scalar: JSON's double-quoted strings are valid YAML.
+fn q(s: &str) -> String {
+    serde_json::to_string(s).expect("string")
+}
+
+fn cfn_tags(out: &mut String, tags: &[Tag], indent: &str) {
+    out.push_str(&format!("{indent}Tags:\n"));
+    for t in tags {
+        out.push_str(&format!("{indent}  - Key: {}\n{indent}    Value: {}\n", q(&t.key), q(&t.value)));
+    }
+}
+
+fn cfn_arns(out: &mut String, plan: &Plan, arns: &[String], indent: &str) {
+    if arns.is_empty() {
+        return;
+    }
+    out.push_str(&format!("{indent}ManagedPolicyArns:\n"));
+    for a in arns {
+        match policy_ref(plan, a, false) {
+            Some(id) => out.push_str(&format!("{indent}  - !Ref {id}\n")),
+            None => out.push_str(&format!("{indent}  - {}\n", q(a))),
+        }
+    }
+}
+
+/// CloudFormation, YAML. Documents are written as JSON flow mappings (valid YAML), so
+/// they are byte for byte the documents the run used.
+pub fn cloudformation(journal: &Journal) -> Rendered {
+    let plan = &journal.plan;
+    let bundle = Bundle::from_journal(journal);
+    let mut out: String = header(&bundle).lines().map(|l| format!("# {l}\n")).collect();
+    out.push_str("AWSTemplateFormatVersion: \"2010-09-09\"\n");
+    out.push_str(&format!("Description: {}\n", q(&format!("Rolegate run {} ({}), replayed", bundle.run_id, bundle.template_id))));
+    out.push_str("Resources:\n");
+    for p in &plan.policies {
+        out.push_str(&format!("  {}:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n", cfn_id("Policy", &p.key)));
+        out.push_str(&format!("      ManagedPolicyName: {}\n      Path: {}\n", q(&p.name), q(&plan.path)));
+        out.push_str(&format!("      Description: {}\n", q(&p.description)));
+        out.push_str(&format!("      PolicyDocument: {}\n", serde_json::to_string(&p.document).expect("json")));
+    }
+    if let Some(u) = &plan.user {
+        out.push_str("  User:\n    Type: AWS::IAM::User\n    Properties:\n");
+        out.push_str(&format!("      UserName: {}\n      Path: {}\n", q(&u.name), q(&plan.path)));
+        cfn_arns(&mut out, plan, &u.attach, "      ");
+        if let Some((name, doc)) = &u.inline_policy {
+            out.push_str(&format!(
+                "      Policies:\n        - PolicyName: {}\n          PolicyDocument: {}\n",
+                q(name),
+                serde_json::to_string(doc).expect("json")
+            ));
+        }
+        cfn_tags(&mut out, &plan.tags, "      ");
+    }
+    for r in &plan.roles {
+        out.push_str(&format!("  {}:\n    Type: AWS::IAM::Role\n", cfn_id("Role", &r.key)));
+        if r.trusts_created_user {
+            out.push_str("    DependsOn: User\n");
+        }
+        out.push_str("    Properties:\n");
+        out.push_str(&format!("      RoleName: {}\n      Path: {}\n", q(&r.name), q(&plan.path)));
+        out.push_str(&format!("      Description: {}\n      MaxSessionDuration: {}\n", q(&r.description), r.max_session_seconds));
+        out.push_str(&format!("      AssumeRolePolicyDocument: {}\n", serde_json::to_string(&r.trust_policy).expect("json")));
+        cfn_arns(&mut out, plan, &r.attach, "      ");
+        cfn_tags(&mut out, &plan.tags, "      ");
+    }
+    out.push_str("Outputs:\n");
+    for r in &plan.roles {
+        out.push_str(&format!("  {}Arn:\n    Value: !GetAtt {}.Arn\n", cfn_id("Role", &r.key), cfn_id("Role", &r.key)));
+    }
+    if plan.user.is_some() {
+        out.push_str("  UserArn:\n    Value: !GetAtt User.Arn\n");
+    }
+    Rendered {
+        format: Format::Cloudformation,
+        text: out,
+        holds_secret: false,
+        file_name: Format::Cloudformation.file_name(&journal.run_id),
+    }
+}

@@ -1,0 +1,375 @@
+//! Exports: what the receiving side reads, rendered from a run's journal. Every format
+//! that can carry a secret shows it masked unless the caller reveals it, and says so in
+//! the output. Writing files (profiles, bundles) is the caller's job; the AWS profile
+//! merge lives in `ini` and `profile`, the IaC replay in `iac`.
+
+pub mod iac;
+pub mod ini;
+pub mod profile;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::arn::Partition;
+use crate::journal::Journal;
+use crate::plan::PlannedRole;
+use crate::template::Mode;
+use crate::validate::{FieldError, FieldErrors};
+
+/// What stands in for a secret that was not revealed.
+pub const MASK: &str = "****************";
+
+/// The formats `rolegate export` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// AWS shared config profiles (written by `profile`, previewed here).
+    AwsProfile,
+    Sh,
+    Fish,
+    Powershell,
+    Dotenv,
+    /// Seqera Platform credential JSON (provider `aws`).
+    Seqera,
+    /// Seqera Platform container-registry credential JSON for Wave/ECR.
+    Registry,
+    /// The Nextflow config snippet that turns Wave on.
+    Nextflow,
+    /// Spacelift-style trust statements and External IDs per stack and phase.
+    Spacelift,
+    Terraform,
+    Cloudformation,
+}
+
+impl Format {
+    pub const ALL: [Format; 11] = [
+        Format::AwsProfile,
+        Format::Sh,
+        Format::Fish,
+        Format::Powershell,
+        Format::Dotenv,
+        Format::Seqera,
+        Format::Registry,
+        Format::Nextflow,
+        Format::Spacelift,
+        Format::Terraform,
+        Format::Cloudformation,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::AwsProfile => "aws-profile",
+            Format::Sh => "sh",
+            Format::Fish => "fish",
+            Format::Powershell => "powershell",
+            Format::Dotenv => "dotenv",
+            Format::Seqera => "seqera",
+            Format::Registry => "registry",
+            Format::Nextflow => "nextflow",
+            Format::Spacelift => "spacelift",
+            Format::Terraform => "terraform",
+            Format::Cloudformation => "cloudformation",
+        }
+    }
+
+    pub fn parse(field: &str, s: &str) -> Result<Format, FieldError> {
+        Format::ALL.into_iter().find(|f| f.id() == s).ok_or_else(|| {
+            FieldError::new(
+                field,
+                "unknown-format",
+                format!("{s:?} is not a format; choose one of {}", Format::ALL.map(|f| f.id()).join(", ")),
+            )
+        })
+    }
+
+    /// Whether the format can carry a secret (and so is masked until revealed).
+    pub fn carries_secret(self) -> bool {
+        matches!(self, Format::Sh | Format::Fish | Format::Powershell | Format::Dotenv | Format::Seqera | Format::Registry)
+    }
+
+    /// A file name to suggest when saving.
+    pub fn file_name(self, run_id: &str) -> String {
+        let ext = match self {
+            Format::AwsProfile => "ini",
+            Format::Sh => "sh",
+            Format::Fish => "fish",
+            Format::Powershell => "ps1",
+            Format::Dotenv => "env",
+            Format::Seqera | Format::Registry | Format::Spacelift => "json",
+            Format::Nextflow => "config",
+            Format::Terraform => "tf",
+            Format::Cloudformation => "yaml",
+        };
+        format!("rolegate-{run_id}-{}.{ext}", self.id())
+    }
+}
+
+/// What a run hands over, read from its journal. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bundle {
+    pub run_id: String,
+    pub template_id: String,
+    pub mode: Mode,
+    pub account: String,
+    pub partition: Partition,
+    pub region: String,
+    pub user: Option<String>,
+    pub access_key_id: Option<String>,
+    pub roles: Vec<PlannedRole>,
+}
+
+impl Bundle {
+    pub fn from_journal(j: &Journal) -> Bundle {
+        Bundle {
+            run_id: j.run_id.clone(),
+            template_id: j.plan.template_id.clone(),
+            mode: j.plan.mode,
+            account: j.plan.account.clone(),
+            partition: j.plan.partition,
+            region: j.plan.region.clone(),
+            user: j.plan.user.as_ref().map(|u| u.name.clone()),
+            access_key_id: j.access_key_id.clone(),
+            roles: j.plan.roles.clone(),
+        }
+    }
+
+    /// The role a key+role run's user assumes (the first that trusts the created user).
+    pub fn own_role(&self) -> Option<&PlannedRole> {
+        self.roles.iter().find(|r| r.trusts_created_user)
+    }
+
+    fn dns_suffix(&self) -> &'static str {
+        match self.partition {
+            Partition::AwsCn => "amazonaws.com.cn",
+            _ => "amazonaws.com",
+        }
+    }
+
+    /// `<account>.dkr.ecr.<region>.amazonaws.com` (`.com.cn` in China).
+    pub fn ecr_registry(&self) -> String {
+        format!("{}.dkr.ecr.{}.{}", self.account, self.region, self.dns_suffix())
+    }
+}
+
+/// Credentials as an export sees them: the secret and token are only written out when
+/// `reveal` is set; otherwise `MASK` stands in.
+pub struct ExportCredentials {
+    pub access_key_id: String,
+    pub secret: Option<SecretString>,
+    pub session_token: Option<SecretString>,
+    pub expiration: Option<OffsetDateTime>,
+    pub reveal: bool,
+}
+
+impl std::fmt::Debug for ExportCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field("expiration", &self.expiration)
+            .field("reveal", &self.reveal)
+            .finish()
+    }
+}
+
+impl ExportCredentials {
+    fn secret(&self) -> &str {
+        match (&self.secret, self.reveal) {
+            (Some(s), true) => s.expose_secret(),
+            _ => MASK,
+        }
+    }
+    fn token(&self) -> Option<&str> {
+        self.session_token.as_ref().map(|t| if self.reveal { t.expose_secret() } else { MASK })
+    }
+    fn expiry_line(&self) -> Option<String> {
+        self.expiration.map(|e| {
+            format!(
+                "temporary credentials; they expire at {}",
+                e.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+            )
+        })
+    }
+}
+
+/// The output of one format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rendered {
+    pub format: Format,
+    pub text: String,
+    /// Whether `text` holds a real secret (revealed); previews never do.
+    pub holds_secret: bool,
+    pub file_name: String,
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn ps_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn fish_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// Environment variables for a shell. Long-lived keys also clear any session token left
+/// in the environment (a stale token would make every call fail).
+pub fn env(format: Format, bundle: &Bundle, creds: &ExportCredentials) -> Rendered {
+    let mut vars: Vec<(&str, String)> =
+        vec![("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()), ("AWS_SECRET_ACCESS_KEY", creds.secret().to_string())];
+    let token = creds.token().map(String::from);
+    if let Some(t) = &token {
+        vars.push(("AWS_SESSION_TOKEN", t.clone()));
+        vars.push(("AWS_SECURITY_TOKEN", t.clone()));
+    }
+    vars.push(("AWS_REGION", bundle.region.clone()));
+    vars.push(("AWS_DEFAULT_REGION", bundle.region.clone()));
+    let unset: &[&str] = if token.is_none() { &["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"] } else { &[] };
+    let mut header = vec![format!("Rolegate run {} (account {}, template {})", bundle.run_id, bundle.account, bundle.template_id)];
+    header.push(creds.expiry_line().unwrap_or_else(|| "long-lived access key; keep this file private".into()));
+    if !creds.reveal {
+        header.push("secrets are masked; export again with --reveal to include them".into());
+    }
+    let mut out = String::new();
+    for h in &header {
+        out.push_str(&format!("# {h}\n"));
+    }
+    for (k, v) in &vars {
+        out.push_str(&match format {
+            Format::Sh => format!("export {k}={}\n", sh_quote(v)),
+            Format::Fish => format!("set -gx {k} {}\n", fish_quote(v)),
+            Format::Powershell => format!("$Env:{k} = {}\n", ps_quote(v)),
+            _ => format!("{k}={v}\n"),
+        });
+    }
+    for k in unset {
+        out.push_str(&match format {
+            Format::Sh => format!("unset {k}\n"),
+            Format::Fish => format!("set -e {k}\n"),
+            Format::Powershell => format!("Remove-Item Env:{k} -ErrorAction SilentlyContinue\n"),
+            _ => String::new(),
+        });
+    }
+    Rendered { format, text: out, holds_secret: creds.reveal && creds.secret.is_some(), file_name: format.file_name(&bundle.run_id) }
+}
+
+/// A Seqera credential name: letters, digits, dashes and underscores, at most 100.
+pub fn credential_name(field: &str, name: &str) -> FieldErrors {
+    let mut errs = Vec::new();
+    if name.is_empty() || name.len() > 100 {
+        errs.push(FieldError::new(field, "length", format!("must be 1 to 100 characters, not {}", name.len())));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+        errs.push(FieldError::new(field, "charset", format!("may hold only letters, digits, dashes and underscores, not {c:?}")));
+    }
+    errs
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("json");
+    s.push('\n');
+    s
+}
+
+/// The Seqera Platform credential (`POST /credentials` body, provider `aws`): keys mode
+/// (access key, optional role to assume and its External ID) or role mode (role ARN and
+/// External ID only). Field names: docs/EXPORTS.md.
+pub fn seqera(bundle: &Bundle, name: &str, creds: Option<&ExportCredentials>) -> Result<Rendered, FieldErrors> {
+    let errs = credential_name("name", name);
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    let keys = match (bundle.mode, creds) {
+        (Mode::Role, _) => {
+            let role = bundle.roles.first().ok_or_else(|| vec![FieldError::new("run", "no-role", "the run has no role")])?;
+            json!({ "mode": "role", "assumeRoleArn": role.arn, "externalId": role.external_id })
+        }
+        (_, Some(c)) => {
+            let mut k = json!({ "mode": "keys", "accessKey": c.access_key_id, "secretKey": c.secret() });
+            if let Some(role) = bundle.own_role() {
+                k["assumeRoleArn"] = json!(role.arn);
+                k["externalId"] = json!(role.external_id);
+            }
+            k
+        }
+        (_, None) => return Err(vec![FieldError::new("run", "no-access-key", "the run has no access key in the keychain to export")]),
+    };
+    let body = json!({
+        "credentials": {
+            "name": name,
+            "description": format!("AWS account {} ({}), made by Rolegate run {}", bundle.account, bundle.template_id, bundle.run_id),
+            "provider": "aws",
+            "keys": keys,
+        }
+    });
+    let holds_secret = creds.is_some_and(|c| c.reveal && c.secret.is_some()) && bundle.mode != Mode::Role;
+    Ok(Rendered { format: Format::Seqera, text: pretty(&body), holds_secret, file_name: Format::Seqera.file_name(&bundle.run_id) })
+}
+
+/// The Seqera container-registry credential for Wave to pull from ECR: user name = access
+/// key id, password = secret, registry = the account's ECR endpoint.
+pub fn registry(bundle: &Bundle, name: &str, creds: &ExportCredentials) -> Result<Rendered, FieldErrors> {
+    let errs = credential_name("name", name);
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    let body = json!({
+        "credentials": {
+            "name": name,
+            "description": format!("ECR {} for Wave, made by Rolegate run {}", bundle.ecr_registry(), bundle.run_id),
+            "provider": "container-reg",
+            "keys": { "userName": creds.access_key_id, "password": creds.secret(), "registry": bundle.ecr_registry() },
+        }
+    });
+    Ok(Rendered {
+        format: Format::Registry,
+        text: pretty(&body),
+        holds_secret: creds.reveal && creds.secret.is_some(),
+        file_name: Format::Registry.file_name(&bundle.run_id),
+    })
+}
+
+/// The Nextflow configuration that turns Wave on (the registry credential above is what
+/// lets Wave pull private images from the account's ECR).
+pub fn nextflow(bundle: &Bundle) -> Rendered {
+    let text = format!(
+        "// Wave builds and serves containers; the container-registry credential named in\n// Seqera Platform lets it pull from {} (Rolegate run {}).\nwave {{\n    enabled = true\n}}\n",
+        bundle.ecr_registry(),
+        bundle.run_id
+    );
+    Rendered { format: Format::Nextflow, text, holds_secret: false, file_name: Format::Nextflow.file_name(&bundle.run_id) }
+}
+
+/// Spacelift-style: for each role, the trust statement and the External ID pattern, with
+/// the concrete External IDs per stack and phase when the stack is known.
+pub fn spacelift(bundle: &Bundle, integration: &str, stacks: &[String]) -> Rendered {
+    let roles: Vec<Value> = bundle
+        .roles
+        .iter()
+        .map(|r| {
+            let phase = if r.key.contains("write") { "write" } else { "read" };
+            let statement = crate::policy::trust_statement(&r.principals, &r.condition);
+            let account_name = r.condition.value.split('@').next().unwrap_or_default();
+            let ids: Vec<Value> = stacks
+                .iter()
+                .map(|s| json!({ "stack": s, "phase": phase, "external_id": format!("{account_name}@{integration}@{s}@{phase}") }))
+                .collect();
+            json!({
+                "key": r.key,
+                "role_arn": r.arn,
+                "phase": phase,
+                "external_id_condition": { "operator": r.condition.operator, "pattern": r.condition.value },
+                "verification_external_id": r.external_id,
+                "trust_statement": statement,
+                "external_ids": ids,
+            })
+        })
+        .collect();
+    let body = json!({ "run_id": bundle.run_id, "account": bundle.account, "roles": roles });
+    Rendered { format: Format::Spacelift, text: pretty(&body), holds_secret: false, file_name: Format::Spacelift.file_name(&bundle.run_id) }
+}
