@@ -150,6 +150,12 @@ pub struct Journal {
     /// lets a resumed run or a roll-back recognise a key an interrupted call made.
     #[serde(default)]
     pub key_intent: Option<KeyIntent>,
+    /// A key rotation under way (`rolegate rotate-key` resumes it).
+    #[serde(default)]
+    pub rotation: Option<Rotation>,
+    /// AWS profiles written for this run, so a rotation can update plain-key ones.
+    #[serde(default)]
+    pub exports: Vec<ProfileExport>,
     #[serde(default)]
     pub verification: Option<VerifyReport>,
     #[serde(default)]
@@ -177,6 +183,8 @@ impl Journal {
             resources: Vec::new(),
             access_key_id: None,
             key_intent: None,
+            rotation: None,
+            exports: Vec::new(),
             verification: None,
             last_error: None,
             history: vec![HistoryEntry { at: now, message: "planned".into() }],
@@ -213,6 +221,37 @@ impl Journal {
 /// taken for the key that intent's call made (clock skew before; SDK retries after).
 pub const KEY_INTENT_SKEW: time::Duration = time::Duration::minutes(5);
 pub const KEY_INTENT_WINDOW: time::Duration = time::Duration::minutes(15);
+
+/// How far a key rotation got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RotationStage {
+    /// The new key exists and its secret is in the keychain; the old one is in use.
+    Created,
+    /// The new key works and is the run's key; the old one is still active.
+    Switched,
+    /// The old key is inactive; it is deleted next.
+    OldInactive,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rotation {
+    pub old_key: Option<String>,
+    pub new_key: String,
+    pub stage: RotationStage,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+}
+
+/// A profile written for the run (`plain_keys`: the secret is in `credentials_file`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileExport {
+    pub profile: String,
+    pub source_profile: String,
+    pub config_file: PathBuf,
+    pub credentials_file: PathBuf,
+    pub plain_keys: bool,
+}
 
 /// "About to create an access key for `user`, which then had the keys `existing`."
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -101,7 +101,7 @@ enum Deletion {
 }
 
 impl Engine {
-    fn emit(&self, e: Event) {
+    pub(crate) fn emit(&self, e: Event) {
         (self.events)(&e)
     }
 

@@ -279,3 +279,69 @@ async fn a_role_that_opens_without_the_external_id_fails_verification() {
     assert!(open.fix.as_deref().is_some_and(|f| f.contains("sts:ExternalId")), "{open:?}");
     assert_eq!(rig.status(&run), RunStatus::VerifyFailed);
 }
+
+#[tokio::test]
+async fn rotation_switches_to_a_working_key_then_retires_the_old_one() {
+    let rig = Rig::new();
+    let run = rig.start("seqera-batch-launch").await;
+    let old = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap().access_key_id.unwrap();
+    rig.aws.fail_new_credentials("sts:AssumeRole", 2, aws_err(AwsErrorKind::AccessDenied, "AccessDenied", "not yet"));
+    let r = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap();
+    assert_eq!(r.old_key.as_deref(), Some(old.as_str()));
+    let j = rig.engine.store.load(&run).unwrap();
+    assert_eq!(j.access_key_id.as_deref(), Some(r.new_key.as_str()));
+    assert!(j.rotation.is_none());
+    let keys: Vec<String> = rig.aws.inventory().into_iter().filter(|l| l.starts_with("key ")).collect();
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].contains(&r.new_key));
+    assert_eq!(rig.vault.entries(), [vault_entry(&r.new_key)]);
+    let order: Vec<String> = rig.aws.calls().into_iter().filter(|c| c.contains("AccessKey")).rev().take(3).collect();
+    assert_eq!(
+        order,
+        ["iam:DeleteAccessKey", "iam:ListAccessKeys", "iam:UpdateAccessKey"],
+        "deactivated, confirmed inactive, then deleted"
+    );
+    assert!(rig.count("iam:UpdateAccessKey") == 1);
+    assert!(rig.engine.verify(&run, None).await.unwrap().passed(), "the run verifies with the new key");
+    rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
+    assert_eq!(rig.aws.inventory(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_rotation_that_stops_leaves_the_old_key_working_and_continues_later() {
+    let rig = Rig::new();
+    let run = rig.start("seqera-batch-forge").await;
+    let old = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap().access_key_id.unwrap();
+    // The new key never becomes usable within the bound.
+    rig.aws.fail_new_credentials("sts:GetCallerIdentity", 1000, aws_err(AwsErrorKind::InvalidClientTokenId, "InvalidClientTokenId", "no"));
+    let e = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap_err().to_string();
+    assert!(e.contains("waiting for the new key") && e.contains(&format!("The old key {old} still works")), "{e}");
+    let j = rig.engine.store.load(&run).unwrap();
+    assert_eq!(j.access_key_id.as_deref(), Some(old.as_str()), "the run still uses the old key");
+    // IAM catches up; the old key still works, and the rotation continues from where it
+    // stopped, without a third key.
+    rig.aws.clear_faults();
+    assert!(rig.engine.verify(&run, None).await.unwrap().passed());
+    let calls_before = rig.count("iam:CreateAccessKey");
+    let r = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap();
+    assert_eq!(rig.count("iam:CreateAccessKey"), calls_before, "no new key is made on resume");
+    assert_eq!(r.old_key.as_deref(), Some(old.as_str()));
+    assert!(!rig.aws.inventory().iter().any(|l| l.contains(&old)));
+}
+
+#[tokio::test]
+async fn rotation_with_two_keys_says_which_must_go_and_deletes_nothing_unasked() {
+    let rig = Rig::new();
+    let run = rig.start("seqera-batch-forge").await;
+    let old = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap().access_key_id.unwrap();
+    let user = rig.engine.store.load(&run).unwrap().plan.user.unwrap().name;
+    let other = rig.aws.add_key(&user);
+    let e = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap_err();
+    assert!(matches!(&e, RunError::KeyLimit { .. }) && e.to_string().contains(&other), "{e}");
+    assert_eq!(rig.count("iam:DeleteAccessKey") + rig.count("iam:CreateAccessKey"), 1, "only the apply's CreateAccessKey");
+    let e = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions { replace_key: Some(old.clone()) }).await.unwrap_err();
+    assert!(matches!(&e, RunError::Invalid(f) if f[0].field == "replace_key"), "the key being rotated is not 'the other one': {e}");
+    let r = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions { replace_key: Some(other.clone()) }).await.unwrap();
+    let inv = rig.aws.inventory();
+    assert!(!inv.iter().any(|l| l.contains(&other) || l.contains(&old)) && inv.iter().any(|l| l.contains(&r.new_key)), "{inv:?}");
+}

@@ -219,7 +219,7 @@ pub fn plan(
             };
             done.push((header, what.to_string()));
         }
-        let shown_before = before.as_deref().map(|b| mask_secrets(b)).unwrap_or_default();
+        let shown_before = before.as_deref().map(mask_secrets).unwrap_or_default();
         edits.push(FileEdit {
             path: path.clone(),
             sections: done,

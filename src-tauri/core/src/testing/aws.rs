@@ -137,6 +137,11 @@ impl FakeAws {
         self.state.lock().unwrap().faults.push(Fault { operation: operation.into(), error, remaining: times, mode, only_new_credentials });
     }
 
+    /// Drop every fault that has not fired yet.
+    pub fn clear_faults(&self) {
+        self.state.lock().unwrap().faults.clear();
+    }
+
     /// Every operation called so far, in order (`iam:CreateUser`, ...).
     pub fn calls(&self) -> Vec<String> {
         self.state.lock().unwrap().calls.clone()

@@ -1,0 +1,277 @@
+//! Access-key rotation for a run's user: make room (only a key the person names is
+//! deleted), create the new key and put its secret in the keychain, wait until it works
+//! (and can assume the run's role), switch the run and its plain-key profiles to it,
+//! deactivate the old key, confirm it is inactive, then delete it and its secret.
+//! Each stage is journaled, so a failure leaves a working key, says where it stopped,
+//! and `rotate-key` run again continues from there.
+
+use serde::Serialize;
+
+use crate::error::RunError;
+use crate::events::Event;
+use crate::export::ini::{self, FileKind};
+use crate::journal::{Journal, KeyIntent, Resource, Rotation, RotationStage, RunStatus};
+use crate::ports::{vault_entry, AssumeRoleInput, AwsError, Credentials, KeyStatus};
+use crate::propagation;
+use crate::runner::Engine;
+use crate::validate::FieldError;
+
+#[derive(Debug, Clone, Default)]
+pub struct RotateOptions {
+    /// When the user already has two keys: the other key, which the person chose to delete.
+    pub replace_key: Option<String>,
+}
+
+/// What a rotation did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RotationReport {
+    pub run_id: String,
+    pub user: String,
+    pub old_key: Option<String>,
+    pub new_key: String,
+    /// What happened, in order.
+    pub done: Vec<String>,
+    /// Profiles rewritten with the new key (plain-key ones; credential_process profiles
+    /// name the run and follow it without a change).
+    pub profiles_updated: Vec<String>,
+}
+
+fn stopped(stage: &str, e: impl std::fmt::Display, still_working: &str, run_id: &str) -> RunError {
+    RunError::State(format!(
+        "key rotation stopped while {stage}: {e}. {still_working} Run `rolegate rotate-key {run_id}` again to continue from here."
+    ))
+}
+
+impl Engine {
+    fn save_journal(&self, j: &mut Journal, note: String) -> Result<(), RunError> {
+        let now = self.clock.now();
+        j.note(now, note);
+        self.store.save(j)?;
+        Ok(())
+    }
+
+    /// Rotate the access key of a run's user.
+    pub async fn rotate_key(&self, run_id: &str, opts: &RotateOptions) -> Result<RotationReport, RunError> {
+        let mut j = self.store.load(run_id)?;
+        if !matches!(j.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
+            return Err(RunError::State(format!("run {run_id} is {}; only an applied run's key can be rotated", j.status.as_str())));
+        }
+        let user =
+            j.plan.user.clone().ok_or_else(|| RunError::State(format!("run {run_id} made no IAM user, so it has no key to rotate")))?;
+        let user = user.name;
+        let iam = self.connect.iam();
+        let aws = |stage: &'static str, e: AwsError, working: String| stopped(stage, e, &working, run_id);
+        let mut done = Vec::new();
+
+        let mut rotation = match j.rotation.clone() {
+            Some(r) => {
+                done.push(format!("continuing the rotation begun at {} (stage {:?})", r.started_at, r.stage));
+                r
+            }
+            None => {
+                let old = j.access_key_id.clone();
+                let keys = iam.list_access_keys(&user).await.map_err(|e| aws("listing the keys", e, "Nothing was changed.".into()))?;
+                if keys.len() >= 2 {
+                    let others: Vec<_> = keys.iter().filter(|k| Some(&k.id) != old.as_ref()).collect();
+                    match &opts.replace_key {
+                        Some(id) if others.iter().any(|k| &k.id == id) => {
+                            iam.delete_access_key(&user, id)
+                                .await
+                                .map_err(|e| aws("deleting the key you named", e, "Nothing else was changed.".into()))?;
+                            self.emit(Event::Deleted {
+                                resource: format!("access key {id} of user {user}"),
+                                detail: "deleted because you chose it with --replace-key".into(),
+                            });
+                            done.push(format!("deleted {id}, which you named with --replace-key"));
+                        }
+                        Some(id) => {
+                            return Err(RunError::Invalid(vec![FieldError::new(
+                                "replace_key",
+                                "not-another-key-of-user",
+                                format!(
+                                    "{id} is not a key of user {user} other than the one being rotated; the other key(s): {}",
+                                    others.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+                                ),
+                            )]))
+                        }
+                        None => return Err(RunError::KeyLimit { user: user.clone(), keys }),
+                    }
+                }
+                let existing = iam.list_access_keys(&user).await.map_err(|e| aws("listing the keys", e, "Nothing was changed.".into()))?;
+                j.key_intent =
+                    Some(KeyIntent { user: user.clone(), existing: existing.into_iter().map(|k| k.id).collect(), at: self.clock.now() });
+                self.save_journal(&mut j, "rotation: creating a new access key".into())?;
+                let new = iam
+                    .create_access_key(&user)
+                    .await
+                    .map_err(|e| aws("creating the new key", e, "The old key is unchanged and in use.".into()))?;
+                if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
+                    let cleanup = match iam.delete_access_key(&user, &new.id).await {
+                        Ok(()) => format!("the new key {} was deleted again", new.id),
+                        Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself", new.id),
+                    };
+                    return Err(stopped(
+                        "storing the new secret",
+                        format!("{e}; {cleanup}"),
+                        "The old key is unchanged and in use.",
+                        run_id,
+                    ));
+                }
+                let now = self.clock.now();
+                j.record(Resource::AccessKey { user: user.clone(), id: new.id.clone() }, "rotate-key", now);
+                j.key_intent = None;
+                let r = Rotation { old_key: old, new_key: new.id.clone(), stage: RotationStage::Created, started_at: now };
+                j.rotation = Some(r.clone());
+                self.save_journal(&mut j, format!("rotation: created {} (secret in the keychain)", new.id))?;
+                self.emit(Event::Notice { message: format!("created access key {} and stored its secret", new.id) });
+                done.push(format!("created {} and stored its secret in {}", new.id, self.vault.describe()));
+                r
+            }
+        };
+        let new_id = rotation.new_key.clone();
+        let old_working = |what: &str| match &rotation.old_key {
+            Some(old) => format!("The old key {old} still works and is in use; the new key {new_id} is recorded in the run ({what})."),
+            None => format!("The new key {new_id} is recorded in the run ({what})."),
+        };
+
+        if rotation.stage == RotationStage::Created {
+            let creds = self.credentials_for_key(&new_id).await?;
+            let sts = self.connect.sts_as(&creds);
+            let who = propagation::poll(
+                self.clock.as_ref(),
+                self.entropy.as_ref(),
+                &self.events,
+                self.poll,
+                "rotate:wait-key",
+                "AWS to accept the new access key",
+                propagation::key_not_yet,
+                || sts.get_caller_identity(),
+            )
+            .await
+            .map_err(|e| stopped("waiting for the new key to work", describe_wait(e), &old_working("not yet working"), run_id))?;
+            done.push(format!("the new key signs in as {}", who.arn));
+            if let Some(role) = j.plan.roles.iter().find(|r| r.trusts_created_user).cloned() {
+                let input = AssumeRoleInput {
+                    role_arn: role.arn.clone(),
+                    session_name: run_id.into(),
+                    external_id: Some(role.external_id.clone()),
+                    duration_seconds: None,
+                    tags: Vec::new(),
+                };
+                propagation::poll(
+                    self.clock.as_ref(),
+                    self.entropy.as_ref(),
+                    &self.events,
+                    self.poll,
+                    "rotate:wait-role",
+                    "the new key to assume the role",
+                    propagation::role_not_yet,
+                    || sts.assume_role(&input),
+                )
+                .await
+                .map_err(|e| {
+                    stopped(
+                        "waiting for the new key to assume the role",
+                        describe_wait(e),
+                        &old_working("not yet able to assume the role"),
+                        run_id,
+                    )
+                })?;
+                done.push(format!("the new key assumes {} with the External ID", role.arn));
+            }
+            j.access_key_id = Some(new_id.clone());
+            rotation.stage = RotationStage::Switched;
+            j.rotation = Some(rotation.clone());
+            self.save_journal(&mut j, format!("rotation: the run now uses {new_id}"))?;
+        }
+        let profiles_updated = self.update_plain_key_profiles(&j, &creds_of(self, &new_id).await?).map_err(|e| {
+            stopped("updating the plain-key profiles", e, &format!("The new key {new_id} works and is the run's key."), run_id)
+        })?;
+        for p in &profiles_updated {
+            done.push(format!("profile {p} now holds the new key"));
+        }
+
+        if let (RotationStage::Switched, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
+            let working = format!("The new key {new_id} works and is the run's key; the old key {old} is still active.");
+            iam.update_access_key(&user, &old, KeyStatus::Inactive)
+                .await
+                .map_err(|e| stopped("deactivating the old key", e, &working, run_id))?;
+            let status =
+                iam.list_access_keys(&user).await.map_err(|e| stopped("confirming the old key is inactive", e, &working, run_id))?;
+            match status.iter().find(|k| k.id == old).map(|k| k.status) {
+                Some(KeyStatus::Inactive) | None => {}
+                Some(KeyStatus::Active) => {
+                    return Err(stopped("confirming the old key is inactive", "IAM still lists it as Active", &working, run_id))
+                }
+            }
+            done.push(format!("deactivated {old} and confirmed it is Inactive"));
+            rotation.stage = RotationStage::OldInactive;
+            j.rotation = Some(rotation.clone());
+            self.save_journal(&mut j, format!("rotation: {old} is inactive"))?;
+        }
+        if let (RotationStage::OldInactive, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
+            let working = format!("The new key {new_id} works; the old key {old} is inactive but not deleted.");
+            match iam.delete_access_key(&user, &old).await {
+                Ok(()) => {}
+                Err(e) if e.kind == crate::ports::AwsErrorKind::NotFound => {}
+                Err(e) => return Err(stopped("deleting the old key", e, &working, run_id)),
+            }
+            self.vault
+                .delete(&vault_entry(&old))
+                .await
+                .map_err(|e| stopped("removing the old secret from the keychain", e, &working, run_id))?;
+            let now = self.clock.now();
+            for r in j.resources.iter_mut() {
+                if matches!(&r.resource, Resource::AccessKey { id, .. } if *id == old) && r.deleted_at.is_none() {
+                    r.deleted_at = Some(now);
+                }
+            }
+            self.emit(Event::Deleted { resource: format!("access key {old} of user {user}"), detail: "replaced by the rotation".into() });
+            done.push(format!("deleted {old} and its keychain entry"));
+        }
+        j.rotation = None;
+        self.save_journal(&mut j, format!("rotated the access key to {new_id}"))?;
+        Ok(RotationReport { run_id: run_id.into(), user, old_key: rotation.old_key, new_key: new_id, done, profiles_updated })
+    }
+
+    /// Rewrite the plain-key profiles written for this run with the current key.
+    fn update_plain_key_profiles(&self, j: &Journal, creds: &Credentials) -> Result<Vec<String>, String> {
+        let mut updated = Vec::new();
+        for e in j.exports.iter().filter(|e| e.plain_keys) {
+            let text = match std::fs::read_to_string(&e.credentials_file) {
+                Ok(t) => t,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(err) => return Err(format!("could not read {}: {err}", e.credentials_file.display())),
+            };
+            let header = ini::header_for(FileKind::Credentials, &e.source_profile);
+            let Some(current) = ini::read_section(&text, &header) else { continue };
+            // Only a section that still holds one of this run's keys is ours to rewrite.
+            let holds_ours = current.iter().any(|(k, v)| {
+                k == "aws_access_key_id" && j.resources.iter().any(|r| matches!(&r.resource, Resource::AccessKey { id, .. } if id == v))
+            });
+            if !holds_ours {
+                continue;
+            }
+            let entries = vec![
+                ("aws_access_key_id".to_string(), creds.access_key_id.clone()),
+                ("aws_secret_access_key".to_string(), secrecy::ExposeSecret::expose_secret(&creds.secret_access_key).to_string()),
+            ];
+            let (after, _) = ini::upsert(&text, &header, &entries, None, true).expect("forced upsert");
+            crate::journal::write_private_atomic(&e.credentials_file, after.as_bytes())
+                .map_err(|err| format!("could not write {}: {err}", e.credentials_file.display()))?;
+            updated.push(e.source_profile.clone());
+        }
+        Ok(updated)
+    }
+}
+
+async fn creds_of(engine: &Engine, id: &str) -> Result<Credentials, RunError> {
+    engine.credentials_for_key(id).await
+}
+
+fn describe_wait(e: propagation::WaitError) -> String {
+    match e {
+        propagation::WaitError::Failed(e) => e.to_string(),
+        propagation::WaitError::TimedOut { waited, last } => format!("not accepted within {} s (last answer: {last})", waited.as_secs()),
+    }
+}
