@@ -8,6 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rolegate-target}"
 scripts/setup.sh
-python3 -m pip install --quiet --disable-pip-version-check awscli==1.45.11 boto3==1.43.11
 cargo build --release --quiet -p rolegate-cli
 exec tests/with-keyring.sh python3 scripts/bench/engine_bench.py --rolegate "$CARGO_TARGET_DIR/release/rolegate" --rounds "${ROUNDS:-5}"

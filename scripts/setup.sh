@@ -20,4 +20,16 @@ if ! "$PY" -c "import moto, sys; sys.exit(0 if moto.__version__ == '$MOTO_VERSIO
   echo "setup: installing moto[server]==$MOTO_VERSION" >&2
   "$PY" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 fi
+# The real clients the export tests hand their output to.
+CLIENTS="awscli==1.45.11 boto3==1.43.11 cfn-lint==1.51.0 python-dotenv==1.2.2 jsonschema==4.26.0"
+if ! "$PY" - <<'PYEOF' 2>/dev/null
+import importlib.metadata as m, sys
+want = {"awscli": "1.45.11", "boto3": "1.43.11", "cfn-lint": "1.51.0", "python-dotenv": "1.2.2", "jsonschema": "4.26.0"}
+sys.exit(0 if all(m.version(k) == v for k, v in want.items()) else 1)
+PYEOF
+then
+  echo "setup: installing $CLIENTS" >&2
+  "$PY" -m pip install --quiet --disable-pip-version-check $CLIENTS
+fi
+command -v aws >/dev/null || { echo "setup: the aws command is not on PATH after installing awscli" >&2; exit 1; }
 command -v cargo >/dev/null || { echo "setup: cargo is missing; install Rust with rustup first" >&2; exit 1; }

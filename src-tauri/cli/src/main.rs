@@ -23,11 +23,14 @@ use rolegate_core::plan::RunInputs;
 use rolegate_core::policy;
 use rolegate_core::ports::{Connect, Credentials, OsEntropy, SystemClock};
 use rolegate_core::propagation::PollSettings;
+use rolegate_core::secrets::{IndexedVault, SecretIndex};
 use rolegate_core::template::{self, Template};
 use rolegate_core::validate::{FieldError, Tag};
 use rolegate_core::verify::{self, RoleProbe};
 use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RunError};
 use rolegate_vault::Keychain;
+
+mod export_cmd;
 
 /// Exit code of a failed verification.
 const EXIT_VERIFY_FAILED: i32 = 3;
@@ -92,6 +95,78 @@ enum Command {
     },
     /// List runs, or show one.
     Runs { run_id: Option<String> },
+    /// Hand over what the receiving side reads (profiles, env, platform JSON, IaC).
+    Export(ExportArgs),
+    /// Print the AWS credential_process JSON for a run's key, its secret read from the keychain.
+    CredentialProcess {
+        /// The run whose current access key to use (follows key rotations).
+        #[arg(long, conflicts_with = "access_key_id", required_unless_present = "access_key_id")]
+        run: Option<String>,
+        /// An access key id whose secret is in the keychain.
+        #[arg(long)]
+        access_key_id: Option<String>,
+    },
+    /// Rotate the access key of a run's user.
+    RotateKey {
+        run_id: String,
+        /// If the user already has two keys: the other key, to delete to make room.
+        #[arg(long)]
+        replace_key: Option<String>,
+    },
+    /// The secrets Rolegate keeps in the keychain.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Access key ids and ages (never the secrets).
+    List,
+    /// Delete a stored secret.
+    Delete {
+        access_key_id: String,
+        /// Delete it even though a run still uses the key.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    run_id: String,
+    /// aws-profile, sh, fish, powershell, dotenv, seqera, registry, nextflow, spacelift, terraform, cloudformation.
+    #[arg(long, short = 'f')]
+    format: String,
+    /// Write to this file (mode 0600, atomically), secrets included; stdout shows only the path.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print secrets on stdout instead of masking them.
+    #[arg(long)]
+    reveal: bool,
+    /// Environment formats: temporary credentials from a fresh AssumeRole instead of the long-lived key.
+    #[arg(long)]
+    temporary: bool,
+    /// aws-profile: the profile name (default: rolegate-TEMPLATE).
+    #[arg(long)]
+    profile_name: Option<String>,
+    /// aws-profile: write the key and secret into the credentials file (0600) instead of credential_process.
+    #[arg(long)]
+    plain_keys: bool,
+    /// aws-profile: replace profiles of the same name.
+    #[arg(long)]
+    force: bool,
+    /// aws-profile: show the change and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// seqera, registry: the credential's name in the platform (default: rolegate-TEMPLATE).
+    #[arg(long)]
+    name: Option<String>,
+    /// spacelift: stack slugs to list External IDs for.
+    #[arg(long = "stack")]
+    stacks: Vec<String>,
+    /// spacelift: the integration id (default: the run's).
+    #[arg(long)]
+    integration: Option<String>,
 }
 
 #[derive(Args, Clone, Default)]
@@ -187,13 +262,21 @@ fn home(g: &Global) -> PathBuf {
     g.home.clone().unwrap_or_else(|| dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("rolegate"))
 }
 
+fn vault(g: &Global) -> Arc<dyn rolegate_core::ports::Vault> {
+    Arc::new(IndexedVault {
+        inner: Arc::new(Keychain::with_service(&g.keychain_service)),
+        index: Arc::new(SecretIndex::new(home(g).join("secrets.json"))),
+        clock: Arc::new(SystemClock),
+    })
+}
+
 async fn engine(g: &Global) -> (Engine, AwsConnect) {
     let connect =
         AwsConnect::load(&ConnectOptions { profile: g.profile.clone(), region: g.region.clone(), endpoint_url: g.endpoint_url.clone() })
             .await;
     let engine = Engine {
         connect: Arc::new(connect.clone()),
-        vault: Arc::new(Keychain::with_service(&g.keychain_service)),
+        vault: vault(g),
         store: Arc::new(FileJournalStore::new(home(g).join("runs"))),
         clock: Arc::new(SystemClock),
         entropy: Arc::new(OsEntropy),
@@ -448,6 +531,11 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
             }
             Ok(0)
         }
+        Command::Export(a) => export_cmd::export(&g, a).await,
+        Command::CredentialProcess { run, access_key_id } => export_cmd::credential_process(&g, run, access_key_id).await,
+        Command::RotateKey { run_id, replace_key } => export_cmd::rotate(&g, &run_id, replace_key).await,
+        Command::Secrets(SecretsCommand::List) => export_cmd::secrets_list(&g).await,
+        Command::Secrets(SecretsCommand::Delete { access_key_id, force }) => export_cmd::secrets_delete(&g, &access_key_id, force).await,
     }
 }
 

@@ -2,82 +2,16 @@
 //! `--json` documents of docs/CLI.md, the exit codes, progress on stderr, and each way
 //! of naming existing credentials for test-connection.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use rolegate_core::policy::{self, ExternalIdCondition};
 use rolegate_core::ports::CreateRole;
-use rolegate_tests::{emulator, require_secret_service, Account};
+use rolegate_tests::emulator;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
-struct Out {
-    code: i32,
-    json: Value,
-    stderr: String,
-}
-
-struct Cli {
-    account: Account,
-    home: tempfile::TempDir,
-    service: String,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        require_secret_service();
-        Cli {
-            account: emulator().admin_account(),
-            home: tempfile::tempdir().unwrap(),
-            service: format!("rolegate-clitest-{}", uuid_like()),
-        }
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rolegate"));
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("ROLEGATE_HOME", self.home.path().join("data"))
-            .env("ROLEGATE_KEYCHAIN_SERVICE", &self.service)
-            .env("AWS_REGION", "eu-west-1");
-        for var in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
-            if let Ok(v) = std::env::var(var) {
-                c.env(var, v);
-            }
-        }
-        c
-    }
-
-    /// Run as the account's administrator (environment credentials) with `--json`.
-    fn run(&self, args: &[&str]) -> Out {
-        let mut c = self.command();
-        c.env("AWS_ACCESS_KEY_ID", &self.account.creds.access_key_id)
-            .env("AWS_SECRET_ACCESS_KEY", self.account.creds.secret_access_key.expose_secret());
-        self.finish(c, args, None)
-    }
-
-    fn finish(&self, mut c: Command, args: &[&str], stdin: Option<&str>) -> Out {
-        c.arg("--endpoint-url").arg(&emulator().url).arg("--json").args(args);
-        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = c.spawn().expect("run rolegate");
-        if let Some(text) = stdin {
-            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-        } else {
-            drop(child.stdin.take());
-        }
-        let out = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("stdout of {args:?} is not one JSON document ({e}): {stdout}"));
-        Out { code: out.status.code().unwrap_or(-1), json, stderr: String::from_utf8_lossy(&out.stderr).into() }
-    }
-}
-
-fn uuid_like() -> String {
-    format!("{}-{}", std::process::id(), rolegate_tests::fresh_account_id())
-}
+mod common;
+use common::Cli;
 
 fn check_statuses(report: &Value) -> Vec<(String, String)> {
     report["checks"]
