@@ -251,16 +251,33 @@ pub async fn credential_process(g: &Global, run: Option<String>, access_key_id: 
     Ok(0)
 }
 
-pub async fn rotate(g: &Global, run_id: &str, replace_key: Option<String>) -> Result<i32, RunError> {
+pub async fn rotate(
+    g: &Global,
+    run_id: Option<String>,
+    user: Option<String>,
+    old_key: Option<String>,
+    replace_key: Option<String>,
+) -> Result<i32, RunError> {
     let (engine, _) = engine(g).await;
-    let r = engine.rotate_key(run_id, &RotateOptions { replace_key }).await?;
+    let opts = RotateOptions { replace_key };
+    let r = match (&run_id, &user) {
+        (Some(run), _) => engine.rotate_key(run, &opts).await?,
+        (None, Some(user)) => {
+            let state = rolegate_core::rotate::UserRotationStore { dir: home(g).join("rotations") };
+            engine.rotate_user_key(user, old_key, &opts, &state).await?
+        }
+        (None, None) => return Err(invalid("run_id", "required", "give a run id or --user NAME")),
+    };
     if g.json {
         render::print_json(&json!({ "rotation": r }));
     } else {
         for d in &r.done {
             println!("✓ {d}");
         }
-        println!("run {run_id} now uses access key {}", r.new_key);
+        match &run_id {
+            Some(run) => println!("run {run} now uses access key {}", r.new_key),
+            None => println!("user {} now has access key {}", r.user, r.new_key),
+        }
     }
     Ok(0)
 }

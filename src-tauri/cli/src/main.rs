@@ -106,9 +106,16 @@ enum Command {
         #[arg(long)]
         access_key_id: Option<String>,
     },
-    /// Rotate the access key of a run's user.
+    /// Rotate the access key of a run's user, or of a named IAM user.
     RotateKey {
-        run_id: String,
+        #[arg(required_unless_present = "user", conflicts_with = "user")]
+        run_id: Option<String>,
+        /// An IAM user no run made (its new secret goes to the keychain).
+        #[arg(long)]
+        user: Option<String>,
+        /// With --user: the key to retire, when the user has more than one.
+        #[arg(long, requires = "user")]
+        old_key: Option<String>,
         /// If the user already has two keys: the other key, to delete to make room.
         #[arg(long)]
         replace_key: Option<String>,
@@ -533,7 +540,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
         }
         Command::Export(a) => export_cmd::export(&g, a).await,
         Command::CredentialProcess { run, access_key_id } => export_cmd::credential_process(&g, run, access_key_id).await,
-        Command::RotateKey { run_id, replace_key } => export_cmd::rotate(&g, &run_id, replace_key).await,
+        Command::RotateKey { run_id, user, old_key, replace_key } => export_cmd::rotate(&g, run_id, user, old_key, replace_key).await,
         Command::Secrets(SecretsCommand::List) => export_cmd::secrets_list(&g).await,
         Command::Secrets(SecretsCommand::Delete { access_key_id, force }) => export_cmd::secrets_delete(&g, &access_key_id, force).await,
     }

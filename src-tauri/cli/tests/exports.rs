@@ -320,3 +320,31 @@ async fn nothing_written_or_printed_holds_a_secret_unless_asked() {
     assert!(del.stderr.contains(&run));
     cli.run(&["rollback", &run]);
 }
+
+#[test]
+fn a_named_users_key_is_rotated_against_the_emulator() {
+    let cli = Cli::new();
+    let bot = rolegate_tests::emulator().bootstrap(&cli.account.id, &format!("ci-bot-{}", rolegate_tests::fresh_account_id()), None);
+    let name = bot.user_arn.rsplit('/').next().unwrap().to_string();
+    let old = bot.creds.access_key_id.clone();
+    let r = cli.run(&["rotate-key", "--user", &name]);
+    assert_eq!(r.code, 0, "{}\n{}", r.json, r.stderr);
+    assert_eq!(r.json["rotation"]["old_key"], old.as_str());
+    let new = r.json["rotation"]["new_key"].as_str().unwrap().to_string();
+    // The new key works through credential_process; the old one is gone.
+    let config = cli.home.path().join("aws/config");
+    let exe = env!("CARGO_BIN_EXE_rolegate");
+    let data = cli.home.path().join("data");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        format!("[profile bot]\ncredential_process = {exe} --home {} credential-process --access-key-id {new}\n", data.display()),
+    )
+    .unwrap();
+    let who = cli.client("aws", &["sts", "get-caller-identity", "--profile", "bot", "--output", "json"], &[]);
+    ok(&who, "the rotated key");
+    assert_eq!(caller(&who), bot.user_arn);
+    let old_env = [("AWS_ACCESS_KEY_ID", old.clone()), ("AWS_SECRET_ACCESS_KEY", bot.creds.secret_access_key.expose_secret().to_string())];
+    let gone = cli.client("aws", &["sts", "get-caller-identity"], &old_env);
+    assert_ne!(gone.code, 0, "the old key must no longer work: {}", gone.stdout);
+}

@@ -275,3 +275,169 @@ fn describe_wait(e: propagation::WaitError) -> String {
         propagation::WaitError::TimedOut { waited, last } => format!("not accepted within {} s (last answer: {last})", waited.as_secs()),
     }
 }
+
+/// Where a named user's rotation keeps its state between calls (0600 JSON files).
+pub struct UserRotationStore {
+    pub dir: std::path::PathBuf,
+}
+
+impl UserRotationStore {
+    fn path(&self, user: &str) -> std::path::PathBuf {
+        self.dir.join(format!("{user}.json"))
+    }
+    fn load(&self, user: &str) -> Option<Rotation> {
+        std::fs::read_to_string(self.path(user)).ok().and_then(|t| serde_json::from_str(&t).ok())
+    }
+    fn save(&self, user: &str, r: &Rotation) -> Result<(), RunError> {
+        crate::journal::write_private_atomic(&self.path(user), serde_json::to_string_pretty(r).expect("json").as_bytes())
+            .map_err(|e| RunError::State(format!("could not record the rotation of {user}: {e}")))
+    }
+    fn clear(&self, user: &str) {
+        let _ = std::fs::remove_file(self.path(user));
+    }
+}
+
+impl Engine {
+    /// Rotate the key of an IAM user no run made. The person names the key to retire
+    /// (`old_key`) when the user has more than one; a key is only ever deleted because
+    /// the person named it. The new secret goes to the keychain; the old key's entry is
+    /// removed if Rolegate held it.
+    pub async fn rotate_user_key(
+        &self,
+        user: &str,
+        old_key: Option<String>,
+        opts: &RotateOptions,
+        state: &UserRotationStore,
+    ) -> Result<RotationReport, RunError> {
+        let errs = crate::validate::iam_name("user", crate::validate::NameKind::User, user);
+        if !errs.is_empty() {
+            return Err(RunError::Invalid(errs));
+        }
+        let again = format!("--user {user}");
+        let iam = self.connect.iam();
+        let mut done = Vec::new();
+        let mut rotation = match state.load(user) {
+            Some(r) => {
+                done.push(format!("continuing the rotation begun at {} (stage {:?})", r.started_at, r.stage));
+                r
+            }
+            None => {
+                let keys = iam.list_access_keys(user).await.map_err(|e| stopped("listing the keys", e, "Nothing was changed.", &again))?;
+                let old = match (&old_key, keys.len()) {
+                    (Some(id), _) if keys.iter().any(|k| &k.id == id) => Some(id.clone()),
+                    (Some(id), _) => {
+                        return Err(RunError::Invalid(vec![FieldError::new(
+                            "old_key",
+                            "not-a-key-of-user",
+                            format!(
+                                "{id} is not an access key of user {user}; its keys: {}",
+                                keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+                            ),
+                        )]))
+                    }
+                    (None, 0) => None,
+                    (None, 1) => Some(keys[0].id.clone()),
+                    (None, _) => {
+                        return Err(RunError::Invalid(vec![FieldError::new(
+                            "old_key",
+                            "required",
+                            format!(
+                                "user {user} has {} keys; name the one to retire with --old-key ({})",
+                                keys.len(),
+                                keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+                            ),
+                        )]))
+                    }
+                };
+                if keys.len() >= 2 {
+                    let other: Vec<_> = keys.iter().filter(|k| Some(&k.id) != old.as_ref()).collect();
+                    match &opts.replace_key {
+                        Some(id) if other.iter().any(|k| &k.id == id) => {
+                            iam.delete_access_key(user, id)
+                                .await
+                                .map_err(|e| stopped("deleting the key you named", e, "Nothing else was changed.", &again))?;
+                            self.emit(Event::Deleted {
+                                resource: format!("access key {id} of user {user}"),
+                                detail: "deleted because you chose it with --replace-key".into(),
+                            });
+                            done.push(format!("deleted {id}, which you named with --replace-key"));
+                        }
+                        _ => return Err(RunError::KeyLimit { user: user.into(), keys }),
+                    }
+                }
+                let new = iam
+                    .create_access_key(user)
+                    .await
+                    .map_err(|e| stopped("creating the new key", e, "The old key is unchanged.", &again))?;
+                if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
+                    let cleanup = match iam.delete_access_key(user, &new.id).await {
+                        Ok(()) => format!("the new key {} was deleted again", new.id),
+                        Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself", new.id),
+                    };
+                    return Err(stopped("storing the new secret", format!("{e}; {cleanup}"), "The old key is unchanged.", &again));
+                }
+                let r = Rotation { old_key: old, new_key: new.id.clone(), stage: RotationStage::Created, started_at: self.clock.now() };
+                state.save(user, &r)?;
+                done.push(format!("created {} and stored its secret in {}", new.id, self.vault.describe()));
+                r
+            }
+        };
+        let new_id = rotation.new_key.clone();
+        if rotation.stage == RotationStage::Created {
+            let creds = self.credentials_for_key(&new_id).await?;
+            let sts = self.connect.sts_as(&creds);
+            let who = propagation::poll(
+                self.clock.as_ref(),
+                self.entropy.as_ref(),
+                &self.events,
+                self.poll,
+                "rotate:wait-key",
+                "AWS to accept the new access key",
+                propagation::key_not_yet,
+                || sts.get_caller_identity(),
+            )
+            .await
+            .map_err(|e| stopped("waiting for the new key to work", describe_wait(e), "The old key still works.", &again))?;
+            done.push(format!("the new key signs in as {}", who.arn));
+            rotation.stage = RotationStage::Switched;
+            state.save(user, &rotation)?;
+        }
+        if let (RotationStage::Switched, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
+            let working = format!("The new key {new_id} works; the old key {old} is still active.");
+            iam.update_access_key(user, &old, KeyStatus::Inactive)
+                .await
+                .map_err(|e| stopped("deactivating the old key", e, &working, &again))?;
+            let status =
+                iam.list_access_keys(user).await.map_err(|e| stopped("confirming the old key is inactive", e, &working, &again))?;
+            if status.iter().any(|k| k.id == old && k.status == KeyStatus::Active) {
+                return Err(stopped("confirming the old key is inactive", "IAM still lists it as Active", &working, &again));
+            }
+            done.push(format!("deactivated {old} and confirmed it is Inactive"));
+            rotation.stage = RotationStage::OldInactive;
+            state.save(user, &rotation)?;
+        }
+        if let (RotationStage::OldInactive, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
+            let working = format!("The new key {new_id} works; the old key {old} is inactive but not deleted.");
+            match iam.delete_access_key(user, &old).await {
+                Ok(()) => {}
+                Err(e) if e.kind == crate::ports::AwsErrorKind::NotFound => {}
+                Err(e) => return Err(stopped("deleting the old key", e, &working, &again)),
+            }
+            if self.vault.delete(&vault_entry(&old)).await.map_err(|e| stopped("removing the old secret", e, &working, &again))? {
+                done.push(format!("removed the secret of {old} from {}", self.vault.describe()));
+            }
+            self.emit(Event::Deleted { resource: format!("access key {old} of user {user}"), detail: "replaced by the rotation".into() });
+            done.push(format!("deleted {old}"));
+        }
+        state.clear(user);
+        done.push(format!("the new secret is in {} (rolegate credential-process --access-key-id {new_id})", self.vault.describe()));
+        Ok(RotationReport {
+            run_id: String::new(),
+            user: user.into(),
+            old_key: rotation.old_key,
+            new_key: new_id,
+            done,
+            profiles_updated: Vec::new(),
+        })
+    }
+}

@@ -345,3 +345,26 @@ async fn rotation_with_two_keys_says_which_must_go_and_deletes_nothing_unasked()
     let inv = rig.aws.inventory();
     assert!(!inv.iter().any(|l| l.contains(&other) || l.contains(&old)) && inv.iter().any(|l| l.contains(&r.new_key)), "{inv:?}");
 }
+
+#[tokio::test]
+async fn a_named_users_key_is_rotated_only_as_the_person_says() {
+    let rig = Rig::new();
+    let keys = rig.aws.add_foreign_user("ci-bot", 2);
+    let dir = tempfile::tempdir().unwrap();
+    let state = crate::rotate::UserRotationStore { dir: dir.path().into() };
+    let none = crate::rotate::RotateOptions::default();
+    // Two keys and none named: which to retire is the person's call.
+    let e = rig.engine.rotate_user_key("ci-bot", None, &none, &state).await.unwrap_err();
+    assert!(matches!(&e, RunError::Invalid(f) if f[0].field == "old_key" && f[0].rule == "required"), "{e}");
+    // Named, but no room for a third key and the other one not named for deletion.
+    let e = rig.engine.rotate_user_key("ci-bot", Some(keys[0].clone()), &none, &state).await.unwrap_err();
+    assert!(matches!(&e, RunError::KeyLimit { .. }), "{e}");
+    assert_eq!(rig.count("iam:DeleteAccessKey"), 0);
+    let opts = crate::rotate::RotateOptions { replace_key: Some(keys[1].clone()) };
+    let r = rig.engine.rotate_user_key("ci-bot", Some(keys[0].clone()), &opts, &state).await.unwrap();
+    let inv = rig.aws.inventory();
+    assert!(inv.iter().all(|l| !l.contains(&keys[0]) && !l.contains(&keys[1])), "{inv:?}");
+    assert!(inv.contains(&format!("key {} of ci-bot", r.new_key)));
+    assert_eq!(rig.vault.entries(), [vault_entry(&r.new_key)]);
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "the rotation state is cleared when done");
+}
