@@ -11,7 +11,7 @@ use crate::error::RunError;
 use crate::events::Event;
 use crate::export::ini::{self, FileKind};
 use crate::journal::{Journal, KeyIntent, Resource, Rotation, RotationStage, RunStatus};
-use crate::ports::{vault_entry, AssumeRoleInput, AwsError, Credentials, KeyStatus};
+use crate::ports::{vault_entry, AssumeRoleInput, Credentials, KeyStatus};
 use crate::propagation;
 use crate::runner::Engine;
 use crate::validate::FieldError;
@@ -42,11 +42,153 @@ fn stopped(stage: &str, e: impl std::fmt::Display, still_working: &str, run_id: 
     ))
 }
 
+/// The shared stages of both rotations. `again` is what to pass to `rotate-key` to
+/// continue (a run id, or `--user NAME`).
 impl Engine {
     fn save_journal(&self, j: &mut Journal, note: String) -> Result<(), RunError> {
         let now = self.clock.now();
         j.note(now, note);
         self.store.save(j)?;
+        Ok(())
+    }
+
+    /// Make room for a new key: with two keys, only `replace_key`, which must be a key
+    /// other than `old`, is deleted. Returns the ids of the keys left.
+    async fn make_room(
+        &self,
+        user: &str,
+        old: Option<&str>,
+        replace_key: Option<&str>,
+        again: &str,
+        done: &mut Vec<String>,
+    ) -> Result<Vec<String>, RunError> {
+        let iam = self.connect.iam();
+        let keys = iam.list_access_keys(user).await.map_err(|e| stopped("listing the keys", e, "Nothing was changed.", again))?;
+        if keys.len() < 2 {
+            return Ok(keys.into_iter().map(|k| k.id).collect());
+        }
+        let others: Vec<&str> = keys.iter().map(|k| k.id.as_str()).filter(|id| Some(*id) != old).collect();
+        match replace_key {
+            Some(id) if others.contains(&id) => {
+                iam.delete_access_key(user, id)
+                    .await
+                    .map_err(|e| stopped("deleting the key you named", e, "Nothing else was changed.", again))?;
+                self.emit(Event::Deleted {
+                    resource: format!("access key {id} of user {user}"),
+                    detail: "deleted because you chose it with --replace-key".into(),
+                });
+                done.push(format!("deleted {id}, which you named with --replace-key"));
+                Ok(keys.into_iter().map(|k| k.id).filter(|k| k != id).collect())
+            }
+            Some(id) => Err(RunError::Invalid(vec![FieldError::new(
+                "replace_key",
+                "not-another-key-of-user",
+                format!("{id} is not a key of user {user} other than the one being rotated; the other key(s): {}", others.join(", ")),
+            )])),
+            None => Err(RunError::KeyLimit { user: user.into(), keys }),
+        }
+    }
+
+    /// Create the new key and put its secret in the vault; if the vault refuses, the
+    /// key is deleted again.
+    async fn create_stored_key(&self, user: &str, again: &str) -> Result<String, RunError> {
+        let iam = self.connect.iam();
+        let new = iam.create_access_key(user).await.map_err(|e| stopped("creating the new key", e, "The old key is unchanged.", again))?;
+        if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
+            let cleanup = match iam.delete_access_key(user, &new.id).await {
+                Ok(()) => format!("the new key {} was deleted again", new.id),
+                Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself", new.id),
+            };
+            return Err(stopped("storing the new secret", format!("{e}; {cleanup}"), "The old key is unchanged.", again));
+        }
+        self.emit(Event::Notice { message: format!("created access key {} and stored its secret", new.id) });
+        Ok(new.id)
+    }
+
+    /// Wait until the new key signs in and, when given, can assume `role` with its
+    /// External ID.
+    async fn wait_until_usable(
+        &self,
+        new_id: &str,
+        role: Option<&crate::plan::PlannedRole>,
+        session: &str,
+        working: &str,
+        again: &str,
+        done: &mut Vec<String>,
+    ) -> Result<(), RunError> {
+        let creds = self.credentials_for_key(new_id).await?;
+        let sts = self.connect.sts_as(&creds);
+        let who = propagation::poll(
+            self.clock.as_ref(),
+            self.entropy.as_ref(),
+            &self.events,
+            self.poll,
+            "rotate:wait-key",
+            "AWS to accept the new access key",
+            propagation::key_not_yet,
+            || sts.get_caller_identity(),
+        )
+        .await
+        .map_err(|e| stopped("waiting for the new key to work", describe_wait(e), working, again))?;
+        done.push(format!("the new key signs in as {}", who.arn));
+        if let Some(role) = role {
+            let input = AssumeRoleInput {
+                role_arn: role.arn.clone(),
+                session_name: session.into(),
+                external_id: Some(role.external_id.clone()),
+                duration_seconds: None,
+                tags: Vec::new(),
+            };
+            propagation::poll(
+                self.clock.as_ref(),
+                self.entropy.as_ref(),
+                &self.events,
+                self.poll,
+                "rotate:wait-role",
+                "the new key to assume the role",
+                propagation::role_not_yet,
+                || sts.assume_role(&input),
+            )
+            .await
+            .map_err(|e| stopped("waiting for the new key to assume the role", describe_wait(e), working, again))?;
+            done.push(format!("the new key assumes {} with the External ID", role.arn));
+        }
+        Ok(())
+    }
+
+    /// Deactivate the old key and confirm IAM lists it as Inactive.
+    async fn deactivate_confirmed(
+        &self,
+        user: &str,
+        old: &str,
+        working: &str,
+        again: &str,
+        done: &mut Vec<String>,
+    ) -> Result<(), RunError> {
+        let iam = self.connect.iam();
+        iam.update_access_key(user, old, KeyStatus::Inactive).await.map_err(|e| stopped("deactivating the old key", e, working, again))?;
+        let status = iam.list_access_keys(user).await.map_err(|e| stopped("confirming the old key is inactive", e, working, again))?;
+        if status.iter().any(|k| k.id == old && k.status == KeyStatus::Active) {
+            return Err(stopped("confirming the old key is inactive", "IAM still lists it as Active", working, again));
+        }
+        done.push(format!("deactivated {old} and confirmed it is Inactive"));
+        Ok(())
+    }
+
+    /// Delete the retired key and its keychain entry (if Rolegate held one).
+    async fn delete_retired(&self, user: &str, old: &str, working: &str, again: &str, done: &mut Vec<String>) -> Result<(), RunError> {
+        match self.connect.iam().delete_access_key(user, old).await {
+            Ok(()) => {}
+            Err(e) if e.kind == crate::ports::AwsErrorKind::NotFound => {}
+            Err(e) => return Err(stopped("deleting the old key", e, working, again)),
+        }
+        let had = self
+            .vault
+            .delete(&vault_entry(old))
+            .await
+            .map_err(|e| stopped("removing the old secret from the keychain", e, working, again))?;
+        self.emit(Event::Deleted { resource: format!("access key {old} of user {user}"), detail: "replaced by the rotation".into() });
+        done.push(if had { format!("deleted {old} and its keychain entry") } else { format!("deleted {old}") });
         Ok(())
     }
 
@@ -57,12 +199,8 @@ impl Engine {
             return Err(RunError::State(format!("run {run_id} is {}; only an applied run's key can be rotated", j.status.as_str())));
         }
         let user =
-            j.plan.user.clone().ok_or_else(|| RunError::State(format!("run {run_id} made no IAM user, so it has no key to rotate")))?;
-        let user = user.name;
-        let iam = self.connect.iam();
-        let aws = |stage: &'static str, e: AwsError, working: String| stopped(stage, e, &working, run_id);
+            j.plan.user.clone().ok_or_else(|| RunError::State(format!("run {run_id} made no IAM user, so it has no key to rotate")))?.name;
         let mut done = Vec::new();
-
         let mut rotation = match j.rotation.clone() {
             Some(r) => {
                 done.push(format!("continuing the rotation begun at {} (stage {:?})", r.started_at, r.stage));
@@ -70,168 +208,144 @@ impl Engine {
             }
             None => {
                 let old = j.access_key_id.clone();
-                let keys = iam.list_access_keys(&user).await.map_err(|e| aws("listing the keys", e, "Nothing was changed.".into()))?;
-                if keys.len() >= 2 {
-                    let others: Vec<_> = keys.iter().filter(|k| Some(&k.id) != old.as_ref()).collect();
-                    match &opts.replace_key {
-                        Some(id) if others.iter().any(|k| &k.id == id) => {
-                            iam.delete_access_key(&user, id)
-                                .await
-                                .map_err(|e| aws("deleting the key you named", e, "Nothing else was changed.".into()))?;
-                            self.emit(Event::Deleted {
-                                resource: format!("access key {id} of user {user}"),
-                                detail: "deleted because you chose it with --replace-key".into(),
-                            });
-                            done.push(format!("deleted {id}, which you named with --replace-key"));
-                        }
-                        Some(id) => {
-                            return Err(RunError::Invalid(vec![FieldError::new(
-                                "replace_key",
-                                "not-another-key-of-user",
-                                format!(
-                                    "{id} is not a key of user {user} other than the one being rotated; the other key(s): {}",
-                                    others.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
-                                ),
-                            )]))
-                        }
-                        None => return Err(RunError::KeyLimit { user: user.clone(), keys }),
-                    }
-                }
-                let existing = iam.list_access_keys(&user).await.map_err(|e| aws("listing the keys", e, "Nothing was changed.".into()))?;
-                j.key_intent =
-                    Some(KeyIntent { user: user.clone(), existing: existing.into_iter().map(|k| k.id).collect(), at: self.clock.now() });
+                let existing = self.make_room(&user, old.as_deref(), opts.replace_key.as_deref(), run_id, &mut done).await?;
+                j.key_intent = Some(KeyIntent { user: user.clone(), existing, at: self.clock.now() });
                 self.save_journal(&mut j, "rotation: creating a new access key".into())?;
-                let new = iam
-                    .create_access_key(&user)
-                    .await
-                    .map_err(|e| aws("creating the new key", e, "The old key is unchanged and in use.".into()))?;
-                if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
-                    let cleanup = match iam.delete_access_key(&user, &new.id).await {
-                        Ok(()) => format!("the new key {} was deleted again", new.id),
-                        Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself", new.id),
-                    };
-                    return Err(stopped(
-                        "storing the new secret",
-                        format!("{e}; {cleanup}"),
-                        "The old key is unchanged and in use.",
-                        run_id,
-                    ));
-                }
+                let new_id = self.create_stored_key(&user, run_id).await?;
                 let now = self.clock.now();
-                j.record(Resource::AccessKey { user: user.clone(), id: new.id.clone() }, "rotate-key", now);
+                j.record(Resource::AccessKey { user: user.clone(), id: new_id.clone() }, "rotate-key", now);
                 j.key_intent = None;
-                let r = Rotation { old_key: old, new_key: new.id.clone(), stage: RotationStage::Created, started_at: now };
+                let r = Rotation { old_key: old, new_key: new_id.clone(), stage: RotationStage::Created, started_at: now };
                 j.rotation = Some(r.clone());
-                self.save_journal(&mut j, format!("rotation: created {} (secret in the keychain)", new.id))?;
-                self.emit(Event::Notice { message: format!("created access key {} and stored its secret", new.id) });
-                done.push(format!("created {} and stored its secret in {}", new.id, self.vault.describe()));
+                self.save_journal(&mut j, format!("rotation: created {new_id} (secret in the keychain)"))?;
+                done.push(format!("created {new_id} and stored its secret in {}", self.vault.describe()));
                 r
             }
         };
         let new_id = rotation.new_key.clone();
-        let old_working = |what: &str| match &rotation.old_key {
-            Some(old) => format!("The old key {old} still works and is in use; the new key {new_id} is recorded in the run ({what})."),
-            None => format!("The new key {new_id} is recorded in the run ({what})."),
-        };
-
         if rotation.stage == RotationStage::Created {
-            let creds = self.credentials_for_key(&new_id).await?;
-            let sts = self.connect.sts_as(&creds);
-            let who = propagation::poll(
-                self.clock.as_ref(),
-                self.entropy.as_ref(),
-                &self.events,
-                self.poll,
-                "rotate:wait-key",
-                "AWS to accept the new access key",
-                propagation::key_not_yet,
-                || sts.get_caller_identity(),
-            )
-            .await
-            .map_err(|e| stopped("waiting for the new key to work", describe_wait(e), &old_working("not yet working"), run_id))?;
-            done.push(format!("the new key signs in as {}", who.arn));
-            if let Some(role) = j.plan.roles.iter().find(|r| r.trusts_created_user).cloned() {
-                let input = AssumeRoleInput {
-                    role_arn: role.arn.clone(),
-                    session_name: run_id.into(),
-                    external_id: Some(role.external_id.clone()),
-                    duration_seconds: None,
-                    tags: Vec::new(),
-                };
-                propagation::poll(
-                    self.clock.as_ref(),
-                    self.entropy.as_ref(),
-                    &self.events,
-                    self.poll,
-                    "rotate:wait-role",
-                    "the new key to assume the role",
-                    propagation::role_not_yet,
-                    || sts.assume_role(&input),
-                )
-                .await
-                .map_err(|e| {
-                    stopped(
-                        "waiting for the new key to assume the role",
-                        describe_wait(e),
-                        &old_working("not yet able to assume the role"),
-                        run_id,
-                    )
-                })?;
-                done.push(format!("the new key assumes {} with the External ID", role.arn));
-            }
+            let working = match &rotation.old_key {
+                Some(old) => format!("The old key {old} still works and is in use; the new key {new_id} is recorded in the run."),
+                None => format!("The new key {new_id} is recorded in the run."),
+            };
+            let role = j.plan.roles.iter().find(|r| r.trusts_created_user).cloned();
+            self.wait_until_usable(&new_id, role.as_ref(), run_id, &working, run_id, &mut done).await?;
             j.access_key_id = Some(new_id.clone());
             rotation.stage = RotationStage::Switched;
             j.rotation = Some(rotation.clone());
             self.save_journal(&mut j, format!("rotation: the run now uses {new_id}"))?;
         }
-        let profiles_updated = self.update_plain_key_profiles(&j, &creds_of(self, &new_id).await?).map_err(|e| {
+        let creds = self.credentials_for_key(&new_id).await?;
+        let profiles_updated = self.update_plain_key_profiles(&j, &creds).map_err(|e| {
             stopped("updating the plain-key profiles", e, &format!("The new key {new_id} works and is the run's key."), run_id)
         })?;
         for p in &profiles_updated {
             done.push(format!("profile {p} now holds the new key"));
         }
-
         if let (RotationStage::Switched, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
             let working = format!("The new key {new_id} works and is the run's key; the old key {old} is still active.");
-            iam.update_access_key(&user, &old, KeyStatus::Inactive)
-                .await
-                .map_err(|e| stopped("deactivating the old key", e, &working, run_id))?;
-            let status =
-                iam.list_access_keys(&user).await.map_err(|e| stopped("confirming the old key is inactive", e, &working, run_id))?;
-            match status.iter().find(|k| k.id == old).map(|k| k.status) {
-                Some(KeyStatus::Inactive) | None => {}
-                Some(KeyStatus::Active) => {
-                    return Err(stopped("confirming the old key is inactive", "IAM still lists it as Active", &working, run_id))
-                }
-            }
-            done.push(format!("deactivated {old} and confirmed it is Inactive"));
+            self.deactivate_confirmed(&user, &old, &working, run_id, &mut done).await?;
             rotation.stage = RotationStage::OldInactive;
             j.rotation = Some(rotation.clone());
             self.save_journal(&mut j, format!("rotation: {old} is inactive"))?;
         }
         if let (RotationStage::OldInactive, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
             let working = format!("The new key {new_id} works; the old key {old} is inactive but not deleted.");
-            match iam.delete_access_key(&user, &old).await {
-                Ok(()) => {}
-                Err(e) if e.kind == crate::ports::AwsErrorKind::NotFound => {}
-                Err(e) => return Err(stopped("deleting the old key", e, &working, run_id)),
-            }
-            self.vault
-                .delete(&vault_entry(&old))
-                .await
-                .map_err(|e| stopped("removing the old secret from the keychain", e, &working, run_id))?;
+            self.delete_retired(&user, &old, &working, run_id, &mut done).await?;
             let now = self.clock.now();
             for r in j.resources.iter_mut() {
                 if matches!(&r.resource, Resource::AccessKey { id, .. } if *id == old) && r.deleted_at.is_none() {
                     r.deleted_at = Some(now);
                 }
             }
-            self.emit(Event::Deleted { resource: format!("access key {old} of user {user}"), detail: "replaced by the rotation".into() });
-            done.push(format!("deleted {old} and its keychain entry"));
         }
         j.rotation = None;
         self.save_journal(&mut j, format!("rotated the access key to {new_id}"))?;
         Ok(RotationReport { run_id: run_id.into(), user, old_key: rotation.old_key, new_key: new_id, done, profiles_updated })
+    }
+
+    /// Rotate the key of an IAM user no run made. The person names the key to retire
+    /// (`old_key`) when the user has more than one; a key is only ever deleted because
+    /// the person named it. The new secret goes to the keychain.
+    pub async fn rotate_user_key(
+        &self,
+        user: &str,
+        old_key: Option<String>,
+        opts: &RotateOptions,
+        state: &UserRotationStore,
+    ) -> Result<RotationReport, RunError> {
+        let errs = crate::validate::iam_name("user", crate::validate::NameKind::User, user);
+        if !errs.is_empty() {
+            return Err(RunError::Invalid(errs));
+        }
+        let again = format!("--user {user}");
+        let mut done = Vec::new();
+        let mut rotation = match state.load(user) {
+            Some(r) => {
+                done.push(format!("continuing the rotation begun at {} (stage {:?})", r.started_at, r.stage));
+                r
+            }
+            None => {
+                let keys = self
+                    .connect
+                    .iam()
+                    .list_access_keys(user)
+                    .await
+                    .map_err(|e| stopped("listing the keys", e, "Nothing was changed.", &again))?;
+                let ids = || keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ");
+                let old = match (&old_key, keys.len()) {
+                    (Some(id), _) if keys.iter().any(|k| &k.id == id) => Some(id.clone()),
+                    (Some(id), _) => {
+                        return Err(RunError::Invalid(vec![FieldError::new(
+                            "old_key",
+                            "not-a-key-of-user",
+                            format!("{id} is not an access key of user {user}; its keys: {}", ids()),
+                        )]))
+                    }
+                    (None, 0) => None,
+                    (None, 1) => Some(keys[0].id.clone()),
+                    (None, n) => {
+                        return Err(RunError::Invalid(vec![FieldError::new(
+                            "old_key",
+                            "required",
+                            format!("user {user} has {n} keys; name the one to retire with --old-key ({})", ids()),
+                        )]))
+                    }
+                };
+                self.make_room(user, old.as_deref(), opts.replace_key.as_deref(), &again, &mut done).await?;
+                let new_id = self.create_stored_key(user, &again).await?;
+                let r = Rotation { old_key: old, new_key: new_id.clone(), stage: RotationStage::Created, started_at: self.clock.now() };
+                state.save(user, &r)?;
+                done.push(format!("created {new_id} and stored its secret in {}", self.vault.describe()));
+                r
+            }
+        };
+        let new_id = rotation.new_key.clone();
+        if rotation.stage == RotationStage::Created {
+            self.wait_until_usable(&new_id, None, "", "The old key still works.", &again, &mut done).await?;
+            rotation.stage = RotationStage::Switched;
+            state.save(user, &rotation)?;
+        }
+        if let (RotationStage::Switched, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
+            let working = format!("The new key {new_id} works; the old key {old} is still active.");
+            self.deactivate_confirmed(user, &old, &working, &again, &mut done).await?;
+            rotation.stage = RotationStage::OldInactive;
+            state.save(user, &rotation)?;
+        }
+        if let (RotationStage::OldInactive, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
+            let working = format!("The new key {new_id} works; the old key {old} is inactive but not deleted.");
+            self.delete_retired(user, &old, &working, &again, &mut done).await?;
+        }
+        state.clear(user);
+        done.push(format!("the new secret is in {} (rolegate credential-process --access-key-id {new_id})", self.vault.describe()));
+        Ok(RotationReport {
+            run_id: String::new(),
+            user: user.into(),
+            old_key: rotation.old_key,
+            new_key: new_id,
+            done,
+            profiles_updated: Vec::new(),
+        })
     }
 
     /// Rewrite the plain-key profiles written for this run with the current key.
@@ -265,10 +379,6 @@ impl Engine {
     }
 }
 
-async fn creds_of(engine: &Engine, id: &str) -> Result<Credentials, RunError> {
-    engine.credentials_for_key(id).await
-}
-
 fn describe_wait(e: propagation::WaitError) -> String {
     match e {
         propagation::WaitError::Failed(e) => e.to_string(),
@@ -294,150 +404,5 @@ impl UserRotationStore {
     }
     fn clear(&self, user: &str) {
         let _ = std::fs::remove_file(self.path(user));
-    }
-}
-
-impl Engine {
-    /// Rotate the key of an IAM user no run made. The person names the key to retire
-    /// (`old_key`) when the user has more than one; a key is only ever deleted because
-    /// the person named it. The new secret goes to the keychain; the old key's entry is
-    /// removed if Rolegate held it.
-    pub async fn rotate_user_key(
-        &self,
-        user: &str,
-        old_key: Option<String>,
-        opts: &RotateOptions,
-        state: &UserRotationStore,
-    ) -> Result<RotationReport, RunError> {
-        let errs = crate::validate::iam_name("user", crate::validate::NameKind::User, user);
-        if !errs.is_empty() {
-            return Err(RunError::Invalid(errs));
-        }
-        let again = format!("--user {user}");
-        let iam = self.connect.iam();
-        let mut done = Vec::new();
-        let mut rotation = match state.load(user) {
-            Some(r) => {
-                done.push(format!("continuing the rotation begun at {} (stage {:?})", r.started_at, r.stage));
-                r
-            }
-            None => {
-                let keys = iam.list_access_keys(user).await.map_err(|e| stopped("listing the keys", e, "Nothing was changed.", &again))?;
-                let old = match (&old_key, keys.len()) {
-                    (Some(id), _) if keys.iter().any(|k| &k.id == id) => Some(id.clone()),
-                    (Some(id), _) => {
-                        return Err(RunError::Invalid(vec![FieldError::new(
-                            "old_key",
-                            "not-a-key-of-user",
-                            format!(
-                                "{id} is not an access key of user {user}; its keys: {}",
-                                keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
-                            ),
-                        )]))
-                    }
-                    (None, 0) => None,
-                    (None, 1) => Some(keys[0].id.clone()),
-                    (None, _) => {
-                        return Err(RunError::Invalid(vec![FieldError::new(
-                            "old_key",
-                            "required",
-                            format!(
-                                "user {user} has {} keys; name the one to retire with --old-key ({})",
-                                keys.len(),
-                                keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
-                            ),
-                        )]))
-                    }
-                };
-                if keys.len() >= 2 {
-                    let other: Vec<_> = keys.iter().filter(|k| Some(&k.id) != old.as_ref()).collect();
-                    match &opts.replace_key {
-                        Some(id) if other.iter().any(|k| &k.id == id) => {
-                            iam.delete_access_key(user, id)
-                                .await
-                                .map_err(|e| stopped("deleting the key you named", e, "Nothing else was changed.", &again))?;
-                            self.emit(Event::Deleted {
-                                resource: format!("access key {id} of user {user}"),
-                                detail: "deleted because you chose it with --replace-key".into(),
-                            });
-                            done.push(format!("deleted {id}, which you named with --replace-key"));
-                        }
-                        _ => return Err(RunError::KeyLimit { user: user.into(), keys }),
-                    }
-                }
-                let new = iam
-                    .create_access_key(user)
-                    .await
-                    .map_err(|e| stopped("creating the new key", e, "The old key is unchanged.", &again))?;
-                if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
-                    let cleanup = match iam.delete_access_key(user, &new.id).await {
-                        Ok(()) => format!("the new key {} was deleted again", new.id),
-                        Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself", new.id),
-                    };
-                    return Err(stopped("storing the new secret", format!("{e}; {cleanup}"), "The old key is unchanged.", &again));
-                }
-                let r = Rotation { old_key: old, new_key: new.id.clone(), stage: RotationStage::Created, started_at: self.clock.now() };
-                state.save(user, &r)?;
-                done.push(format!("created {} and stored its secret in {}", new.id, self.vault.describe()));
-                r
-            }
-        };
-        let new_id = rotation.new_key.clone();
-        if rotation.stage == RotationStage::Created {
-            let creds = self.credentials_for_key(&new_id).await?;
-            let sts = self.connect.sts_as(&creds);
-            let who = propagation::poll(
-                self.clock.as_ref(),
-                self.entropy.as_ref(),
-                &self.events,
-                self.poll,
-                "rotate:wait-key",
-                "AWS to accept the new access key",
-                propagation::key_not_yet,
-                || sts.get_caller_identity(),
-            )
-            .await
-            .map_err(|e| stopped("waiting for the new key to work", describe_wait(e), "The old key still works.", &again))?;
-            done.push(format!("the new key signs in as {}", who.arn));
-            rotation.stage = RotationStage::Switched;
-            state.save(user, &rotation)?;
-        }
-        if let (RotationStage::Switched, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
-            let working = format!("The new key {new_id} works; the old key {old} is still active.");
-            iam.update_access_key(user, &old, KeyStatus::Inactive)
-                .await
-                .map_err(|e| stopped("deactivating the old key", e, &working, &again))?;
-            let status =
-                iam.list_access_keys(user).await.map_err(|e| stopped("confirming the old key is inactive", e, &working, &again))?;
-            if status.iter().any(|k| k.id == old && k.status == KeyStatus::Active) {
-                return Err(stopped("confirming the old key is inactive", "IAM still lists it as Active", &working, &again));
-            }
-            done.push(format!("deactivated {old} and confirmed it is Inactive"));
-            rotation.stage = RotationStage::OldInactive;
-            state.save(user, &rotation)?;
-        }
-        if let (RotationStage::OldInactive, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
-            let working = format!("The new key {new_id} works; the old key {old} is inactive but not deleted.");
-            match iam.delete_access_key(user, &old).await {
-                Ok(()) => {}
-                Err(e) if e.kind == crate::ports::AwsErrorKind::NotFound => {}
-                Err(e) => return Err(stopped("deleting the old key", e, &working, &again)),
-            }
-            if self.vault.delete(&vault_entry(&old)).await.map_err(|e| stopped("removing the old secret", e, &working, &again))? {
-                done.push(format!("removed the secret of {old} from {}", self.vault.describe()));
-            }
-            self.emit(Event::Deleted { resource: format!("access key {old} of user {user}"), detail: "replaced by the rotation".into() });
-            done.push(format!("deleted {old}"));
-        }
-        state.clear(user);
-        done.push(format!("the new secret is in {} (rolegate credential-process --access-key-id {new_id})", self.vault.describe()));
-        Ok(RotationReport {
-            run_id: String::new(),
-            user: user.into(),
-            old_key: rotation.old_key,
-            new_key: new_id,
-            done,
-            profiles_updated: Vec::new(),
-        })
     }
 }
