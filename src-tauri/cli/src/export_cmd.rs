@@ -9,7 +9,7 @@ use serde_json::json;
 use rolegate_core::export::profile::{self, ProfileFiles, ProfileOptions, Source};
 use rolegate_core::export::{self, Bundle, ExportCredentials, Format, Rendered};
 use rolegate_core::journal::{write_private_atomic, FileJournalStore, JournalStore, ProfileExport, RunStatus};
-use rolegate_core::ports::{vault_entry, AssumeRoleInput, Clock, SystemClock};
+use rolegate_core::ports::{vault_entry, Clock, SystemClock};
 use rolegate_core::rotate::RotateOptions;
 use rolegate_core::secrets::{SecretIndex, SecretListing};
 use rolegate_core::validate::FieldError;
@@ -66,28 +66,12 @@ pub async fn export(g: &Global, a: ExportArgs) -> Result<i32, RunError> {
     let rendered: Rendered = match format {
         Format::Sh | Format::Fish | Format::Powershell | Format::Dotenv => {
             let creds = if a.temporary {
-                let role = bundle.own_role().ok_or_else(|| {
-                    invalid("temporary", "no-role", "this run has no role its key can assume; temporary credentials come from a role")
-                })?;
-                let key = key_creds().await?;
-                let long = rolegate_core::ports::Credentials::long_lived(key.access_key_id.clone(), key.secret.expect("secret"));
-                let assumed = engine
-                    .connect
-                    .sts_as(&long)
-                    .assume_role(&AssumeRoleInput {
-                        role_arn: role.arn.clone(),
-                        session_name: bundle.run_id.clone(),
-                        external_id: Some(role.external_id.clone()),
-                        duration_seconds: None,
-                        tags: vec![],
-                    })
-                    .await
-                    .map_err(|e| RunError::Aws { step: None, error: e, run_id: None, created: vec![] })?;
+                let t = engine.temporary_credentials(&a.run_id).await?;
                 ExportCredentials {
-                    access_key_id: assumed.credentials.access_key_id,
-                    secret: Some(assumed.credentials.secret_access_key),
-                    session_token: assumed.credentials.session_token,
-                    expiration: assumed.credentials.expiration,
+                    access_key_id: t.access_key_id,
+                    secret: Some(t.secret_access_key),
+                    session_token: t.session_token,
+                    expiration: t.expiration,
                     reveal,
                 }
             } else {
@@ -158,11 +142,8 @@ async fn aws_profile(
         let exe =
             std::env::current_exe().map_err(|e| RunError::State(format!("cannot find this program's path for credential_process: {e}")))?;
         let exe = exe.canonicalize().unwrap_or(exe);
-        let mut cmd = format!("{} --home {}", quote(&exe.to_string_lossy()), quote(&home(g).to_string_lossy()));
-        if g.keychain_service != rolegate_vault::SERVICE {
-            cmd.push_str(&format!(" --keychain-service {}", quote(&g.keychain_service)));
-        }
-        cmd.push_str(&format!(" credential-process --run {}", bundle.run_id));
+        let service = (g.keychain_service != rolegate_vault::SERVICE).then_some(g.keychain_service.as_str());
+        let cmd = profile::credential_process_command(&exe, &home(g), service, &bundle.run_id);
         Source::CredentialProcess { command: cmd }
     };
     let secret = match (&source, &bundle.access_key_id) {
@@ -205,14 +186,6 @@ async fn aws_profile(
         eprintln!("wrote profile {name}; try: aws sts get-caller-identity --profile {name}");
     }
     Ok(0)
-}
-
-fn quote(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=@".contains(c)) {
-        s.to_string()
-    } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-    }
 }
 
 fn profile_error(e: profile::ProfileError) -> RunError {

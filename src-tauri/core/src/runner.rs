@@ -771,6 +771,30 @@ impl Engine {
         }
     }
 
+    /// Temporary credentials for a key+role run: its key assumes its role with the
+    /// External ID (session name = the run id).
+    pub async fn temporary_credentials(&self, run_id: &str) -> Result<Credentials, RunError> {
+        let j = self.store.load(run_id)?;
+        let role = j.plan.roles.iter().find(|r| r.trusts_created_user).ok_or_else(|| {
+            RunError::Invalid(vec![FieldError::new(
+                "temporary",
+                "no-role",
+                "this run has no role its key can assume; temporary credentials come from a role",
+            )])
+        })?;
+        let id = j.access_key_id.clone().ok_or_else(|| RunError::State(format!("run {run_id} has no access key")))?;
+        let key = self.credentials_for_key(&id).await?;
+        let input = AssumeRoleInput {
+            role_arn: role.arn.clone(),
+            session_name: run_id.into(),
+            external_id: Some(role.external_id.clone()),
+            duration_seconds: None,
+            tags: Vec::new(),
+        };
+        let assumed = self.connect.sts_as(&key).assume_role(&input).await.map_err(Self::aws)?;
+        Ok(assumed.credentials)
+    }
+
     /// Store a secret pasted or read from stdin for an access key, under the standard entry.
     pub async fn store_key_secret(&self, access_key_id: &str, secret: &SecretString) -> Result<(), RunError> {
         Ok(self.vault.put(&vault_entry(access_key_id), secret).await?)

@@ -50,8 +50,11 @@ pub struct ProfileOptions {
     pub force: bool,
 }
 
-/// The command line for `credential_process`, quoted the way the AWS CLI and SDKs split it.
-pub fn credential_process_command(exe: &Path, access_key_id: &str, keychain_service: Option<&str>) -> String {
+/// The command line for `credential_process`: `rolegate credential-process --run RUN_ID`
+/// with the Rolegate home (and a non-default keychain service) spelled out, quoted the
+/// way the AWS CLI and SDKs split it. Naming the run, not the key, keeps the profile
+/// working across key rotations.
+pub fn credential_process_command(exe: &Path, home: &Path, keychain_service: Option<&str>, run_id: &str) -> String {
     let quote = |s: &str| {
         if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=@".contains(c)) {
             s.to_string()
@@ -59,10 +62,11 @@ pub fn credential_process_command(exe: &Path, access_key_id: &str, keychain_serv
             format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
         }
     };
-    let mut cmd = format!("{} credential-process --access-key-id {}", quote(&exe.to_string_lossy()), quote(access_key_id));
+    let mut cmd = format!("{} --home {}", quote(&exe.to_string_lossy()), quote(&home.to_string_lossy()));
     if let Some(service) = keychain_service {
         cmd.push_str(&format!(" --keychain-service {}", quote(service)));
     }
+    cmd.push_str(&format!(" credential-process --run {}", quote(run_id)));
     cmd
 }
 
@@ -340,7 +344,12 @@ mod tests {
         let opts = ProfileOptions {
             name: "acme".into(),
             source: Source::CredentialProcess {
-                command: credential_process_command(Path::new("/opt/Role Gate/rolegate"), "AKIAEXAMPLE", None),
+                command: credential_process_command(
+                    Path::new("/opt/Role Gate/rolegate"),
+                    Path::new("/home/u/.rg"),
+                    None,
+                    "rg-0123456789ab",
+                ),
             },
             force: false,
         };
@@ -356,7 +365,7 @@ mod tests {
             ("role_arn".into(), "arn:aws:iam::111122223333:role/launch".into())
         );
         let src = ini::read_section(&text, "profile acme-source").unwrap();
-        assert_eq!(src[0].1, "\"/opt/Role Gate/rolegate\" credential-process --access-key-id AKIAEXAMPLE");
+        assert_eq!(src[0].1, "\"/opt/Role Gate/rolegate\" --home /home/u/.rg credential-process --run rg-0123456789ab");
         assert!(!f.credentials.exists());
         // A second export under the same name is refused, and nothing is written.
         let e = plan(&bundle(Mode::KeyRole), &ProfileOptions { name: "other".into(), ..opts.clone() }, &f, None).unwrap_err();
