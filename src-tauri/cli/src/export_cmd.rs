@@ -44,7 +44,7 @@ pub async fn export(g: &Global, a: ExportArgs) -> Result<i32, RunError> {
         )));
     }
     let bundle = Bundle::from_journal(&journal);
-    let default_name = format!("rolegate-{}", bundle.template_id);
+    let default_name = bundle.default_name();
     let (engine, _) = engine(g).await;
     // The long-lived key, with its secret from the keychain (never printed unless asked).
     let reveal = a.reveal || a.out.is_some();

@@ -135,6 +135,11 @@ impl Bundle {
         }
     }
 
+    /// The name exports suggest for profiles and platform credentials.
+    pub fn default_name(&self) -> String {
+        format!("rolegate-{}", self.template_id)
+    }
+
     /// The role a key+role run's user assumes (the first that trusts the created user).
     pub fn own_role(&self) -> Option<&PlannedRole> {
         self.roles.iter().find(|r| r.trusts_created_user)
