@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Install what building and testing Rolegate needs on Debian/Ubuntu: the C libraries
-# the keychain crate links, a Secret Service for tests, and the IAM/STS emulator.
+# the keychain crate and Tauri link, a Secret Service and a headless X server for
+# tests, the IAM/STS emulator and the clients the export tests use, and the UI's npm
+# packages (then it builds the UI, which the app embeds).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 MOTO_VERSION=5.2.1
 need=()
-for p in pkg-config libdbus-1-dev libssl-dev dbus dbus-x11 gnome-keyring; do
+for p in pkg-config libdbus-1-dev libssl-dev dbus dbus-x11 gnome-keyring \
+         build-essential file libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev \
+         librsvg2-dev libayatana-appindicator3-dev libxdo-dev xvfb xauth webkit2gtk-driver fonts-dejavu-core; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -33,3 +37,10 @@ then
 fi
 command -v aws >/dev/null || { echo "setup: the aws command is not on PATH after installing awscli" >&2; exit 1; }
 command -v cargo >/dev/null || { echo "setup: cargo is missing; install Rust with rustup first" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup: npm is missing; install Node.js 20 or newer" >&2; exit 1; }
+here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -d "$here/ui/node_modules" ] || [ "$here/ui/package-lock.json" -nt "$here/ui/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the UI's npm packages" >&2
+  (cd "$here/ui" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+(cd "$here/ui" && npm run --silent build >/dev/null)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: unit tests of the core, and the scenarios against the IAM/STS emulator
-# with a real (private) Secret Service keychain. Ends with one summary line.
+# Every test: the Rust unit tests, the scenarios and CLI tests against the IAM/STS
+# emulator with a real (private) Secret Service keychain, and the UI's unit tests
+# (vitest with mocked IPC). Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rolegate-target}"
@@ -9,8 +10,11 @@ log=$(mktemp)
 set +e
 tests/with-keyring.sh cargo test --workspace "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+(cd ui && npx vitest run) 2>&1 | tee -a "$log"
+ui_status=${PIPESTATUS[0]}
 set -e
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^ +Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "all suites: %d passed, %d failed\n", p, f }' "$log"
 rm -f "$log"
-exit "$status"
+[ "$status" -eq 0 ] && [ "$ui_status" -eq 0 ]

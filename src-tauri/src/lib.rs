@@ -1,0 +1,36 @@
+//! The desktop app: thin commands over rolegate-core. Each command is a few lines; every
+//! decision is the core's. Errors reach the UI as `{code, message}`.
+
+use serde::Serialize;
+
+use rolegate_core::template::{self, Mode};
+
+/// A command's error as the UI sees it.
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TemplateSummary {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub mode: Mode,
+}
+
+#[tauri::command]
+fn templates() -> Result<Vec<TemplateSummary>, CommandError> {
+    Ok(template::builtin()
+        .into_iter()
+        .map(|t| TemplateSummary { id: t.id, name: t.name, description: t.description, mode: t.mode })
+        .collect())
+}
+
+pub fn run() {
+    tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![templates])
+        .run(tauri::generate_context!())
+        .expect("error while running Rolegate");
+}
