@@ -41,6 +41,9 @@ command -v npm >/dev/null || { echo "setup: npm is missing; install Node.js 20 o
 here="$(cd "$(dirname "$0")/.." && pwd)"
 if [ ! -d "$here/ui/node_modules" ] || [ "$here/ui/package-lock.json" -nt "$here/ui/node_modules/.package-lock.json" ]; then
   echo "setup: installing the UI's npm packages" >&2
-  (cd "$here/ui" && npm ci --no-audit --no-fund --loglevel=error)
+  # `npm install --no-save` with the committed lock, not `npm ci`: with this machine's
+  # npm settings the lock leaves out other platforms' optional packages (Tauri CLI
+  # binaries), which `npm ci` counts as out of sync.
+  (cd "$here/ui" && npm install --no-save --no-audit --no-fund --loglevel=error)
 fi
 (cd "$here/ui" && npm run --silent build >/dev/null)
