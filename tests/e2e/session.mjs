@@ -1,0 +1,60 @@
+// One WebDriver session on the real app binary: starts tauri-driver (which starts
+// WebKitWebDriver), opens the app, and saves screenshots under ARTIFACTS.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { remote } from "webdriverio";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+export const artifacts = process.env.ROLEGATE_E2E_ARTIFACTS ?? path.join(here, "artifacts");
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitForPort(port, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise((r) => {
+      const c = net.connect(port, "127.0.0.1", () => (c.end(), r(true)));
+      c.on("error", () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tauri-driver did not listen on ${port} within ${ms} ms`);
+}
+
+export async function openApp() {
+  const app = process.env.ROLEGATE_APP;
+  if (!app) throw new Error("ROLEGATE_APP must name the app binary");
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = spawn(path.join(here, "node_modules/.bin/tauri-driver"), ["--port", String(port), "--native-port", String(nativePort)], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await waitForPort(port, 15000);
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "warn",
+    capabilities: { browserName: "wry", "wdio:enforceWebDriverClassic": true, "tauri:options": { application: app } },
+  });
+  mkdirSync(artifacts, { recursive: true });
+  return {
+    browser,
+    shot: (name) => browser.saveScreenshot(path.join(artifacts, `${name}.png`)),
+    close: async () => {
+      await browser.deleteSession().catch(() => {});
+      driver.kill();
+    },
+  };
+}
