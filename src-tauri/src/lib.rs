@@ -7,12 +7,15 @@ use rolegate_core::template::{self, Mode};
 
 /// A command's error as the UI sees it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CommandError {
-    pub code: &'static str,
+    pub code: String,
     pub message: String,
 }
 
+/// A template as the start screen shows it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TemplateSummary {
     pub id: String,
     pub name: String,

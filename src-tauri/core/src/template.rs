@@ -15,6 +15,7 @@ pub const FORMAT: &str = "rolegate-template/v1";
 
 /// How the receiving platform will authenticate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Mode {
     /// An IAM user and its access key; the permissions sit on the user.
     #[serde(rename = "key")]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One broken rule on one input field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[error("{field}: {message}")]
 pub struct FieldError {
     /// The input that is wrong, as the person named it (`user_name`, `tags[3].key`, ...).
