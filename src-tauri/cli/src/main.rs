@@ -21,7 +21,7 @@ use rolegate_aws::{AwsConnect, ConnectOptions};
 use rolegate_core::journal::{FileJournalStore, JournalStore, RunSummary};
 use rolegate_core::plan::RunInputs;
 use rolegate_core::policy;
-use rolegate_core::ports::{Connect, Credentials, OsEntropy, SystemClock};
+use rolegate_core::ports::{Connect, Credentials, SystemClock};
 use rolegate_core::propagation::PollSettings;
 use rolegate_core::secrets::{IndexedVault, SecretIndex};
 use rolegate_core::template::{self, Template};
@@ -281,15 +281,13 @@ async fn engine(g: &Global) -> (Engine, AwsConnect) {
     let connect =
         AwsConnect::load(&ConnectOptions { profile: g.profile.clone(), region: g.region.clone(), endpoint_url: g.endpoint_url.clone() })
             .await;
-    let engine = Engine {
-        connect: Arc::new(connect.clone()),
-        vault: vault(g),
-        store: Arc::new(FileJournalStore::new(home(g).join("runs"))),
-        clock: Arc::new(SystemClock),
-        entropy: Arc::new(OsEntropy),
-        events: render::progress_printer(),
-        poll: PollSettings { timeout: Duration::from_secs(g.propagation_timeout), ..PollSettings::default() },
-    };
+    let engine = Engine::with_home(
+        Arc::new(connect.clone()),
+        Arc::new(Keychain::with_service(&g.keychain_service)),
+        &home(g),
+        render::progress_printer(),
+        PollSettings { timeout: Duration::from_secs(g.propagation_timeout), ..PollSettings::default() },
+    );
     (engine, connect)
 }
 

@@ -8,6 +8,7 @@ use crate::validate::{self, FieldError, FieldErrors};
 
 /// The AWS partitions Rolegate supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Partition {
     #[serde(rename = "aws")]
     Aws,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::verify::Check;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Event {
     StepStarted {
@@ -29,7 +30,9 @@ pub enum Event {
         step: String,
         what: String,
         attempt: u32,
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         elapsed_seconds: u64,
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         limit_seconds: u64,
         last_code: String,
     },

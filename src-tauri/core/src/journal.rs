@@ -16,6 +16,7 @@ use crate::verify::VerifyReport;
 pub const FORMAT: &str = "rolegate-journal/v1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "kebab-case")]
 pub enum RunStatus {
     /// Planned, nothing made yet.
@@ -279,14 +280,17 @@ impl KeyIntent {
 
 /// A one-line view of a run for listings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RunSummary {
     pub run_id: String,
     pub template_id: String,
     pub status: RunStatus,
     pub account: String,
     pub region: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub live_resources: usize,

@@ -20,6 +20,7 @@ pub const TEMPLATE_TAG: &str = "rolegate:template";
 
 /// What the person chose for a run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RunInputs {
     pub template_id: String,
     pub region: String,
@@ -49,6 +50,7 @@ fn root_path() -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PlannedPolicy {
     pub key: String,
     pub name: String,
@@ -58,6 +60,7 @@ pub struct PlannedPolicy {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PlannedUser {
     pub name: String,
     pub arn: String,
@@ -69,6 +72,7 @@ pub struct PlannedUser {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PlannedRole {
     pub key: String,
     pub name: String,
@@ -89,6 +93,7 @@ pub struct PlannedRole {
 
 /// One AWS call with its exact parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "operation")]
 pub enum Call {
     #[serde(rename = "iam:CreatePolicy")]
@@ -138,6 +143,7 @@ impl Call {
 
 /// One step of the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Step {
     pub id: String,
     pub summary: String,
@@ -148,6 +154,7 @@ pub struct Step {
 
 /// Everything a run will do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Plan {
     pub run_id: String,
     pub template_id: String,

@@ -37,6 +37,7 @@ impl DocKind {
 
 /// How serious a lint is: errors stop the plan, warnings are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -45,6 +46,7 @@ pub enum Severity {
 
 /// One finding about a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Lint {
     pub severity: Severity,
     pub field: String,
@@ -418,6 +420,7 @@ fn has_external_id_condition(st: &Value) -> bool {
 
 /// How the trust policy matches the External ID.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ExternalIdCondition {
     /// `StringEquals` for an exact value, `StringLike` for a pattern with `*`/`?`.
     pub operator: String,

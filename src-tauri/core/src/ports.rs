@@ -110,6 +110,7 @@ impl fmt::Debug for Credentials {
 
 /// Who answered GetCallerIdentity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CallerIdentity {
     pub account: String,
     pub arn: String,

@@ -52,6 +52,7 @@ pub struct RollbackOptions {
 
 /// What a roll-back did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RollbackReport {
     pub run_id: String,
     /// Each resource deleted (or found already gone), in the order it was handled.
@@ -101,6 +102,31 @@ enum Deletion {
 }
 
 impl Engine {
+    /// The engine as the CLI and the app run it: journals in `home/runs`, secrets in
+    /// `keychain` indexed by `home/secrets.json`, the real clock and randomness.
+    pub fn with_home(
+        connect: Arc<dyn Connect>,
+        keychain: Arc<dyn Vault>,
+        home: &std::path::Path,
+        events: EventSink,
+        poll: PollSettings,
+    ) -> Engine {
+        let clock: Arc<dyn Clock> = Arc::new(crate::ports::SystemClock);
+        Engine {
+            connect,
+            vault: Arc::new(crate::secrets::IndexedVault {
+                inner: keychain,
+                index: Arc::new(crate::secrets::SecretIndex::new(home.join("secrets.json"))),
+                clock: clock.clone(),
+            }),
+            store: Arc::new(crate::journal::FileJournalStore::new(home.join("runs"))),
+            clock,
+            entropy: Arc::new(crate::ports::OsEntropy),
+            events,
+            poll,
+        }
+    }
+
     pub(crate) fn emit(&self, e: Event) {
         (self.events)(&e)
     }

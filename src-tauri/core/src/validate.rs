@@ -166,6 +166,7 @@ pub fn region(field: &str, value: &str) -> FieldErrors {
 
 /// An IAM tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Tag {
     pub key: String,
     pub value: String,

@@ -14,6 +14,7 @@ use crate::policy::{self, ExternalIdCondition};
 use crate::ports::{AssumeRoleInput, AwsError, AwsErrorKind, Connect, Credentials, Iam, Sts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum CheckStatus {
     Passed,
@@ -23,6 +24,7 @@ pub enum CheckStatus {
 
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Check {
     pub id: String,
     pub title: String,
@@ -45,15 +47,19 @@ impl Check {
 
 /// Everything verification or Test connection found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct VerifyReport {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub account: Option<String>,
     /// The principal the credentials sign in as.
     pub principal: Option<String>,
     /// Age of the long-lived access key, where IAM lets the caller see it.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub key_age_days: Option<i64>,
     /// When the temporary credentials from the role expire.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub session_expires: Option<OffsetDateTime>,
     pub checks: Vec<Check>,

@@ -32,6 +32,27 @@ impl ProfileFiles {
     }
 }
 
+/// The profile names in the AWS config and credentials files (SSO and
+/// credential_process profiles included), in file order, each once. `sso-session`
+/// and `services` sections are not profiles.
+pub fn list_profiles(files: &ProfileFiles) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    let config = ini::headers(&read(&files.config)).into_iter().filter_map(|h| {
+        if h == "default" {
+            Some(h)
+        } else {
+            h.strip_prefix("profile ").map(|n| n.trim().to_string())
+        }
+    });
+    for name in config.chain(ini::headers(&read(&files.credentials))) {
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
 /// How the source profile gets the long-lived key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -406,6 +427,16 @@ mod tests {
             let e = plan(&bundle(Mode::Key), &opts, &files(dir.path()), None).unwrap_err();
             assert!(matches!(&e, ProfileError::Invalid(f) if f.field == "profile"), "{bad:?}: {e}");
         }
+    }
+
+    #[test]
+    fn profiles_are_listed_from_both_files_once_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = files(dir.path());
+        std::fs::write(&f.config, "[default]\n[profile sso-dev]\nsso_session = corp\n[sso-session corp]\n[services s]\n[profile proc]\n")
+            .unwrap();
+        std::fs::write(&f.credentials, "[default]\n[keys-only]\n").unwrap();
+        assert_eq!(list_profiles(&f), ["default", "sso-dev", "proc", "keys-only"]);
     }
 
     #[test]
