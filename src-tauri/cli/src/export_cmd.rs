@@ -118,6 +118,9 @@ pub async fn export(g: &Global, a: ExportArgs) -> Result<i32, RunError> {
             } else {
                 print!("{}", rendered.text);
             }
+            if format.carries_secret() && !rendered.holds_secret {
+                eprintln!("note: secrets are masked; --out FILE writes them to a 0600 file, --reveal prints them");
+            }
         }
     }
     Ok(0)

@@ -117,10 +117,6 @@ impl FakeAws {
         FakeAws { account: account.into(), clock, state: Arc::new(Mutex::new(State::default())) }
     }
 
-    pub fn account(&self) -> &str {
-        &self.account
-    }
-
     /// Answer the next `times` calls of `operation` (`iam:CreateRole`, `sts:AssumeRole`)
     /// with `error`.
     pub fn fail(&self, operation: &str, times: u32, mode: FaultMode, error: AwsError) {
