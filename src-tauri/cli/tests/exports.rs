@@ -314,11 +314,20 @@ async fn nothing_written_or_printed_holds_a_secret_unless_asked() {
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(&secret), "{} holds the secret access key", f.display());
     }
-    // secrets delete refuses a key a live run still uses.
+    // secrets delete refuses a key a live run still uses; with --force it deletes the
+    // entry, the list no longer shows it, and credential_process says it is gone.
     let del = cli.text(&["secrets", "delete", &key]);
     assert_eq!(del.code, 2, "{}", del.stderr);
     assert!(del.stderr.contains(&run));
-    cli.run(&["rollback", &run]);
+    ok(&cli.text(&["secrets", "delete", &key, "--force"]), "secrets delete --force");
+    assert!(Keychain::with_service(&cli.service).get(&vault_entry(&key)).await.unwrap().is_none());
+    let list: Value = serde_json::from_str(&cli.text(&["--json", "secrets", "list"]).stdout).unwrap();
+    assert_eq!(list["secrets"], serde_json::json!([]));
+    let cp = cli.text(&["credential-process", "--run", &run]);
+    assert_ne!(cp.code, 0);
+    assert!(cp.stderr.contains("holds no secret"), "{}", cp.stderr);
+    let rb = cli.run(&["rollback", &run]);
+    assert_eq!(rb.code, 0, "rollback still removes the key itself: {}", rb.json);
 }
 
 #[test]

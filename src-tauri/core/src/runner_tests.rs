@@ -67,6 +67,17 @@ impl Rig {
         self.aws.calls().iter().filter(|c| *c == op).count()
     }
 
+    /// A key-only run whose CreateAccessKey was refused (throttled), an hour ago: the
+    /// user exists and holds no key. Returns the run id and the user name.
+    async fn stopped_before_the_key(&self) -> (String, String) {
+        self.aws.fail("iam:CreateAccessKey", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Throttled, "Throttling", "Rate exceeded"));
+        let run = self.start("seqera-batch-forge").await;
+        self.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+        self.clock.advance(Duration::from_secs(3600));
+        let user = self.engine.store.load(&run).unwrap().plan.user.unwrap().name;
+        (run, user)
+    }
+
     fn status(&self, run_id: &str) -> RunStatus {
         self.engine.store.load(run_id).unwrap().status
     }
@@ -189,11 +200,7 @@ async fn a_key_whose_answer_was_lost_is_rolled_back_without_extra_flags() {
 #[tokio::test]
 async fn a_key_added_by_hand_long_after_the_intent_is_not_taken_for_ours() {
     let rig = Rig::new();
-    rig.aws.fail("iam:CreateAccessKey", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Throttled, "Throttling", "Rate exceeded"));
-    let run = rig.start("seqera-batch-forge").await;
-    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
-    rig.clock.advance(Duration::from_secs(3600));
-    let user = rig.engine.store.load(&run).unwrap().plan.user.unwrap().name;
+    let (run, user) = rig.stopped_before_the_key().await;
     let by_hand = rig.aws.add_key(&user);
     let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
     assert!(report.kept.iter().any(|(what, why)| what.contains(&user) && why.contains(&by_hand)), "{report:?}");
@@ -218,11 +225,7 @@ async fn a_keychain_that_refuses_the_secret_leaves_no_key_behind() {
 #[tokio::test]
 async fn two_keys_are_a_choice_and_only_the_chosen_one_is_deleted() {
     let rig = Rig::new();
-    rig.aws.fail("iam:CreateAccessKey", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Throttled, "Throttling", "Rate exceeded"));
-    let run = rig.start("seqera-batch-forge").await;
-    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
-    rig.clock.advance(Duration::from_secs(3600));
-    let user = rig.engine.store.load(&run).unwrap().plan.user.unwrap().name;
+    let (run, user) = rig.stopped_before_the_key().await;
     let (a, b) = (rig.aws.add_key(&user), rig.aws.add_key(&user));
     let e = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
     assert!(matches!(&e, RunError::KeyLimit { keys, .. } if keys.len() == 2), "{e}");

@@ -52,6 +52,18 @@ fn policy_ref(plan: &Plan, arn: &str, terraform: bool) -> Option<String> {
     })
 }
 
+/// `aws_iam_<owner>_policy_attachment`: a policy of the run by reference, an AWS
+/// managed one by its ARN.
+fn attachment(plan: &Plan, owner: &str, label: &str, owner_ref: &str, arn: &str) -> Block {
+    let arn_expr = policy_ref(plan, arn, true).map(reference).unwrap_or_else(|| Expression::String(arn.to_string()));
+    Block::builder("resource")
+        .add_label(format!("aws_iam_{owner}_policy_attachment"))
+        .add_label(label)
+        .add_attribute(Attribute::new(owner, reference(owner_ref.to_string())))
+        .add_attribute(Attribute::new("policy_arn", arn_expr))
+        .build()
+}
+
 fn header(bundle: &Bundle) -> String {
     format!(
         "Recreates the resources of Rolegate run {} (template {}, account {}): same names, documents and tags.\nThe access key is not included: its secret would end up in the state or the stack. Make it with\n`rolegate rotate-key` or `aws iam create-access-key` and keep the secret in a keychain.\nThe resources carry the tag rolegate:run-id={}, so `rolegate rollback {}` would delete them too.",
@@ -112,15 +124,7 @@ pub fn terraform(journal: &Journal) -> Rendered {
             );
         }
         for (i, arn) in u.attach.iter().enumerate() {
-            let arn_expr = policy_ref(plan, arn, true).map(reference).unwrap_or_else(|| Expression::String(arn.clone()));
-            body = body.add_block(
-                Block::builder("resource")
-                    .add_label("aws_iam_user_policy_attachment")
-                    .add_label(format!("user_attach_{i}"))
-                    .add_attribute(Attribute::new("user", reference("aws_iam_user.user.name".into())))
-                    .add_attribute(Attribute::new("policy_arn", arn_expr))
-                    .build(),
-            );
+            body = body.add_block(attachment(plan, "user", &format!("user_attach_{i}"), "aws_iam_user.user.name", arn));
         }
     }
     for r in &plan.roles {
@@ -140,15 +144,7 @@ pub fn terraform(journal: &Journal) -> Rendered {
         }
         body = body.add_block(role.build());
         for (i, arn) in r.attach.iter().enumerate() {
-            let arn_expr = policy_ref(plan, arn, true).map(reference).unwrap_or_else(|| Expression::String(arn.clone()));
-            body = body.add_block(
-                Block::builder("resource")
-                    .add_label("aws_iam_role_policy_attachment")
-                    .add_label(format!("{id}_attach_{i}"))
-                    .add_attribute(Attribute::new("role", reference(format!("aws_iam_role.{id}.name"))))
-                    .add_attribute(Attribute::new("policy_arn", arn_expr))
-                    .build(),
-            );
+            body = body.add_block(attachment(plan, "role", &format!("{id}_attach_{i}"), &format!("aws_iam_role.{id}.name"), arn));
         }
     }
     let mut text: String = header(&bundle).lines().map(|l| format!("# {l}\n")).collect();
