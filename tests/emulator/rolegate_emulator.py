@@ -441,6 +441,8 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--parent-pid", type=int, default=0, help="exit when this process is gone (test harness)")
+    ap.add_argument("--sandbox-account", default="", help="make an administrator in this account at start and print its key "
+                    "on a second line, ROLEGATE_SANDBOX {json} (the desktop app's Sandbox reads it from the pipe)")
     args = ap.parse_args()
     if args.parent_pid:
         def watch():
@@ -461,6 +463,8 @@ def main():
     server = make_server(args.host, args.port, App(), threaded=True)
     host, port = server.server_address[:2]
     print(f"ROLEGATE_EMULATOR_READY http://{host}:{port}", flush=True)
+    if args.sandbox_account:
+        print("ROLEGATE_SANDBOX " + json.dumps(bootstrap_account({"account": args.sandbox_account, "user": "sandbox-admin"})), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

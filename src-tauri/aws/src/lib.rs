@@ -71,6 +71,13 @@ impl AwsConnect {
         AwsConnect { config: base.with_credentials(creds) }
     }
 
+    /// The configuration the options resolve to, signing with the given key instead of
+    /// whatever the default chain would find (keys pasted into the app).
+    pub async fn load_with_credentials(opts: &ConnectOptions, creds: &Credentials) -> AwsConnect {
+        let base = AwsConnect::load(opts).await;
+        AwsConnect { config: base.with_credentials(creds) }
+    }
+
     /// Resolve the configured identity's credentials (to sign as it elsewhere).
     pub async fn resolve_credentials(&self) -> Result<Credentials, AwsError> {
         use aws_credential_types::provider::ProvideCredentials;
@@ -90,6 +97,11 @@ impl AwsConnect {
                 .and_then(|e| e.duration_since(std::time::UNIX_EPOCH).ok())
                 .and_then(|d| OffsetDateTime::from_unix_timestamp(d.as_secs() as i64).ok()),
         })
+    }
+
+    /// The region requests go to.
+    pub fn region(&self) -> String {
+        self.config.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.to_string())
     }
 
     /// Whether any credentials provider is configured at all.

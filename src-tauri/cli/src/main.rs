@@ -21,12 +21,11 @@ use rolegate_aws::{AwsConnect, ConnectOptions};
 use rolegate_core::journal::{FileJournalStore, JournalStore, RunSummary};
 use rolegate_core::plan::RunInputs;
 use rolegate_core::policy;
-use rolegate_core::ports::{Connect, Credentials, SystemClock};
+use rolegate_core::ports::SystemClock;
 use rolegate_core::propagation::PollSettings;
 use rolegate_core::secrets::{IndexedVault, SecretIndex};
 use rolegate_core::template::{self, Template};
 use rolegate_core::validate::{FieldError, Tag};
-use rolegate_core::verify::{self, RoleProbe};
 use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RunError};
 use rolegate_vault::Keychain;
 
@@ -464,39 +463,22 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
         }
         Command::TestConnection(a) => {
             let (engine, _) = engine(&g).await;
-            let creds = match &a.access_key_id {
-                None => None,
-                Some(id) if a.secret_stdin => {
-                    let secret = read_secret_stdin()?;
-                    if a.save {
-                        engine.store_key_secret(id, &secret).await?;
-                        eprintln!("secret for {id} stored in {}", rolegate_core::ports::Vault::describe(engine.vault.as_ref()));
-                    }
-                    Some(Credentials::long_lived(id.clone(), secret))
-                }
-                Some(id) => Some(engine.credentials_for_key(id).await?),
-            };
-            let probe = match (&a.role_arn, &a.external_id) {
-                (Some(arn), Some(ext)) => {
-                    let mut errs = rolegate_core::arn::Arn::parse("role_arn", arn).err().unwrap_or_default();
-                    errs.extend(rolegate_core::validate::external_id("external_id", ext));
-                    errs.extend(rolegate_core::validate::session_name("session_name", &a.session_name));
-                    if !errs.is_empty() {
-                        return Err(RunError::Invalid(errs));
-                    }
-                    Some(RoleProbe {
-                        key: String::new(),
-                        role_arn: arn.clone(),
-                        external_id: ext.clone(),
-                        session_name: a.session_name.clone(),
-                        condition: policy::ExternalIdCondition::for_value(ext),
-                        verify_actions: vec![],
-                    })
-                }
+            let secret = match &a.access_key_id {
+                Some(_) if a.secret_stdin => Some(read_secret_stdin()?),
                 _ => None,
             };
-            let now = rolegate_core::ports::Clock::now(engine.clock.as_ref());
-            let report = verify::test_connection(engine.connect.as_ref(), &engine.events, creds.as_ref(), probe.as_ref(), now).await;
+            let req = rolegate_core::service::TestRequest {
+                access_key_id: a.access_key_id.clone(),
+                secret,
+                save: a.save,
+                role_arn: a.role_arn.clone(),
+                external_id: a.external_id.clone(),
+                session_name: a.session_name.clone(),
+            };
+            let report = engine.test_connection(&req).await?;
+            if a.save && req.secret.is_some() {
+                eprintln!("secret stored in {}", rolegate_core::ports::Vault::describe(engine.vault.as_ref()));
+            }
             if g.json {
                 render::print_json(&json!({ "passed": report.passed(), "connection": report }));
             } else {

@@ -18,6 +18,7 @@ pub mod propagation;
 pub mod rotate;
 pub mod runner;
 pub mod secrets;
+pub mod service;
 pub mod template;
 pub mod validate;
 pub mod verify;

@@ -24,6 +24,7 @@ pub struct RotateOptions {
 
 /// What a rotation did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RotationReport {
     pub run_id: String,
     pub user: String,

@@ -87,11 +87,14 @@ impl Vault for IndexedVault {
 
 /// One line of `rolegate secrets list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SecretListing {
     pub access_key_id: String,
     pub entry: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub stored_at: OffsetDateTime,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub age_days: i64,
     /// Whether the keychain still holds it (an entry can be removed by other tools).
     pub present: bool,

@@ -40,6 +40,7 @@ impl Mode {
 
 /// A value the person supplies (or accepts the default of) when using the template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Variable {
     pub name: String,
     pub label: String,
@@ -58,6 +59,7 @@ fn default_var_kind() -> String {
 
 /// A customer managed policy the run creates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PolicyTemplate {
     pub key: String,
     pub name: String,
@@ -71,6 +73,7 @@ pub struct PolicyTemplate {
 
 /// The IAM user of key-based and key+role modes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct UserTemplate {
     pub name: String,
     /// Policies attached to the user (key mode): `policy:KEY` or a policy ARN.
@@ -83,6 +86,7 @@ pub struct UserTemplate {
 
 /// Who a role trusts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(untagged)]
 pub enum Trusted {
     /// The keyword `created-user`: the user this run creates.
@@ -92,6 +96,7 @@ pub enum Trusted {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "kebab-case")]
 pub enum TrustKeyword {
     CreatedUser,
@@ -99,6 +104,7 @@ pub enum TrustKeyword {
 
 /// How the External ID is made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "scheme", rename_all = "kebab-case")]
 pub enum ExternalIdSpec {
     /// A random UUID, generated for this run (the receiving platform may supply its own).
@@ -110,6 +116,7 @@ pub enum ExternalIdSpec {
 
 /// A role the run creates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RoleTemplate {
     pub key: String,
     pub name: String,
@@ -132,6 +139,7 @@ fn default_session() -> u32 {
 
 /// A whole template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Template {
     pub format: String,
     pub id: String,

@@ -138,6 +138,19 @@ pub fn external_id(field: &str, value: &str) -> FieldErrors {
     errs
 }
 
+/// An access key id as IAM issues them: 16-128 characters, upper-case letters and
+/// digits, starting with a four-letter prefix such as `AKIA` (long-lived) or `ASIA`.
+pub fn access_key_id(field: &str, value: &str) -> FieldErrors {
+    let mut errs = Vec::new();
+    if let Some(e) = check_len(field, value, 16, 128, "access-key-id") {
+        errs.push(e);
+    }
+    if let Some((pos, c)) = first_bad_char(value, |c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        errs.push(bad_char_error(field, "access-key-id-chars", "upper-case letters and digits", pos, c));
+    }
+    errs
+}
+
 /// A role session name: 2-64 characters of `[\w+=,.@-]`.
 pub fn session_name(field: &str, value: &str) -> FieldErrors {
     let mut errs = Vec::new();

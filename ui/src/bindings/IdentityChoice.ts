@@ -3,12 +3,4 @@
 /**
  * Which AWS identity does the onboarding.
  */
-export type IdentityChoice = { 
-/**
- * A profile from the AWS config, or none for the environment's default chain.
- */
-profile: string | null, region: string | null, 
-/**
- * An IAM/STS endpoint other than AWS's (the sandbox emulator).
- */
-endpoint_url: string | null, };
+export type IdentityChoice = { "kind": "profile", profile: string, region: string | null, } | { "kind": "environment", region: string | null, } | { "kind": "keys", access_key_id: string, secret: string, region: string | null, save: boolean, } | { "kind": "sandbox" };

@@ -23,6 +23,7 @@ pub const MASK: &str = "****************";
 
 /// The formats `rolegate export` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// AWS shared config profiles (written by `profile`, previewed here).
@@ -72,6 +73,29 @@ impl Format {
             Format::Terraform => "terraform",
             Format::Cloudformation => "cloudformation",
         }
+    }
+
+    /// The formats a run offers: the template's `exports` (`env` is the four shell
+    /// formats; `ecr-credential` is the registry credential and its Nextflow snippet),
+    /// always the IaC replays, and only those that need a long-lived key when the run
+    /// made one. Unknown names in a template are skipped.
+    pub fn offered(template_exports: &[String], has_key: bool) -> Vec<Format> {
+        let mut out = Vec::new();
+        for name in template_exports.iter().map(String::as_str).chain(["terraform", "cloudformation"]) {
+            let group: Vec<Format> = match name {
+                "env" => vec![Format::Sh, Format::Fish, Format::Powershell, Format::Dotenv],
+                "ecr-credential" => vec![Format::Registry, Format::Nextflow],
+                other => Format::parse("exports", other).into_iter().collect(),
+            };
+            for f in group {
+                let needs_key =
+                    matches!(f, Format::AwsProfile | Format::Sh | Format::Fish | Format::Powershell | Format::Dotenv | Format::Registry);
+                if !out.contains(&f) && (has_key || !needs_key) {
+                    out.push(f);
+                }
+            }
+        }
+        out
     }
 
     pub fn parse(field: &str, s: &str) -> Result<Format, FieldError> {
@@ -202,6 +226,7 @@ impl ExportCredentials {
 
 /// The output of one format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Rendered {
     pub format: Format,
     pub text: String,
@@ -377,4 +402,35 @@ pub fn spacelift(bundle: &Bundle, integration: &str, stacks: &[String]) -> Rende
         .collect();
     let body = json!({ "run_id": bundle.run_id, "account": bundle.account, "roles": roles });
     Rendered { format: Format::Spacelift, text: pretty(&body), holds_secret: false, file_name: Format::Spacelift.file_name(&bundle.run_id) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn offered_formats_follow_the_template_and_the_key() {
+        let ecr = names(&["ecr-credential", "env", "aws-profile", "bogus"]);
+        assert_eq!(
+            Format::offered(&ecr, true),
+            [
+                Format::Registry,
+                Format::Nextflow,
+                Format::Sh,
+                Format::Fish,
+                Format::Powershell,
+                Format::Dotenv,
+                Format::AwsProfile,
+                Format::Terraform,
+                Format::Cloudformation
+            ]
+        );
+        // A role-only run has no key: nothing that hands out a key is offered.
+        let role = names(&["seqera", "aws-profile", "env"]);
+        assert_eq!(Format::offered(&role, false), [Format::Seqera, Format::Terraform, Format::Cloudformation]);
+    }
 }

@@ -53,6 +53,45 @@ pub fn list_profiles(files: &ProfileFiles) -> Vec<String> {
     out
 }
 
+/// A profile as the identity picker shows it: how it signs in, and its region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ProfileInfo {
+    pub name: String,
+    /// `sso`, `credential-process`, `assume-role`, `web-identity`, `keys` or `other`.
+    pub kind: String,
+    pub region: Option<String>,
+}
+
+/// Every profile with how it signs in (never reading a secret value).
+pub fn describe_profiles(files: &ProfileFiles) -> Vec<ProfileInfo> {
+    let config = std::fs::read_to_string(&files.config).unwrap_or_default();
+    let credentials = std::fs::read_to_string(&files.credentials).unwrap_or_default();
+    list_profiles(files)
+        .into_iter()
+        .map(|name| {
+            let conf = ini::read_section(&config, &ini::header_for(FileKind::Config, &name)).unwrap_or_default();
+            let creds = ini::read_section(&credentials, &name).unwrap_or_default();
+            let has = |k: &str| conf.iter().chain(creds.iter()).any(|(key, _)| key == k);
+            let kind = if has("sso_session") || has("sso_start_url") {
+                "sso"
+            } else if has("credential_process") {
+                "credential-process"
+            } else if has("role_arn") && has("web_identity_token_file") {
+                "web-identity"
+            } else if has("role_arn") {
+                "assume-role"
+            } else if has("aws_access_key_id") {
+                "keys"
+            } else {
+                "other"
+            };
+            let region = conf.iter().find(|(k, _)| k == "region").map(|(_, v)| v.clone());
+            ProfileInfo { name, kind: kind.into(), region }
+        })
+        .collect()
+}
+
 /// How the source profile gets the long-lived key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -107,6 +146,7 @@ pub fn profile_name(field: &str, name: &str) -> Result<(), FieldError> {
 
 /// One file's planned change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FileEdit {
     pub path: PathBuf,
     /// The sections added or replaced, with what happens to each.
@@ -128,6 +168,7 @@ impl FileEdit {
 
 /// Everything `write` would do, computed without touching the disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ProfileEdit {
     pub profile: String,
     pub source_profile: Option<String>,
@@ -277,6 +318,7 @@ fn mask_secrets(text: &str) -> String {
 
 /// What `write` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct WriteReport {
     pub written: Vec<PathBuf>,
     pub backups: Vec<PathBuf>,
@@ -437,6 +479,32 @@ mod tests {
             .unwrap();
         std::fs::write(&f.credentials, "[default]\n[keys-only]\n").unwrap();
         assert_eq!(list_profiles(&f), ["default", "sso-dev", "proc", "keys-only"]);
+    }
+
+    #[test]
+    fn profiles_say_how_they_sign_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = files(dir.path());
+        std::fs::write(
+            &f.config,
+            "[default]\nregion = eu-west-2\n[profile sso-dev]\nsso_session = corp\n[profile proc]\ncredential_process = x --run r\n\
+             [profile ops]\nrole_arn = arn:aws:iam::111122223333:role/ops\nsource_profile = default\n\
+             [profile ci]\nrole_arn = arn:aws:iam::111122223333:role/ci\nweb_identity_token_file = /t\n[profile bare]\n",
+        )
+        .unwrap();
+        std::fs::write(&f.credentials, "[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n").unwrap();
+        let got: Vec<(String, String, Option<String>)> = describe_profiles(&f).into_iter().map(|p| (p.name, p.kind, p.region)).collect();
+        let want = [
+            ("default", "keys", Some("eu-west-2")),
+            ("sso-dev", "sso", None),
+            ("proc", "credential-process", None),
+            ("ops", "assume-role", None),
+            ("ci", "web-identity", None),
+            ("bare", "other", None),
+        ];
+        let want: Vec<(String, String, Option<String>)> =
+            want.iter().map(|(n, k, r)| (n.to_string(), k.to_string(), r.map(String::from))).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -1,0 +1,90 @@
+//! The Sandbox identity: Rolegate's local IAM/STS emulator (moto with access control on)
+//! started as a child process, with an administrator in account 123456789012. Nothing
+//! reaches AWS. It needs python3 with moto[server] 5.2 (scripts/setup.sh installs both).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use rolegate_core::ports::Credentials;
+
+/// The sandbox's account id.
+pub const ACCOUNT: &str = "123456789012";
+const SCRIPT: &str = "rolegate_emulator.py";
+
+/// A running emulator; it is stopped when dropped (and exits by itself when the app
+/// does, through `--parent-pid`).
+pub struct Sandbox {
+    pub url: String,
+    pub user_arn: String,
+    pub creds: Credentials,
+    child: Child,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Deserialize)]
+struct Bootstrap {
+    user_arn: String,
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+/// Where the emulator script is: `ROLEGATE_EMULATOR`, else the app's bundled resources,
+/// else the source tree this binary was built from.
+pub fn locate(resource_dir: Option<PathBuf>) -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("ROLEGATE_EMULATOR").map(PathBuf::from),
+        resource_dir.map(|d| d.join("emulator").join(SCRIPT)),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/emulator").join(SCRIPT)),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_file())
+}
+
+/// Start the emulator and read its address and the administrator's key from its pipe.
+pub fn start(script: &Path) -> Result<Sandbox, String> {
+    let python = std::env::var("ROLEGATE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(&python)
+        .arg(script)
+        .args(["--host", "127.0.0.1", "--port", "0", "--sandbox-account", ACCOUNT])
+        .args(["--parent-pid", &std::process::id().to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start {python} {}: {e}", script.display()))?;
+    let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut ready = String::new();
+    let mut keys = String::new();
+    let read = out.read_line(&mut ready).and_then(|_| out.read_line(&mut keys));
+    let url = ready.strip_prefix("ROLEGATE_EMULATOR_READY ").map(|u| u.trim().to_string());
+    let boot = keys.strip_prefix("ROLEGATE_SANDBOX ").and_then(|j| serde_json::from_str::<Bootstrap>(j).ok());
+    match (read, url, boot) {
+        (Ok(_), Some(url), Some(b)) => Ok(Sandbox {
+            url,
+            user_arn: b.user_arn,
+            creds: Credentials::long_lived(b.access_key_id, SecretString::from(b.secret_access_key)),
+            child,
+        }),
+        _ => {
+            let _ = child.kill();
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            let _ = child.wait();
+            let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("it printed nothing").trim().to_string();
+            Err(format!(
+                "the sandbox emulator did not start: {last}. It needs {python} with moto[server] 5.2 (scripts/setup.sh installs it)"
+            ))
+        }
+    }
+}
