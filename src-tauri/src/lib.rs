@@ -25,7 +25,6 @@ use rolegate_core::plan::{Plan, RunInputs};
 use rolegate_core::ports::{CallerIdentity, Credentials};
 use rolegate_core::propagation::PollSettings;
 use rolegate_core::rotate::{RotateOptions, RotationReport};
-use rolegate_core::secrets::{SecretIndex, SecretListing};
 use rolegate_core::service::{self, aws_files, ExportRequest, TestRequest};
 use rolegate_core::template::{self, Template};
 use rolegate_core::validate::FieldError;
@@ -116,6 +115,8 @@ pub struct SessionInfo {
 pub struct RunDetail {
     pub summary: RunSummary,
     pub template_name: String,
+    /// The name exports use unless the person picks another.
+    pub default_name: String,
     pub caller_arn: String,
     /// What the run made that still exists (what a roll-back deletes), in deletion order.
     pub live: Vec<String>,
@@ -131,6 +132,8 @@ pub struct RunDetail {
     pub history: Vec<String>,
     /// A rotation that stopped part-way, with the stage it reached.
     pub rotation: Option<String>,
+    /// The plan the run follows (its steps, for a resumed run's progress).
+    pub plan: Plan,
 }
 
 /// Writing a run's AWS profile.
@@ -241,7 +244,7 @@ async fn identity_sources(app: tauri::AppHandle, state: State<'_, AppState>) -> 
         environment,
         sandbox_available: script.is_some(),
         sandbox_detail: match &script {
-            Some(p) => format!("a local IAM/STS emulator ({}), account {}", p.display(), sandbox::ACCOUNT),
+            Some(_) => format!("a local IAM/STS emulator with a made-up account {}; nothing reaches AWS", sandbox::ACCOUNT),
             None => "the sandbox emulator is not installed with this build (set ROLEGATE_EMULATOR to rolegate_emulator.py)".into(),
         },
         current: state.session.lock().await.as_ref().map(|s| s.info.clone()),
@@ -410,6 +413,7 @@ async fn run_detail(run_id: String, state: State<'_, AppState>) -> Result<RunDet
     Ok(RunDetail {
         summary: RunSummary::from(&j),
         template_name: j.plan.template_name.clone(),
+        default_name: rolegate_core::export::Bundle::from_journal(&j).default_name(),
         caller_arn: j.plan.caller_arn.clone(),
         live: live.iter().map(|r| r.describe()).collect(),
         access_key_id: j.access_key_id.clone(),
@@ -420,6 +424,7 @@ async fn run_detail(run_id: String, state: State<'_, AppState>) -> Result<RunDet
         verification: j.verification.clone(),
         last_error: j.last_error.clone(),
         history: j.history.iter().map(|h| format!("{} {}", h.at.date(), h.message)).collect(),
+        plan: j.plan.clone(),
         rotation: j
             .rotation
             .as_ref()
@@ -512,14 +517,6 @@ async fn rotate_key(run_id: String, on_event: Channel<Event>, state: State<'_, A
     Ok(state.engine_to(on_event).await?.rotate_key(&run_id, &RotateOptions::default()).await?)
 }
 
-/// The secrets Rolegate keeps in the keychain (ids and ages, never the values).
-#[tauri::command]
-async fn secrets(state: State<'_, AppState>) -> Result<Vec<SecretListing>, CommandError> {
-    let engine = state.engine().await?;
-    let index = SecretIndex::new(state.current_home().await.join("secrets.json"));
-    Ok(service::secret_listings(engine.store.as_ref(), engine.vault.as_ref(), &index, engine.clock.now()).await?)
-}
-
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
@@ -550,8 +547,7 @@ pub fn run() {
             profile_write,
             test_connection,
             test_run,
-            rotate_key,
-            secrets
+            rotate_key
         ])
         .run(tauri::generate_context!())
         .expect("error while running Rolegate");

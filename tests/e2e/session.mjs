@@ -33,13 +33,15 @@ async function waitForPort(port, ms) {
   throw new Error(`tauri-driver did not listen on ${port} within ${ms} ms`);
 }
 
-export async function openApp() {
+/** Open the app; `env` is added to the environment the app (through tauri-driver) gets. */
+export async function openApp(env = {}) {
   const app = process.env.ROLEGATE_APP;
   if (!app) throw new Error("ROLEGATE_APP must name the app binary");
   const port = await freePort();
   const nativePort = await freePort();
   const driver = spawn(path.join(here, "node_modules/.bin/tauri-driver"), ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, ...env },
   });
   await waitForPort(port, 15000);
   const browser = await remote({

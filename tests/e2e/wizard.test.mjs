@@ -1,0 +1,170 @@
+// The whole wizard in the real window, against the test emulator: a profile from the
+// AWS config as the identity, the key+role template (Seqera Batch launch), review,
+// run, verify, then an AWS profile written by the app that the AWS CLI uses to assume
+// the role; Test connection from History; roll back, and nothing the run made is left.
+// A screenshot of every screen goes to the artifacts folder.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, test } from "node:test";
+import { openApp } from "./session.mjs";
+import { aws, inventory, privateHome, startEmulator, writeAdminProfile } from "./emulator.mjs";
+
+const ACCOUNT = "210987654321";
+let app, emu, home;
+
+before(async () => {
+  emu = await startEmulator(ACCOUNT);
+  home = privateHome("wizard");
+  writeAdminProfile(home, "e2e-admin", emu.admin);
+  app = await openApp({
+    AWS_CONFIG_FILE: home.config,
+    AWS_SHARED_CREDENTIALS_FILE: home.credentials,
+    AWS_ENDPOINT_URL: emu.url,
+    ROLEGATE_HOME: home.rolegate,
+    ROLEGATE_KEYCHAIN_SERVICE: home.service,
+    AWS_PROFILE: "",
+    AWS_ACCESS_KEY_ID: "",
+    AWS_SECRET_ACCESS_KEY: "",
+  });
+});
+after(async () => {
+  await app?.close();
+  emu?.stop();
+});
+
+const $ = (s) => app.browser.$(s);
+
+async function click(selector) {
+  const el = await $(selector);
+  await el.waitForClickable({ timeout: 20000 });
+  await el.click();
+}
+
+async function heading(text, timeout = 30000) {
+  await app.browser.waitUntil(async () => (await (await $("main h2")).getText().catch(() => "")).startsWith(text), {
+    timeout,
+    timeoutMsg: `no screen titled “${text}”`,
+  });
+}
+
+async function button(text, within = "//main") {
+  const el = await $(`${within}//button[normalize-space()="${text}" or starts-with(normalize-space(), "${text}")]`);
+  await el.waitForClickable({ timeout: 30000 });
+  return el;
+}
+
+test("the key+role wizard, export to the AWS CLI, Test connection and roll back", async () => {
+  try {
+    await wizard();
+  } catch (e) {
+    await app.shot("failure-wizard").catch(() => {});
+    throw e;
+  }
+});
+
+async function wizard() {
+  const b = app.browser;
+
+  // Identity: the profile is found and offered; checking it shows account and caller.
+  await heading("Which AWS identity");
+  const option = await $("#profile-select option");
+  await option.waitForExist({ timeout: 15000 });
+  assert.match(await option.getText(), /e2e-admin \(keys, eu-west-1\)/);
+  await app.shot("01-identity");
+  await (await button("Check this identity")).click();
+  const account = await $("[data-testid=account]");
+  await account.waitForExist({ timeout: 20000 });
+  assert.equal(await account.getText(), ACCOUNT);
+  assert.equal(await (await $("[data-testid=caller-arn]")).getText(), `arn:aws:iam::${ACCOUNT}:user/sandbox-admin`);
+  await app.shot("02-identity-signed-in");
+  await (await button("Continue: choose a template")).click();
+
+  // Template: the cards; pick the key+role one.
+  await heading("What are you onboarding?");
+  await click("[data-template=seqera-batch-launch]");
+  await app.shot("03-template");
+  await (await button("Continue: details")).click();
+
+  // Details: live validation puts a core error next to the field, then clears it.
+  await heading("Details");
+  const user = await $("input[name='name.user']");
+  await user.setValue("bad name!");
+  const err = await $("//input[@name='name.user']/ancestor::div[@class='field']//p[@class='field-error']");
+  await err.waitForExist({ timeout: 10000 });
+  assert.match(await err.getText(), /name\.user/);
+  assert.equal(await user.getAttribute("aria-invalid"), "true");
+  await app.shot("04-details-invalid");
+  await user.clearValue();
+  await user.setValue("e2e-batch-launch");
+  await b.waitUntil(async () => !(await err.isExisting()), { timeout: 10000, timeoutMsg: "the field error did not clear" });
+  const extId = await (await $("input[name='external_id.main']")).getValue();
+  assert.match(extId, /^[0-9a-f-]{36}$/, "a UUID External ID was generated");
+  await b.waitUntil(async () => (await (await $("[role=status]")).getText()).startsWith("Ready"), { timeout: 10000 });
+  await app.shot("05-details");
+  await (await button("Continue: review the plan")).click();
+
+  // Review: every call listed; nothing made yet.
+  await heading("Review the plan");
+  const calls = await b.$$("[aria-label=Calls] > li");
+  assert.ok(calls.length >= 6, `the plan lists ${calls.length} calls`);
+  assert.deepEqual(await inventory(emu, home), ["user/sandbox-admin"], "nothing is created before the confirmation");
+  await app.shot("06-review");
+  await (await button("Create it")).click();
+
+  // Run: steps stream in; then Verify runs by itself.
+  await heading("Creating run");
+  await app.shot("07-run");
+  await heading("Verify", 120000);
+  const summary = await $("[data-testid=verify-summary]");
+  await summary.waitForExist({ timeout: 120000 });
+  assert.match(await summary.getText(), /passed/);
+  const failed = await b.$$("[aria-label='Verification checks'] li[data-status=failed]");
+  assert.equal(failed.length, 0, "no verification check failed");
+  const withoutId = await b.$$("[aria-label='Verification checks'] li[data-status=passed]");
+  assert.ok(withoutId.length >= 3, "the key, the role with the ID, and the refusals were checked");
+  await app.shot("08-verify");
+  await (await button("Continue: export")).click();
+
+  // Export: env preview is masked; then write the AWS profile.
+  await heading("Export");
+  await click("input[name=format][value=sh]");
+  const preview = await $("[data-testid=export-preview]");
+  await b.waitUntil(async () => (await preview.getText().catch(() => "")).includes("export AWS_ACCESS_KEY_ID"), { timeout: 15000, timeoutMsg: "no shell preview" });
+  assert.match(await preview.getText(), /AWS_SECRET_ACCESS_KEY='\*{16}'/);
+  await app.shot("09-export-masked");
+  await click("input[name=format][value=aws-profile]");
+  const profile = await $("input[name=profile]");
+  await profile.waitForExist({ timeout: 10000 });
+  await profile.setValue("e2e-launch");
+  await b.waitUntil(async () => (await b.$$("pre[aria-label^='Change to']")).length > 0, { timeout: 10000 });
+  await app.shot("10-export-profile");
+  await (await button("Write profile")).click();
+  await (await $("[data-testid=profile-written]")).waitForExist({ timeout: 15000 });
+  await app.shot("11-export-written");
+
+  // The AWS CLI uses the profile: credential_process reads the keychain through the
+  // app binary, and the role is assumed with the External ID.
+  const who = await aws(emu, home, ["sts", "get-caller-identity", "--profile", "e2e-launch"]);
+  assert.match(who.Arn, new RegExp(`^arn:aws:sts::${ACCOUNT}:assumed-role/`));
+  assert.match(readFileSync(home.config, "utf8"), new RegExp(`external_id = ${extId}`), "the profile sends the run's External ID");
+
+  // History: Test connection, then roll back after the confirmation lists everything.
+  await (await button("Done: go to History")).click();
+  await heading("History");
+  await (await button("Test connection")).click();
+  const checks = await $("[aria-label='Connection checks']");
+  await checks.waitForExist({ timeout: 60000 });
+  assert.equal((await b.$$("[aria-label='Connection checks'] li[data-status=failed]")).length, 0);
+  assert.ok((await b.$$("[aria-label='Connection checks'] li[data-status=passed]")).length >= 2);
+  await app.shot("12-history-test-connection");
+  await (await button("Roll back…")).click();
+  const list = await $("[aria-label='Will be deleted']");
+  await list.waitForExist({ timeout: 10000 });
+  const listed = await list.getText();
+  assert.match(listed, /e2e-batch-launch/);
+  await app.shot("13-rollback-confirm");
+  await (await button("Delete")).click();
+  await (await $("[data-testid=rollback-clean]")).waitForExist({ timeout: 60000 });
+  await app.shot("14-rolled-back");
+  assert.deepEqual(await inventory(emu, home), ["user/sandbox-admin"], "nothing the run made is left");
+}

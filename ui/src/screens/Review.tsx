@@ -1,0 +1,105 @@
+// Step 4: the plan. Every call with its JSON documents; lints as errors (which block)
+// and warnings. Nothing is created before the person confirms.
+import { useState } from "preact/hooks";
+import { api, asCommandError, type CommandError, type Plan, type RunInputs } from "../api";
+import { ErrorBox } from "../components";
+
+export function Review(props: { plan: Plan; inputs: RunInputs; onStarted: (runId: string) => void; onBack: () => void }) {
+  const p = props.plan;
+  const [error, setError] = useState<CommandError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const errors = p.lints.filter((l) => l.severity === "error");
+  const warnings = p.lints.filter((l) => l.severity === "warning");
+
+  async function confirm() {
+    setBusy(true);
+    setError(null);
+    try {
+      props.onStarted(await api.startRun(p, props.inputs));
+    } catch (e) {
+      setError(asCommandError(e));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="review-h">
+      <h2 id="review-h">Review the plan</h2>
+      <p class="lead">
+        {p.steps.length} calls in account <strong>{p.account}</strong> ({p.partition}), as <code>{p.caller_arn}</code>. Nothing has been created yet.
+      </p>
+      <table aria-label="What will be made">
+        <tbody>
+          {p.policies.map((x) => (
+            <tr key={x.arn}>
+              <th scope="row">Policy</th>
+              <td>
+                <code>{x.arn}</code>
+              </td>
+            </tr>
+          ))}
+          {p.user && (
+            <tr>
+              <th scope="row">User</th>
+              <td>
+                <code>{p.user.arn}</code> with one access key (its secret goes to the keychain)
+              </td>
+            </tr>
+          )}
+          {p.roles.map((r) => (
+            <tr key={r.arn}>
+              <th scope="row">Role</th>
+              <td>
+                <code>{r.arn}</code>
+                <div>
+                  trusts {r.trusts_created_user ? "the user above" : r.principals.join(", ")} only with External ID{" "}
+                  <code data-testid={`external-id-${r.key}`}>{r.external_id}</code> ({r.condition.operator} {r.condition.value})
+                </div>
+              </td>
+            </tr>
+          ))}
+          <tr>
+            <th scope="row">Tags</th>
+            <td>{p.tags.map((t) => `${t.key}=${t.value}`).join(", ")}</td>
+          </tr>
+        </tbody>
+      </table>
+      {(errors.length > 0 || warnings.length > 0) && (
+        <section aria-label="Findings">
+          <h3>Findings</h3>
+          <ul class="status-list">
+            {[...errors, ...warnings].map((l) => (
+              <li key={`${l.field}-${l.rule}`} data-severity={l.severity}>
+                <span class={`st ${l.severity === "error" ? "st-failed" : "st-skipped"}`}>{l.severity === "error" ? "Error" : "Warning"}</span>
+                {l.message} <span class="muted">({l.field}: {l.rule})</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <h3>Calls, in order</h3>
+      <ol aria-label="Calls">
+        {p.steps.map((s) => (
+          <li key={s.id}>
+            <details>
+              <summary>
+                <code>{s.call.operation}</code> {s.summary}
+              </summary>
+              <pre>{JSON.stringify(s.call, null, 2)}</pre>
+              {s.after.length > 0 && <p class="muted">after: {s.after.join(", ")}</p>}
+            </details>
+          </li>
+        ))}
+      </ol>
+      <ErrorBox error={error} />
+      <div class="actions">
+        <button type="button" onClick={props.onBack}>
+          Back
+        </button>
+        <button type="button" class="primary" disabled={busy || errors.length > 0} onClick={confirm}>
+          {errors.length > 0 ? "Fix the errors above first" : `Create it: make these ${p.steps.length} calls`}
+        </button>
+      </div>
+    </section>
+  );
+}

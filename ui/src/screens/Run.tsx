@@ -1,0 +1,170 @@
+// Step 5: making it. Each step's status streams over a Channel, including the waits
+// for IAM to propagate. Cancel stops the run; what it made stays journaled, and the
+// person is offered Resume or Roll back with the list of what a roll-back deletes.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, asCommandError, type CommandError, type Event, type RollbackReport, type RunDetail, type RunSummary, type Step } from "../api";
+import { Confirm, ErrorBox } from "../components";
+
+type StepState = { status: "pending" | "running" | "waiting" | "done" | "failed"; text: string };
+
+export function RollbackResult({ report }: { report: RollbackReport }) {
+  return (
+    <section class="notice" role="status" aria-label="Roll-back result">
+      <strong>Roll-back of {report.run_id}</strong>
+      <ul>
+        {report.deleted.map((d) => (
+          <li key={d}>deleted {d}</li>
+        ))}
+        {report.kept.map(([what, why]) => (
+          <li key={what} class="field-error">
+            kept {what}: {why}
+          </li>
+        ))}
+      </ul>
+      {report.kept.length === 0 ? <p data-testid="rollback-clean">Everything this run made is deleted.</p> : <p>Some resources were kept; the reasons are above.</p>}
+    </section>
+  );
+}
+
+export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s: RunSummary) => void; onRolledBack: (r: RollbackReport) => void }) {
+  const [state, setState] = useState<Record<string, StepState>>(() => Object.fromEntries(props.steps.map((s) => [s.id, { status: "pending", text: "" }])));
+  const [notices, setNotices] = useState<string[]>([]);
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<CommandError | null>(null);
+  const [detail, setDetail] = useState<RunDetail | null>(null);
+  const [confirmRollback, setConfirmRollback] = useState(false);
+  const [rollback, setRollback] = useState<RollbackReport | null>(null);
+  const started = useRef(false);
+
+  const onEvent = (e: Event) => {
+    const put = (step: string, s: StepState) => setState((m) => ({ ...m, [step]: s }));
+    switch (e.type) {
+      case "step-started":
+        return put(e.step, { status: "running", text: "" });
+      case "step-done":
+        return put(e.step, { status: "done", text: `${e.outcome}${e.detail ? `: ${e.detail}` : ""}` });
+      case "step-failed":
+        return put(e.step, { status: "failed", text: e.message });
+      case "waiting":
+        return put(e.step, {
+          status: "waiting",
+          text: `waiting for AWS to propagate ${e.what} (${e.elapsed_seconds} s of at most ${e.limit_seconds} s, try ${e.attempt}, last answer ${e.last_code})`,
+        });
+      case "notice":
+        return setNotices((n) => [...n, e.message]);
+      case "deleted":
+        return setNotices((n) => [...n, `deleted ${e.resource} ${e.detail}`]);
+      case "kept":
+        return setNotices((n) => [...n, `kept ${e.resource}: ${e.reason}`]);
+      default:
+        return undefined;
+    }
+  };
+
+  async function apply() {
+    setRunning(true);
+    setError(null);
+    setDetail(null);
+    try {
+      const s = await api.applyRun(props.runId, onEvent);
+      props.onApplied(s);
+    } catch (e) {
+      setError(asCommandError(e));
+      api.runDetail(props.runId).then(setDetail, () => undefined);
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  async function doRollback() {
+    setConfirmRollback(false);
+    setRunning(true);
+    try {
+      const r = await api.rollbackRun(props.runId, onEvent);
+      setRollback(r);
+      props.onRolledBack(r);
+    } catch (e) {
+      setError(asCommandError(e));
+    } finally {
+      setRunning(false);
+      api.runDetail(props.runId).then(setDetail, () => undefined);
+    }
+  }
+
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    void apply();
+  }, []);
+
+  const live = detail?.live ?? [];
+  return (
+    <section aria-labelledby="run-h">
+      <h2 id="run-h">Creating run {props.runId}</h2>
+      <ol class="status-list" aria-label="Steps" aria-live="polite">
+        {props.steps.map((s) => {
+          const st = state[s.id];
+          return (
+            <li key={s.id} data-step={s.id} data-status={st.status}>
+              <span class={`st st-${st.status}`}>{st.status}</span> {s.summary}
+              {st.text && <div class="muted">{st.text}</div>}
+            </li>
+          );
+        })}
+      </ol>
+      {notices.length > 0 && (
+        <ul aria-label="Notices">
+          {notices.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      )}
+      <ErrorBox error={error} />
+      {error && detail && !rollback && (
+        <section class="notice warn" aria-label="What was made">
+          {live.length === 0 ? (
+            <p>Nothing was made in AWS.</p>
+          ) : (
+            <>
+              <p>Made so far (and recorded in the run's journal):</p>
+              <ul>
+                {live.map((l) => (
+                  <li key={l}>{l}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          <p>Resume finishes the run from where it stopped; Roll back deletes what it made.</p>
+        </section>
+      )}
+      {confirmRollback && (
+        <Confirm title="Roll back this run?" confirm={`Delete ${live.length} resource(s)`} danger onConfirm={doRollback} onCancel={() => setConfirmRollback(false)}>
+          <p>These will be deleted, in this order:</p>
+          <ul>
+            {live.map((l) => (
+              <li key={l}>{l}</li>
+            ))}
+          </ul>
+        </Confirm>
+      )}
+      {rollback && <RollbackResult report={rollback} />}
+      <div class="actions">
+        {running && (
+          <button type="button" class="danger" onClick={() => void api.cancelRun(props.runId)}>
+            Cancel
+          </button>
+        )}
+        {!running && error && !rollback && (
+          <>
+            <button type="button" class="primary" onClick={() => void apply()}>
+              Resume
+            </button>
+            <button type="button" class="danger" onClick={() => setConfirmRollback(true)}>
+              Roll back…
+            </button>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,56 @@
+// Step 6: prove it works. The role is assumed with the External ID and refused without
+// it (and with a wrong one); each check says passed, failed or skipped and why, and a
+// failure carries the concrete fix, copyable.
+import { useEffect, useState } from "preact/hooks";
+import { api, asCommandError, type Check, type CommandError, type VerifyReport } from "../api";
+import { Checks, ErrorBox } from "../components";
+
+export function Verify(props: { runId: string; onContinue: () => void; onHistory: () => void }) {
+  const [live, setLive] = useState<Check[]>([]);
+  const [report, setReport] = useState<VerifyReport | null>(null);
+  const [error, setError] = useState<CommandError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function run() {
+    setBusy(true);
+    setError(null);
+    setReport(null);
+    setLive([]);
+    try {
+      setReport(await api.verifyRun(props.runId, (e) => e.type === "check-done" && setLive((l) => [...l, e.check])));
+    } catch (e) {
+      setError(asCommandError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  useEffect(() => void run(), [props.runId]);
+
+  const checks = report?.checks ?? live;
+  const failed = checks.filter((c) => c.status === "failed").length;
+  return (
+    <section aria-labelledby="verify-h">
+      <h2 id="verify-h">Verify</h2>
+      <p class="lead">Signing in with the new key and assuming each role with its External ID, then without it and with a wrong one (both must be refused).</p>
+      {busy && <p aria-busy="true">Checking…</p>}
+      <Checks checks={checks} label="Verification checks" />
+      {report && (
+        <p role="status" data-testid="verify-summary">
+          {failed === 0 ? `All ${checks.length} checks passed or were skipped with a reason.` : `${failed} check(s) failed; the fix is under each.`}
+        </p>
+      )}
+      <ErrorBox error={error} />
+      <div class="actions">
+        <button type="button" onClick={() => void run()} disabled={busy}>
+          Verify again
+        </button>
+        <button type="button" onClick={props.onHistory}>
+          Go to History (roll back)
+        </button>
+        <button type="button" class="primary" disabled={busy || !report} onClick={props.onContinue}>
+          Continue: export
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+// Settings and the app's run index, kept by tauri-plugin-store in settings.json (in the
+// app's data folder). No secret is ever put here: the identity is remembered by kind
+// and profile name only. The journal (shared with the CLI) stays the truth about runs;
+// the index only remembers which runs the app started and under which identity.
+import { load, type Store } from "@tauri-apps/plugin-store";
+
+export type Theme = "system" | "light" | "dark";
+
+export type RememberedIdentity = { kind: "profile"; profile: string } | { kind: "environment" } | { kind: "sandbox" };
+
+export type IndexedRun = { runId: string; template: string; identity: string; startedAt: string };
+
+export type Settings = {
+  theme: Theme;
+  lastIdentity: RememberedIdentity | null;
+  runs: IndexedRun[];
+};
+
+const DEFAULTS: Settings = { theme: "system", lastIdentity: null, runs: [] };
+
+let store: Promise<Store> | null = null;
+
+function open(): Promise<Store> {
+  store ??= load("settings.json", { autoSave: false, defaults: {} });
+  return store;
+}
+
+export async function readSettings(): Promise<Settings> {
+  const s = await open();
+  const [theme, lastIdentity, runs] = await Promise.all([
+    s.get<Theme>("theme"),
+    s.get<RememberedIdentity>("lastIdentity"),
+    s.get<IndexedRun[]>("runs"),
+  ]);
+  return { theme: theme ?? DEFAULTS.theme, lastIdentity: lastIdentity ?? null, runs: runs ?? [] };
+}
+
+export async function writeSetting<K extends keyof Settings>(key: K, value: Settings[K]): Promise<void> {
+  const s = await open();
+  await s.set(key, value);
+  await s.save();
+}
+
+export async function indexRun(run: IndexedRun): Promise<void> {
+  const current = (await readSettings()).runs.filter((r) => r.runId !== run.runId);
+  await writeSetting("runs", [run, ...current].slice(0, 200));
+}
+
+export function applyTheme(theme: Theme) {
+  if (theme === "system") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+}

@@ -1,0 +1,316 @@
+// Component tests of the wizard screens against a mockIPC backend: what each screen
+// asks the Rust side for, and what it shows of the answers and errors.
+import { useState } from "preact/hooks";
+import { App } from "../App";
+import { Details, initialDetails, type DetailsState } from "../screens/Details";
+import { Export } from "../screens/Export";
+import { History } from "../screens/History";
+import { Review } from "../screens/Review";
+import { RunProgress } from "../screens/Run";
+import { TestConnection } from "../screens/TestConnection";
+import type { Plan, RunInputs } from "../api";
+import { backend, button, clearMocks, click, emit, mount, settle, typeInto } from "./ipc";
+import { detail, plan, session, template } from "./fixtures";
+
+afterEach(() => clearMocks());
+
+const sources = (extra = {}) => ({
+  profiles: [],
+  environment: null,
+  sandbox_available: true,
+  sandbox_detail: "a local IAM/STS emulator",
+  current: null,
+  ...extra,
+});
+
+test("with no AWS identity configured, the start screen offers the Sandbox and shows who it signs in as", async () => {
+  const ipc = backend({ runs: [], identity_sources: sources(), connect: { ...session, label: "Sandbox", sandbox: true } });
+  const root = await mount(<App />);
+  expect(root.textContent).toContain("No AWS identity is configured");
+  const sandbox = root.querySelector<HTMLInputElement>("input[value=sandbox]")!;
+  expect(sandbox.checked).toBe(true);
+  expect(root.querySelector<HTMLInputElement>("input[value=profile]")!.disabled).toBe(true);
+  await click(button(root, "Check this identity"));
+  expect(ipc.called("connect")[0].args.choice).toEqual({ kind: "sandbox" });
+  expect(root.querySelector("[data-testid=account]")?.textContent).toBe("123456789012");
+  expect(root.querySelector("[data-testid=caller-arn]")?.textContent).toBe(session.who.arn);
+  expect(document.body.dataset.ready).toBe("true");
+});
+
+test("profiles are listed with how they sign in, and a refused connection is shown with its code", async () => {
+  const ipc = backend({
+    runs: [],
+    identity_sources: sources({ profiles: [{ name: "sso-dev", kind: "sso", region: "eu-west-2" }] }),
+    connect: () => {
+      throw { code: "no-credentials", message: "the SSO session has expired", fields: [] };
+    },
+  });
+  const root = await mount(<App />);
+  expect(root.querySelector("#profile-select")?.textContent).toBe("sso-dev (sso, eu-west-2)");
+  await click(button(root, "Check this identity"));
+  expect(ipc.called("connect")[0].args.choice).toEqual({ kind: "profile", profile: "sso-dev", region: null });
+  expect(root.querySelector("[role=alert]")?.textContent).toContain("no-credentials: the SSO session has expired");
+  expect(root.querySelector("[data-testid=account]")).toBeNull();
+});
+
+test("pasted keys: a field error from the core sits next to the field it names", async () => {
+  backend({
+    runs: [],
+    identity_sources: sources(),
+    connect: () => {
+      throw { code: "invalid-input", message: "bad input", fields: [{ field: "access_key_id", rule: "access-key-id-chars", message: "may hold only upper-case letters and digits" }] };
+    },
+  });
+  const root = await mount(<App />);
+  await click(root.querySelector("input[value=keys]"));
+  await typeInto(root.querySelector("input[name=access_key_id]"), "akia-lower");
+  await typeInto(root.querySelector("input[name=secret]"), "s3cret");
+  await click(button(root, "Check this identity"));
+  const input = root.querySelector("input[name=access_key_id]")!;
+  expect(input.getAttribute("aria-invalid")).toBe("true");
+  const described = document.getElementById(input.getAttribute("aria-describedby")!.split(" ").pop()!);
+  expect(described?.textContent).toContain("may hold only upper-case letters and digits");
+  // The error is claimed by the field, so the banner does not repeat it.
+  expect(root.querySelector("[role=alert] li")).toBeNull();
+});
+
+function detailsHarness(planFor: (inputs: RunInputs) => Plan) {
+  const ipc = backend({
+    new_external_id: (() => {
+      let n = 0;
+      return () => `00000000-0000-4000-8000-00000000000${++n}`;
+    })(),
+    plan: (a: Record<string, unknown>) => planFor(a.inputs as RunInputs),
+  });
+  const seen: { state: DetailsState; planned: Plan | null } = { state: initialDetails(template, session), planned: null };
+  function Harness() {
+    const [state, setState] = useState<DetailsState>(seen.state);
+    const [planned, setPlanned] = useState<Plan | null>(null);
+    seen.state = state;
+    seen.planned = planned;
+    return (
+      <Details template={template} session={session} state={state} plan={planned} onChange={setState} onPlanned={(p) => setPlanned(p)} onContinue={() => undefined} onBack={() => undefined} />
+    );
+  }
+  return {
+    ipc,
+    seen,
+    async start() {
+      const root = await mount(<Harness />);
+      await new Promise((r) => setTimeout(r, 250));
+      await settle();
+      return root;
+    },
+  };
+}
+
+test("details: a generated External ID, regenerate, and core errors placed next to their fields", async () => {
+  const h = detailsHarness((inputs) => {
+    if (inputs.names.user === "bad name") throw { code: "invalid-input", message: "bad", fields: [{ field: "name.user", rule: "iam-name-chars", message: "may contain only letters" }] };
+    return plan();
+  });
+  const root = await h.start();
+  expect(h.seen.state.externalIds.main).toBe("00000000-0000-4000-8000-000000000001");
+  await click(button(root, "Regenerate"));
+  await settle();
+  expect(h.seen.state.externalIds.main).toBe("00000000-0000-4000-8000-000000000002");
+  await typeInto(root.querySelector("input[name='name.user']"), "bad name");
+  await new Promise((r) => setTimeout(r, 250));
+  await settle();
+  const user = root.querySelector("input[name='name.user']")!;
+  expect(user.getAttribute("aria-invalid")).toBe("true");
+  expect(user.closest(".field")?.textContent).toContain("may contain only letters");
+  expect(h.seen.planned).toBeNull();
+  const last = h.ipc.called("plan").at(-1)!.args.inputs as RunInputs;
+  expect(last.external_ids).toEqual({ main: "00000000-0000-4000-8000-000000000002" });
+});
+
+test("details: tag lines without '=' are refused before asking the core", async () => {
+  const h = detailsHarness(() => plan());
+  const root = await h.start();
+  const before = h.ipc.called("plan").length;
+  await typeInto(root.querySelector("textarea[name=tags]"), "team=data\nnot-a-pair");
+  await new Promise((r) => setTimeout(r, 250));
+  await settle();
+  expect(root.querySelector("textarea[name=tags]")!.closest(".field")?.textContent).toContain("line 2 must be written KEY=VALUE");
+  expect(h.ipc.called("plan").length).toBe(before);
+});
+
+test("review: a lint error blocks the run; warnings are shown; confirming records the run", async () => {
+  const ipc = backend({ start_run: "rg-000000000001" });
+  const blocked = plan({ lints: [{ severity: "error", field: "policy.main", rule: "wildcard-action", message: "allows every action" }] });
+  let started: string | null = null;
+  let root = await mount(<Review plan={blocked} inputs={{} as RunInputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
+  expect(button(root, "Fix the errors above first").disabled).toBe(true);
+  expect(root.querySelector("[data-severity=error]")?.textContent).toContain("allows every action");
+  const ok = plan({ lints: [{ severity: "warning", field: "tags", rule: "no-owner", message: "no owner tag" }] });
+  root = await mount(<Review plan={ok} inputs={{} as RunInputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
+  expect(root.querySelectorAll("[aria-label=Calls] > li").length).toBe(3);
+  await click(button(root, "Create it"));
+  expect(ipc.called("start_run").length).toBe(1);
+  expect(started).toBe("rg-000000000001");
+});
+
+test("run: steps follow the channel, propagation waits are spelled out, cancel asks the backend", async () => {
+  let applyArgs: Record<string, unknown> = {};
+  let finish: (v: unknown) => void = () => undefined;
+  const ipc = backend({
+    apply_run: (a: Record<string, unknown>) => {
+      applyArgs = a;
+      return new Promise((resolve) => (finish = resolve));
+    },
+    cancel_run: true,
+  });
+  let applied = false;
+  const root = await mount(<RunProgress runId="rg-000000000001" steps={plan().steps} onApplied={() => (applied = true)} onRolledBack={() => undefined} />);
+  emit(
+    applyArgs,
+    { type: "step-started", step: "user", summary: "Create the IAM user" },
+    { type: "step-done", step: "user", outcome: "created", detail: "arn:aws:iam::123456789012:user/seqera-launch" },
+    { type: "waiting", step: "wait:key", what: "the new access key", attempt: 3, elapsed_seconds: 4, limit_seconds: 120, last_code: "InvalidClientTokenId" },
+  );
+  await settle();
+  expect(root.querySelector("[data-step=user]")?.getAttribute("data-status")).toBe("done");
+  expect(root.querySelector("[data-step='wait:key']")?.textContent).toContain("waiting for AWS to propagate the new access key (4 s of at most 120 s, try 3, last answer InvalidClientTokenId)");
+  await click(button(root, "Cancel"));
+  expect(ipc.called("cancel_run")[0].args).toEqual({ runId: "rg-000000000001" });
+  finish({ run_id: "rg-000000000001" });
+  await settle();
+  expect(applied).toBe(true);
+});
+
+test("run: after a failure, what was made is listed and roll-back confirms with the same list", async () => {
+  const ipc = backend({
+    apply_run: () => {
+      throw { code: "aws", message: "CreateRole: AccessDenied", fields: [] };
+    },
+    run_detail: detail({ summary: { ...detail().summary, status: "failed" } }),
+    rollback_run: { run_id: "rg-000000000001", deleted: detail().live, kept: [] },
+  });
+  const root = await mount(<RunProgress runId="rg-000000000001" steps={plan().steps} onApplied={() => undefined} onRolledBack={() => undefined} />);
+  expect(root.querySelector("[role=alert]")?.textContent).toContain("CreateRole: AccessDenied");
+  expect(root.querySelector("[aria-label='What was made']")?.textContent).toContain("IAM user seqera-launch");
+  await click(button(root, "Roll back…"));
+  expect(root.querySelector("[role=alertdialog]")?.textContent).toContain("access key AKIAEXAMPLE0000001 of user seqera-launch");
+  expect(ipc.called("rollback_run").length).toBe(0);
+  await click(button(root, "Delete 3 resource(s)"));
+  expect(ipc.called("rollback_run").length).toBe(1);
+  expect(root.querySelector("[data-testid=rollback-clean]")).not.toBeNull();
+});
+
+test("export: the preview is masked; reveal is an explicit request; copy goes through the Rust side", async () => {
+  const ipc = backend({
+    run_detail: detail(),
+    export_preview: (a: Record<string, unknown>) => {
+      const reveal = (a.request as { reveal: boolean }).reveal;
+      return { format: "sh", text: `export AWS_SECRET_ACCESS_KEY='${reveal ? "REAL" : "****************"}'\n`, holds_secret: reveal, file_name: "x.sh" };
+    },
+    export_copy: true,
+  });
+  const root = await mount(<Export runId="rg-000000000001" onDone={() => undefined} />);
+  expect(root.querySelector("[data-testid=export-preview]")?.textContent).toContain("'****************'");
+  expect(ipc.called("export_preview").every((c) => (c.args.request as { reveal: boolean }).reveal === false)).toBe(true);
+  await click(button(root, "Copy"));
+  expect((ipc.called("export_copy")[0].args.request as { format: string }).format).toBe("sh");
+  expect(root.textContent).toContain("Copied, secret included");
+  expect(root.querySelector("[data-testid=export-preview]")?.textContent).not.toContain("REAL");
+  await click(button(root, "Reveal secrets"));
+  expect(root.querySelector("[data-testid=export-preview]")?.textContent).toContain("'REAL'");
+  await click(button(root, "Hide secrets"));
+  expect(root.querySelector("[data-testid=export-preview]")?.textContent).not.toContain("REAL");
+});
+
+test("export: the AWS profile change is previewed before it is written, and a taken name is an error on the field", async () => {
+  const ipc = backend({
+    run_detail: detail({ formats: ["aws-profile"] }),
+    profile_preview: (a: Record<string, unknown>) => {
+      if ((a.request as { name: string }).name === "taken")
+        throw { code: "invalid-input", message: "bad", fields: [{ field: "profile", rule: "exists", message: "profile taken already exists" }] };
+      return { profile: "p", source_profile: "p-source", files: [{ path: "/home/u/.aws/config", sections: [["profile p", "added"]], diff: "+[profile p]\n", holds_secret: false }] };
+    },
+    profile_write: { written: ["/home/u/.aws/config"], backups: [] },
+  });
+  const root = await mount(<Export runId="rg-000000000001" onDone={() => undefined} />);
+  expect(root.querySelector("pre[aria-label^='Change to']")?.textContent).toBe("+[profile p]\n");
+  expect(ipc.called("profile_write").length).toBe(0);
+  await typeInto(root.querySelector("input[name=profile]"), "taken");
+  await settle();
+  expect(root.querySelector("input[name=profile]")!.closest(".field")?.textContent).toContain("profile taken already exists");
+  expect(button(root, "Write profile").disabled).toBe(true);
+  await typeInto(root.querySelector("input[name=profile]"), "p");
+  await settle();
+  await click(button(root, "Write profile"));
+  expect(ipc.called("profile_write")[0].args.request).toEqual({ name: "p", plain_keys: false, force: false });
+  expect(root.querySelector("[data-testid=profile-written]")?.textContent).toContain("aws sts get-caller-identity --profile p");
+});
+
+test("history: roll back lists what will be deleted and deletes nothing until confirmed", async () => {
+  const ipc = backend({
+    runs: [detail().summary],
+    run_detail: detail(),
+    rollback_run: { run_id: "rg-000000000001", deleted: detail().live.slice(0, 2), kept: [["IAM role seqera-launch", "it carries another run's tag"]] },
+  });
+  const root = await mount(<History session={session} selected="rg-000000000001" onSelect={() => undefined} onExport={() => undefined} onResume={() => undefined} onIdentity={() => undefined} />);
+  await click(button(root, "Roll back…"));
+  const list = root.querySelector("[aria-label='Will be deleted']")!;
+  expect([...list.querySelectorAll("li")].map((l) => l.textContent)).toEqual(detail().live);
+  await click(button(root, "Cancel"));
+  expect(ipc.called("rollback_run").length).toBe(0);
+  await click(button(root, "Roll back…"));
+  await click(button(root, "Delete 3 resource(s)"));
+  expect(ipc.called("rollback_run").length).toBe(1);
+  expect(root.textContent).toContain("kept IAM role seqera-launch: it carries another run's tag");
+  expect(root.querySelector("[data-testid=rollback-clean]")).toBeNull();
+});
+
+test("test connection: blank fields are sent as null and failed checks show their copyable fix", async () => {
+  const ipc = backend({
+    test_connection: (a: Record<string, unknown>) => {
+      emit(a, { type: "check-done", check: { id: "identity", title: "Sign in", status: "passed", reason: "ok" } });
+      return {
+        at: "2026-11-22T08:00:00Z",
+        account: "123456789012",
+        principal: "arn",
+        key_age_days: 3,
+        session_expires: null,
+        checks: [
+          { id: "identity", title: "Sign in", status: "passed", reason: "ok" },
+          { id: "no-external-id", title: "The role can NOT be assumed without an External ID", status: "failed", reason: "it was assumed", fix: '"Condition": {"StringEquals": {"sts:ExternalId": "x"}}' },
+        ],
+      };
+    },
+  });
+  const root = await mount(<TestConnection session={session} onIdentity={() => undefined} />);
+  await typeInto(root.querySelector("input[name=role_arn]"), "arn:aws:iam::123456789012:role/r");
+  await typeInto(root.querySelector("input[name=external_id]"), "x");
+  await click(button(root, "Test"));
+  expect(ipc.called("test_connection")[0].args.request).toEqual({
+    access_key_id: null,
+    secret: null,
+    save: false,
+    role_arn: "arn:aws:iam::123456789012:role/r",
+    external_id: "x",
+    session_name: "rolegate-test",
+  });
+  const failed = root.querySelector("li[data-status=failed]")!;
+  expect(failed.querySelector("pre")?.textContent).toContain("sts:ExternalId");
+  expect(button(failed, "Copy the fix")).toBeTruthy();
+  expect(root.querySelector("[data-testid=test-summary]")?.textContent).toContain("The access key is 3 day(s) old.");
+});
+
+test("the theme choice is applied and kept in the settings store", async () => {
+  const ipc = backend({ runs: [], identity_sources: sources() });
+  const root = await mount(<App />);
+  const select = root.querySelector<HTMLSelectElement>("#theme")!;
+  select.value = "dark";
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+  await settle();
+  expect(document.documentElement.dataset.theme).toBe("dark");
+  expect(ipc.store.get("theme")).toBe("dark");
+});
+
+test("unfinished runs are offered for resume or roll-back when the app opens", async () => {
+  backend({ runs: [{ ...detail().summary, status: "applying", live_resources: 2 }], identity_sources: sources() });
+  const root = await mount(<App />);
+  expect(root.querySelector("[aria-label='Unfinished runs']")?.textContent).toContain("rg-000000000001 (seqera-batch-launch, account 123456789012) is applying with 2 resource(s) made.");
+});
