@@ -1,14 +1,43 @@
 #!/usr/bin/env bash
-# Run Rolegate. With no AWS identity configured (or with --sandbox first), it starts
-# the built-in sandbox: a local IAM/STS emulator with an administrator in account
-# 123456789012, and a private keychain, so you can try everything without AWS.
-#   scripts/run.sh                 # sandbox tour: plan, apply, verify, list, roll back
-#   scripts/run.sh templates       # any rolegate command (against your AWS identity if you have one)
-#   scripts/run.sh --sandbox apply -t seqera-batch-launch
+# Run Rolegate.
+#   scripts/run.sh                  # build and open the desktop app. With no AWS identity
+#                                   # configured, its first screen offers the Sandbox: a
+#                                   # local IAM/STS emulator, nothing reaches AWS.
+#   scripts/run.sh cli              # the CLI's sandbox tour: plan, apply, verify, list, roll back
+#   scripts/run.sh cli templates    # any rolegate command (against your AWS identity if you have one)
+#   scripts/run.sh cli --sandbox apply -t seqera-batch-launch
+# On a machine without a display the app opens on a virtual one (Xvfb) and a
+# screenshot of its window is saved; without a desktop keychain, secrets go to a
+# private gnome-keyring that lasts as long as the app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rolegate-target}"
 scripts/setup.sh
+
+if [ "${1:-}" != cli ]; then
+  cargo build --quiet -p rolegate-app
+  APP="$CARGO_TARGET_DIR/debug/rolegate-app"
+  export ROLEGATE_HOME="${ROLEGATE_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/rolegate}"
+  if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    display=$(for n in $(seq 90 140); do [ -e /tmp/.X11-unix/X$n ] || [ -e /tmp/.X$n-lock ] || { echo $n; break; }; done)
+    Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+    xvfb=$!
+    trap 'kill $xvfb 2>/dev/null || true' EXIT
+    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
+    export DISPLAY=":$display"
+    shot="${TMPDIR:-/tmp}/rolegate-window.png"
+    echo "No display here: Rolegate opens on the virtual display $DISPLAY. A screenshot of it is saved to $shot every 5 s. Stop with Ctrl-C." >&2
+    ( while kill -0 $xvfb 2>/dev/null; do sleep 5; import -display "$DISPLAY" -window root "$shot" 2>/dev/null || true; done ) &
+  fi
+  if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
+    echo "No desktop session bus: secrets go to a private gnome-keyring that lasts as long as this run." >&2
+    tests/with-keyring.sh "$APP"
+  else
+    "$APP"
+  fi
+  exit
+fi
+shift
 cargo build --quiet -p rolegate-cli
 BIN="$CARGO_TARGET_DIR/debug/rolegate"
 
@@ -21,11 +50,11 @@ if [ "$sandbox" = 0 ]; then
 fi
 
 export ROLEGATE_HOME="${ROLEGATE_HOME:-$HOME/.local/share/rolegate-sandbox}"
-out=$(mktemp); python3 tests/emulator/rolegate_emulator.py --parent-pid $$ >"$out" 2>/dev/null &
-for _ in $(seq 50); do grep -q READY "$out" && break; sleep 0.1; done
-URL=$(awk '{print $2}' "$out")
+out=$(mktemp); (unset AWS_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE; exec python3 tests/emulator/rolegate_emulator.py --parent-pid $$ --sandbox-account 123456789012) >"$out" 2>/dev/null &
+for _ in $(seq 50); do grep -q ROLEGATE_SANDBOX "$out" && break; sleep 0.1; done
+URL=$(awk '/READY/ {print $2}' "$out")
 [ -n "$URL" ] || { echo "the sandbox emulator did not start" >&2; exit 1; }
-creds=$(curl -sf -XPOST "$URL/_rolegate/bootstrap-account" -d '{"account":"123456789012","user":"sandbox-admin"}')
+creds=$(sed -n 's/^ROLEGATE_SANDBOX //p' "$out"); rm -f "$out"
 export AWS_ACCESS_KEY_ID=$(printf '%s' "$creds" | python3 -c 'import json,sys;print(json.load(sys.stdin)["access_key_id"])')
 export AWS_SECRET_ACCESS_KEY=$(printf '%s' "$creds" | python3 -c 'import json,sys;print(json.load(sys.stdin)["secret_access_key"])')
 export AWS_ENDPOINT_URL="$URL" AWS_REGION=eu-west-1

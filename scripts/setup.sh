@@ -9,7 +9,7 @@ MOTO_VERSION=5.2.1
 need=()
 for p in pkg-config libdbus-1-dev libssl-dev dbus dbus-x11 gnome-keyring \
          build-essential file libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev \
-         librsvg2-dev libayatana-appindicator3-dev libxdo-dev xvfb xauth webkit2gtk-driver fonts-dejavu-core; do
+         librsvg2-dev libayatana-appindicator3-dev libxdo-dev xvfb xauth webkit2gtk-driver fonts-dejavu-core imagemagick; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

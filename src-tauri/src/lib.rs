@@ -298,7 +298,11 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
             if sb.is_none() {
                 let script = sandbox::locate(app.path().resource_dir().ok().or(state.resource_dir.clone()))
                     .ok_or_else(|| CommandError::new("no-sandbox", "the sandbox emulator is not installed with this build"))?;
-                let started = tokio::task::spawn_blocking(move || sandbox::start(&script))
+                let sandbox_home = state.home.join("sandbox");
+                std::fs::create_dir_all(&sandbox_home)
+                    .map_err(|e| CommandError::new("no-sandbox", format!("{}: {e}", sandbox_home.display())))?;
+                let log = sandbox_home.join("emulator.log");
+                let started = tokio::task::spawn_blocking(move || sandbox::start(&script, Some(&log)))
                     .await
                     .map_err(|e| CommandError::new("no-sandbox", e.to_string()))?
                     .map_err(|e| CommandError::new("no-sandbox", e))?;

@@ -50,9 +50,18 @@ pub fn locate(resource_dir: Option<PathBuf>) -> Option<PathBuf> {
 }
 
 /// Start the emulator and read its address and the administrator's key from its pipe.
-pub fn start(script: &Path) -> Result<Sandbox, String> {
+/// Its request log goes to `log` (or nowhere).
+pub fn start(script: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
     let python = std::env::var("ROLEGATE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = Command::new(&python)
+    let mut cmd = Command::new(&python);
+    // The emulator is moto on botocore: the person's AWS settings (a profile name,
+    // keys, an endpoint) must not leak into it; an unknown AWS_PROFILE breaks it.
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
         .arg(script)
         .args(["--host", "127.0.0.1", "--port", "0", "--sandbox-account", ACCOUNT])
         .args(["--parent-pid", &std::process::id().to_string()])
@@ -68,12 +77,23 @@ pub fn start(script: &Path) -> Result<Sandbox, String> {
     let url = ready.strip_prefix("ROLEGATE_EMULATOR_READY ").map(|u| u.trim().to_string());
     let boot = keys.strip_prefix("ROLEGATE_SANDBOX ").and_then(|j| serde_json::from_str::<Bootstrap>(j).ok());
     match (read, url, boot) {
-        (Ok(_), Some(url), Some(b)) => Ok(Sandbox {
-            url,
-            user_arn: b.user_arn,
-            creds: Credentials::long_lived(b.access_key_id, SecretString::from(b.secret_access_key)),
-            child,
-        }),
+        (Ok(_), Some(url), Some(b)) => {
+            // Keep reading both pipes for the emulator's life: a closed pipe would kill
+            // the request that next writes to it, and a full one would stall the server.
+            let err = child.stderr.take().expect("piped stderr");
+            let mut sink: Box<dyn std::io::Write + Send> = match log.and_then(|p| std::fs::File::create(p).ok()) {
+                Some(f) => Box::new(f),
+                None => Box::new(std::io::sink()),
+            };
+            std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+            std::thread::spawn(move || std::io::copy(&mut BufReader::new(err), &mut sink));
+            Ok(Sandbox {
+                url,
+                user_arn: b.user_arn,
+                creds: Credentials::long_lived(b.access_key_id, SecretString::from(b.secret_access_key)),
+                child,
+            })
+        }
         _ => {
             let _ = child.kill();
             let mut err = String::new();
@@ -86,5 +106,27 @@ pub fn start(script: &Path) -> Result<Sandbox, String> {
                 "the sandbox emulator did not start: {last}. It needs {python} with moto[server] 5.2 (scripts/setup.sh installs it)"
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rolegate_aws::AwsConnect;
+    use rolegate_core::ports::Connect;
+
+    #[tokio::test]
+    async fn the_sandbox_starts_and_its_administrator_can_use_iam_and_sts() {
+        // A profile name the emulator's botocore cannot find must not reach it.
+        std::env::set_var("AWS_PROFILE", "no-such-profile-anywhere");
+        let script = locate(None).expect("the emulator script in the source tree");
+        let sb = tokio::task::spawn_blocking(move || start(&script, None)).await.unwrap().expect("sandbox starts");
+        assert_eq!(sb.user_arn, format!("arn:aws:iam::{ACCOUNT}:user/sandbox-admin"));
+        let c = AwsConnect::with_static(&sb.url, "eu-west-1", &sb.creds);
+        let who = c.sts().get_caller_identity().await.expect("sts");
+        assert_eq!(who.account, ACCOUNT);
+        let policy = c.iam().get_policy(&format!("arn:aws:iam::{ACCOUNT}:policy/nothing-here")).await;
+        assert!(matches!(policy, Ok(None)), "{policy:?}");
+        assert!(c.iam().get_user("nobody").await.expect("iam").is_none());
     }
 }
