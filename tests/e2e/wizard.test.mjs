@@ -167,4 +167,23 @@ async function wizard() {
   await (await $("[data-testid=rollback-clean]")).waitForExist({ timeout: 60000 });
   await app.shot("14-rolled-back");
   assert.deepEqual(await inventory(emu, home), ["user/sandbox-admin"], "nothing the run made is left");
+
+  // The Test connection screen on its own: the identity in use, then a key that does
+  // not exist (the failure names the fix).
+  await (await button("Test connection", "//nav")).click();
+  await heading("Test connection");
+  await (await button("Test")).click();
+  await b.waitUntil(async () => (await b.$$("[aria-label='Connection checks'] li[data-status=passed]")).length === 1, { timeout: 30000 });
+  await (await $("input[name=access_key_id]")).setValue("AKIAIOSFODNN7EXAMPLE");
+  await (await $("input[name=secret]")).setValue("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+  await (await button("Test")).click();
+  const failedCheck = await $("[aria-label='Connection checks'] li[data-status=failed]");
+  await failedCheck.waitForExist({ timeout: 30000 });
+  assert.match(await failedCheck.getText(), /AWS does not know this access key/);
+  await app.shot("15-test-connection");
+
+  // The dark theme, chosen in the sidebar.
+  await (await $("#theme")).selectByAttribute("value", "dark");
+  await b.waitUntil(async () => (await b.execute(() => document.documentElement.dataset.theme)) === "dark", { timeout: 5000 });
+  await app.shot("16-dark-theme");
 }
