@@ -69,6 +69,18 @@ export async function aws(emu, home, args, extraEnv = {}) {
   return JSON.parse(stdout);
 }
 
+/** Run the `rolegate` CLI with the test's home, keychain service and emulator. */
+export async function cli(emu, home, args) {
+  const bin = process.env.ROLEGATE_CLI;
+  if (!bin) throw new Error("ROLEGATE_CLI must name the rolegate CLI binary");
+  const env = { ...process.env, AWS_CONFIG_FILE: home.config, AWS_SHARED_CREDENTIALS_FILE: home.credentials, ROLEGATE_KEYCHAIN_SERVICE: home.service };
+  delete env.AWS_PROFILE;
+  delete env.AWS_ACCESS_KEY_ID;
+  delete env.AWS_SECRET_ACCESS_KEY;
+  const { stdout } = await run(bin, ["--json", "--home", home.rolegate, "--endpoint-url", emu.url, "--profile", "e2e-admin", ...args], { env });
+  return JSON.parse(stdout);
+}
+
 /** Everything IAM holds in the account, as the administrator sees it (names only). */
 export async function inventory(emu, home) {
   const admin = { AWS_ACCESS_KEY_ID: emu.admin.access_key_id, AWS_SECRET_ACCESS_KEY: emu.admin.secret_access_key };

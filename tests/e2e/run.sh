@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rolegate-target}"
-(cd ../.. && cargo build --quiet -p rolegate-app)
-export ROLEGATE_APP="$CARGO_TARGET_DIR/debug/rolegate-app"
+(cd ../.. && cargo build --quiet -p rolegate-app -p rolegate-cli)
+export ROLEGATE_APP="$CARGO_TARGET_DIR/debug/rolegate-app" ROLEGATE_CLI="$CARGO_TARGET_DIR/debug/rolegate"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm install --no-save --no-audit --no-fund --loglevel=error
 fi

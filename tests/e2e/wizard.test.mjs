@@ -7,15 +7,19 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { openApp } from "./session.mjs";
-import { aws, inventory, privateHome, startEmulator, writeAdminProfile } from "./emulator.mjs";
+import { aws, cli, inventory, privateHome, startEmulator, writeAdminProfile } from "./emulator.mjs";
 
 const ACCOUNT = "210987654321";
-let app, emu, home;
+let app, emu, home, cliRun, baseline;
 
 before(async () => {
   emu = await startEmulator(ACCOUNT);
   home = privateHome("wizard");
   writeAdminProfile(home, "e2e-admin", emu.admin);
+  // A run made with the CLI before the app opens: History must show it.
+  await cli(emu, home, ["apply", "-t", "ecr-wave-readonly"]);
+  cliRun = (await cli(emu, home, ["runs"])).runs[0].run_id;
+  baseline = await inventory(emu, home);
   app = await openApp({
     AWS_CONFIG_FILE: home.config,
     AWS_SHARED_CREDENTIALS_FILE: home.credentials,
@@ -107,7 +111,7 @@ async function wizard() {
   await heading("Review the plan");
   const calls = await b.$$("[aria-label=Calls] > li");
   assert.ok(calls.length >= 6, `the plan lists ${calls.length} calls`);
-  assert.deepEqual(await inventory(emu, home), ["user/sandbox-admin"], "nothing is created before the confirmation");
+  assert.deepEqual(await inventory(emu, home), baseline, "nothing is created before the confirmation");
   await app.shot("06-review");
   await (await button("Create it")).click();
 
@@ -151,6 +155,12 @@ async function wizard() {
   // History: Test connection, then roll back after the confirmation lists everything.
   await (await button("Done: go to History")).click();
   await heading("History");
+  // One journal folder for both: the CLI's run shows here, the app's run in the CLI.
+  const rows = await b.$$("[aria-label=Runs] tbody tr").map((r) => r.getAttribute("data-run"));
+  assert.ok(rows.includes(cliRun), `History lists the CLI's run ${cliRun}: ${rows}`);
+  const appRun = rows.find((r) => r !== cliRun);
+  const cliSees = (await cli(emu, home, ["runs"])).runs.map((r) => r.run_id);
+  assert.ok(cliSees.includes(appRun), `the CLI lists the app's run ${appRun}: ${cliSees}`);
   await (await button("Test connection")).click();
   const checks = await $("[aria-label='Connection checks']");
   await checks.waitForExist({ timeout: 60000 });
@@ -166,7 +176,8 @@ async function wizard() {
   await (await button("Delete")).click();
   await (await $("[data-testid=rollback-clean]")).waitForExist({ timeout: 60000 });
   await app.shot("14-rolled-back");
-  assert.deepEqual(await inventory(emu, home), ["user/sandbox-admin"], "nothing the run made is left");
+  await cli(emu, home, ["rollback", cliRun]);
+  assert.deepEqual(await inventory(emu, home), ["user/sandbox-admin"], "nothing either run made is left");
 
   // The Test connection screen on its own: the identity in use, then a key that does
   // not exist (the failure names the fix).
