@@ -44,6 +44,8 @@ async function click(selector) {
   await el.click();
 }
 
+const admin = () => ({ AWS_ACCESS_KEY_ID: emu.admin.access_key_id, AWS_SECRET_ACCESS_KEY: emu.admin.secret_access_key });
+
 async function heading(text, timeout = 30000) {
   await app.browser.waitUntil(async () => (await (await $("main h2")).getText().catch(() => "")).startsWith(text), {
     timeout,
@@ -167,13 +169,27 @@ async function wizard() {
   assert.equal((await b.$$("[aria-label='Connection checks'] li[data-status=failed]")).length, 0);
   assert.ok((await b.$$("[aria-label='Connection checks'] li[data-status=passed]")).length >= 2);
   await app.shot("12-history-test-connection");
+
+  // Rotate the key: the profile (credential_process names the run) keeps working.
+  const oldKey = (await aws(emu, home, ["iam", "list-access-keys", "--user-name", "e2e-batch-launch"], admin())).AccessKeyMetadata[0].AccessKeyId;
+  await (await button("Rotate key…")).click();
+  await (await button("Rotate", "//section[@role='alertdialog']")).click();
+  const rotated = await $("[aria-label='Rotation result']");
+  await rotated.waitForExist({ timeout: 120000 });
+  const keys = (await aws(emu, home, ["iam", "list-access-keys", "--user-name", "e2e-batch-launch"], admin())).AccessKeyMetadata.map((k) => k.AccessKeyId);
+  assert.equal(keys.length, 1, "the old key is deleted");
+  assert.notEqual(keys[0], oldKey, "a new key replaced it");
+  assert.match(await rotated.getText(), new RegExp(keys[0]));
+  const again = await aws(emu, home, ["sts", "get-caller-identity", "--profile", "e2e-launch"]);
+  assert.match(again.Arn, /assumed-role/, "the profile works with the new key");
+  await app.shot("12b-history-rotated");
   await (await button("Roll back…")).click();
   const list = await $("[aria-label='Will be deleted']");
   await list.waitForExist({ timeout: 10000 });
   const listed = await list.getText();
   assert.match(listed, /e2e-batch-launch/);
   await app.shot("13-rollback-confirm");
-  await (await button("Delete")).click();
+  await (await button("Delete", "//section[@role='alertdialog']")).click();
   await (await $("[data-testid=rollback-clean]")).waitForExist({ timeout: 60000 });
   await app.shot("14-rolled-back");
   await cli(emu, home, ["rollback", cliRun]);

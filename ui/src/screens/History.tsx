@@ -47,6 +47,10 @@ export function History(props: {
     setBusy(name);
     setError(null);
     setConfirm(null);
+    // One result at a time, right under the actions.
+    setTest(null);
+    setRotation(null);
+    setRollback(null);
     try {
       done(await f());
     } catch (e) {
