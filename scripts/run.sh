@@ -19,15 +19,11 @@ if [ "${1:-}" != cli ]; then
   APP="$CARGO_TARGET_DIR/debug/rolegate-app"
   export ROLEGATE_HOME="${ROLEGATE_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/rolegate}"
   if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-    display=$(for n in $(seq 90 140); do [ -e /tmp/.X11-unix/X$n ] || [ -e /tmp/.X$n-lock ] || { echo $n; break; }; done)
-    Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-    xvfb=$!
-    trap 'kill $xvfb 2>/dev/null || true' EXIT
-    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
-    export DISPLAY=":$display"
+    . tests/e2e/lib.sh
+    start_xvfb
     shot="${TMPDIR:-/tmp}/rolegate-window.png"
     echo "No display here: Rolegate opens on the virtual display $DISPLAY. A screenshot of it is saved to $shot every 5 s. Stop with Ctrl-C." >&2
-    ( while kill -0 $xvfb 2>/dev/null; do sleep 5; import -display "$DISPLAY" -window root "$shot" 2>/dev/null || true; done ) &
+    ( while kill -0 $XVFB_PID 2>/dev/null; do sleep 5; import -display "$DISPLAY" -window root "$shot" 2>/dev/null || true; done ) &
   fi
   if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
     echo "No desktop session bus: secrets go to a private gnome-keyring that lasts as long as this run." >&2

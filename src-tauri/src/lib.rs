@@ -551,10 +551,23 @@ pub fn run() {
             profile_write,
             test_connection,
             test_run,
-            rotate_key
+            rotate_key,
+            ui_ready
         ])
         .run(tauri::generate_context!())
         .expect("error while running Rolegate");
+}
+
+/// The UI's first screen is interactive. With `ROLEGATE_READY_MARK` set, a line
+/// `ROLEGATE_READY` goes to stdout (the start-up benchmark waits for it).
+#[tauri::command]
+fn ui_ready() {
+    if std::env::var_os("ROLEGATE_READY_MARK").is_some() {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "ROLEGATE_READY");
+        let _ = out.flush();
+    }
 }
 
 #[derive(clap::Parser)]
@@ -616,5 +629,41 @@ pub fn credential_process(args: &[String]) -> i32 {
             eprintln!("rolegate credential-process: {e}");
             e.exit_code()
         }
+    }
+}
+
+#[cfg(test)]
+mod acl_tests {
+    /// Every registered command has its own permission, and the window's capability
+    /// grants exactly those plus the plugin permissions the UI uses, nothing more.
+    #[test]
+    fn the_capability_grants_exactly_the_commands_the_app_registers() {
+        let src = include_str!("lib.rs");
+        let start = src.find("generate_handler![").expect("handler list") + "generate_handler![".len();
+        let end = start + src[start..].find(']').expect("end of handler list");
+        let mut commands: Vec<String> = src[start..end].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        commands.sort();
+
+        let perms: toml::Value = toml::from_str(include_str!("../permissions/commands.toml")).expect("permissions toml");
+        let mut granted_by: Vec<(String, String)> = perms["permission"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .map(|p| {
+                let allow = p["commands"]["allow"].as_array().expect("allow list");
+                assert_eq!(allow.len(), 1, "one command per permission: {p:?}");
+                (allow[0].as_str().unwrap().to_string(), p["identifier"].as_str().unwrap().to_string())
+            })
+            .collect();
+        granted_by.sort();
+        assert_eq!(granted_by.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(), commands, "a permission for every command");
+
+        let cap: serde_json::Value = serde_json::from_str(include_str!("../capabilities/default.json")).expect("capability json");
+        let mut listed: Vec<String> = cap["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+        listed.sort();
+        let mut want: Vec<String> = granted_by.into_iter().map(|(_, id)| id).collect();
+        want.extend(["store:allow-load", "store:allow-get", "store:allow-set", "store:allow-save", "dialog:allow-open", "dialog:allow-save"].map(String::from));
+        want.sort();
+        assert_eq!(listed, want);
     }
 }

@@ -39,12 +39,13 @@ struct Bootstrap {
 }
 
 /// Where the emulator script is: `ROLEGATE_EMULATOR`, else the app's bundled resources,
-/// else the source tree this binary was built from.
+/// else (development builds only) the source tree this binary was built from.
 pub fn locate(resource_dir: Option<PathBuf>) -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("ROLEGATE_EMULATOR").map(PathBuf::from),
         resource_dir.map(|d| d.join("emulator").join(SCRIPT)),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/emulator").join(SCRIPT)),
+        // Development builds run from the source tree; installed ones only use resources.
+        cfg!(debug_assertions).then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/emulator").join(SCRIPT)),
     ];
     candidates.into_iter().flatten().find(|p| p.is_file())
 }

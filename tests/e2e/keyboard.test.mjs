@@ -71,6 +71,15 @@ test("a keyboard-only run of the wizard in the Sandbox", async () => {
 async function wizard() {
   const b = app.browser;
   await (await b.$("main h2")).waitForExist({ timeout: 15000 });
+  // The page is refused what its capability does not grant: the clipboard is written
+  // from Rust only, and the store may not delete.
+  const refused = await b.executeAsync((done) =>
+    Promise.allSettled([
+      window.__TAURI_INTERNALS__.invoke("plugin:clipboard-manager|read_text"),
+      window.__TAURI_INTERNALS__.invoke("plugin:store|delete", { rid: 0, key: "theme" }),
+    ]).then((r) => done(r.map((x) => (x.status === "rejected" ? String(x.reason) : "allowed")))),
+  );
+  for (const r of refused) assert.match(r, /not allowed/, `refused: ${r}`);
   await waitText("main", /No AWS identity is configured/, 15000);
   assert.equal(await (await b.$("input[value=sandbox]")).isSelected(), true, "the Sandbox is offered first");
 

@@ -34,8 +34,7 @@ async function waitForPort(port, ms) {
 }
 
 /** Open the app; `env` is added to the environment the app (through tauri-driver) gets. */
-export async function openApp(env = {}) {
-  const app = process.env.ROLEGATE_APP;
+export async function openApp(env = {}, app = process.env.ROLEGATE_APP) {
   if (!app) throw new Error("ROLEGATE_APP must name the app binary");
   const port = await freePort();
   const nativePort = await freePort();

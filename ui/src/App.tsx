@@ -56,7 +56,10 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    if (loaded) document.body.dataset.ready = "true";
+    if (!loaded) return;
+    document.body.dataset.ready = "true";
+    // Only a start-up measurement listens; a refusal changes nothing for the person.
+    api.uiReady().catch(() => undefined);
   }, [loaded]);
 
   // Move focus to the new screen's heading so keyboard and screen-reader users follow.

@@ -24,7 +24,7 @@ const sources = (extra = {}) => ({
 });
 
 test("with no AWS identity configured, the start screen offers the Sandbox and shows who it signs in as", async () => {
-  const ipc = backend({ runs: [], identity_sources: sources(), connect: { ...session, label: "Sandbox", sandbox: true } });
+  const ipc = backend({ runs: [], ui_ready: null, identity_sources: sources(), connect: { ...session, label: "Sandbox", sandbox: true } });
   const root = await mount(<App />);
   expect(root.textContent).toContain("No AWS identity is configured");
   const sandbox = root.querySelector<HTMLInputElement>("input[value=sandbox]")!;
@@ -35,6 +35,7 @@ test("with no AWS identity configured, the start screen offers the Sandbox and s
   expect(root.querySelector("[data-testid=account]")?.textContent).toBe("123456789012");
   expect(root.querySelector("[data-testid=caller-arn]")?.textContent).toBe(session.who.arn);
   expect(document.body.dataset.ready).toBe("true");
+  expect(ipc.called("ui_ready").length).toBe(1);
 });
 
 test("profiles are listed with how they sign in, and a refused connection is shown with its code", async () => {
