@@ -560,13 +560,16 @@ pub fn run() {
 
 /// The UI's first screen is interactive. With `ROLEGATE_READY_MARK` set, a line
 /// `ROLEGATE_READY` goes to stdout (the start-up benchmark waits for it).
+/// `marks` are the page's own timings (ms since navigation start), printed to stderr.
 #[tauri::command]
-fn ui_ready() {
+fn ui_ready(marks: Vec<(String, f64)>) {
     if std::env::var_os("ROLEGATE_READY_MARK").is_some() {
         use std::io::Write;
         let mut out = std::io::stdout();
         let _ = writeln!(out, "ROLEGATE_READY");
         let _ = out.flush();
+        let marks: Vec<String> = marks.iter().map(|(k, v)| format!("{k}={v:.0}ms")).collect();
+        eprintln!("ROLEGATE_MARKS {}", marks.join(" "));
     }
 }
 
@@ -662,7 +665,10 @@ mod acl_tests {
         let mut listed: Vec<String> = cap["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
         listed.sort();
         let mut want: Vec<String> = granted_by.into_iter().map(|(_, id)| id).collect();
-        want.extend(["store:allow-load", "store:allow-get", "store:allow-set", "store:allow-save", "dialog:allow-open", "dialog:allow-save"].map(String::from));
+        want.extend(
+            ["store:allow-load", "store:allow-get", "store:allow-set", "store:allow-save", "dialog:allow-open", "dialog:allow-save"]
+                .map(String::from),
+        );
         want.sort();
         assert_eq!(listed, want);
     }

@@ -11,7 +11,8 @@ import { RunProgress } from "./screens/Run";
 import { TemplatePick } from "./screens/TemplatePick";
 import { TestConnection } from "./screens/TestConnection";
 import { Verify } from "./screens/Verify";
-import { applyTheme, indexRun, readSettings, writeSetting, type RememberedIdentity, type Theme } from "./settings";
+import { startRuns } from "./marks";
+import { applyTheme, cachedTheme, indexRun, readSettings, writeSetting, type RememberedIdentity, type Theme } from "./settings";
 
 export type Step = "identity" | "template" | "details" | "review" | "run" | "verify" | "export";
 type Section = "wizard" | "history" | "test";
@@ -31,7 +32,7 @@ export function App() {
   const [step, setStep] = useState<Step>("identity");
   const [session, setSession] = useState<SessionInfo | null>(null);
   const [remembered, setRemembered] = useState<RememberedIdentity | null>(null);
-  const [theme, setTheme] = useState<Theme>("system");
+  const [theme, setTheme] = useState<Theme>(cachedTheme);
   const [settingsProblem, setSettingsProblem] = useState<string | null>(null);
   const [template, setTemplate] = useState<Template | null>(null);
   const [details, setDetails] = useState<DetailsState | null>(null);
@@ -40,7 +41,6 @@ export function App() {
   const [runId, setRunId] = useState<string | null>(null);
   const [historyRun, setHistoryRun] = useState<string | null>(null);
   const [interrupted, setInterrupted] = useState<RunSummary[]>([]);
-  const [loaded, setLoaded] = useState(false);
   const main = useRef<HTMLElement>(null);
 
   useEffect(() => {
@@ -50,17 +50,9 @@ export function App() {
         applyTheme(s.theme);
         setRemembered(s.lastIdentity);
       })
-      .catch((e: unknown) => setSettingsProblem(`settings could not be read: ${String(e)}`))
-      .finally(() => setLoaded(true));
-    api.runs().then((r) => setInterrupted(r.filter(isUnfinished)), () => undefined);
+      .catch((e: unknown) => setSettingsProblem(`settings could not be read: ${String(e)}`));
+    startRuns().then((r) => setInterrupted(r.filter(isUnfinished)), () => undefined);
   }, []);
-
-  useEffect(() => {
-    if (!loaded) return;
-    document.body.dataset.ready = "true";
-    // Only a start-up measurement listens; a refusal changes nothing for the person.
-    api.uiReady().catch(() => undefined);
-  }, [loaded]);
 
   // Move focus to the new screen's heading so keyboard and screen-reader users follow.
   useEffect(() => {

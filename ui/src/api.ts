@@ -91,7 +91,7 @@ export const api = {
   profileWrite: (runId: string, request: ProfileRequest) => invoke<WriteReport>("profile_write", { runId, request }),
   testConnection: (request: TestRequest, onEvent?: (e: Event) => void) => streamed<VerifyReport>("test_connection", { request }, onEvent),
   testRun: (runId: string, onEvent?: (e: Event) => void) => streamed<VerifyReport>("test_run", { runId }, onEvent),
-  uiReady: () => invoke<void>("ui_ready"),
+  uiReady: (marks: [string, number][]) => invoke<void>("ui_ready", { marks }),
   rotateKey: (runId: string, onEvent?: (e: Event) => void) => streamed<RotationReport>("rotate_key", { runId }, onEvent),
 };
 

@@ -46,7 +46,16 @@ export async function indexRun(run: IndexedRun): Promise<void> {
   await writeSetting("runs", [run, ...current].slice(0, 200));
 }
 
+const THEME_CACHE = "rolegate.theme";
+
+/** The last theme chosen, from the page's own storage, so the first frame has it. */
+export function cachedTheme(): Theme {
+  const t = window.localStorage?.getItem(THEME_CACHE);
+  return t === "light" || t === "dark" ? t : "system";
+}
+
 export function applyTheme(theme: Theme) {
+  window.localStorage?.setItem(THEME_CACHE, theme);
   if (theme === "system") delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = theme;
 }

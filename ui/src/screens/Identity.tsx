@@ -1,9 +1,10 @@
 // Step 1: which AWS identity does the work. Profiles from the AWS config (SSO and
 // credential_process included), the environment, pasted keys (the secret goes to the
 // keychain, never to the settings file), or the Sandbox emulator.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { api, asCommandError, type CommandError, type IdentityChoice, type IdentitySources, type SessionInfo } from "../api";
 import { ErrorBox, Field, errorsFor, unclaimed } from "../components";
+import { identitySources, signalReady } from "../marks";
 import type { RememberedIdentity } from "../settings";
 
 type Kind = "profile" | "environment" | "keys" | "sandbox";
@@ -24,26 +25,37 @@ export function Identity(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<CommandError | null>(null);
 
+  const [touched, setTouched] = useState(false);
+
   useEffect(() => {
-    api
-      .identitySources()
-      .then((s) => {
-        setSources(s);
-        const r = props.remembered;
-        if (r?.kind === "profile" && s.profiles.some((p) => p.name === r.profile)) {
-          setKind("profile");
-          setProfile(r.profile);
-        } else if (r?.kind === "environment" && s.environment) setKind("environment");
-        else if (r?.kind === "sandbox" && s.sandbox_available) setKind("sandbox");
-        else if (s.profiles.length > 0) {
-          setKind("profile");
-          setProfile(s.profiles[0].name);
-        } else if (s.environment) setKind("environment");
-        else if (s.sandbox_available) setKind("sandbox");
-        else setKind("keys");
-      })
+    identitySources()
+      .then(setSources)
       .catch((e: unknown) => setError(asCommandError(e)));
   }, []);
+
+  // The preselected choice: the one remembered in the settings (they may arrive after
+  // the sources), else the first that exists; never over the person's own pick.
+  useEffect(() => {
+    const s = sources;
+    if (!s || touched) return;
+    const r = props.remembered;
+    if (r?.kind === "profile" && s.profiles.some((p) => p.name === r.profile)) {
+      setKind("profile");
+      setProfile(r.profile);
+    } else if (r?.kind === "environment" && s.environment) setKind("environment");
+    else if (r?.kind === "sandbox" && s.sandbox_available) setKind("sandbox");
+    else if (s.profiles.length > 0) {
+      setKind("profile");
+      setProfile(s.profiles[0].name);
+    } else if (s.environment) setKind("environment");
+    else if (s.sandbox_available) setKind("sandbox");
+    else setKind("keys");
+  }, [sources, props.remembered, touched]);
+
+  // The start screen is interactive once its choices (or its error) are shown.
+  useLayoutEffect(() => {
+    if (sources || error) signalReady();
+  }, [sources, error]);
 
   const nothingConfigured = sources !== null && sources.profiles.length === 0 && !sources.environment;
   const fields = error?.fields ?? [];
@@ -81,7 +93,13 @@ export function Identity(props: {
 
   const radio = (value: Kind, label: string, detail?: string, disabled?: boolean) => (
     <label class="radio">
-      <input type="radio" name="identity-kind" value={value} checked={kind === value} disabled={disabled} onChange={() => setKind(value)} />
+      <input type="radio" name="identity-kind" value={value} checked={kind === value}
+        disabled={disabled}
+        onChange={() => {
+          setTouched(true);
+          setKind(value);
+        }}
+      />
       <span>
         <strong>{label}</strong>
         {detail && <span class="muted"> — {detail}</span>}
@@ -107,7 +125,11 @@ export function Identity(props: {
             {kind === "profile" && sources.profiles.length > 0 && (
               <div class="field">
                 <label for="profile-select">Profile</label>
-                <select id="profile-select" name="profile" value={profile} onChange={(e) => setProfile((e.currentTarget as HTMLSelectElement).value)}>
+                <select id="profile-select" name="profile" value={profile} onChange={(e) => {
+                    setTouched(true);
+                    setProfile((e.currentTarget as HTMLSelectElement).value);
+                  }}
+                >
                   {sources.profiles.map((p) => (
                     <option key={p.name} value={p.name}>
                       {p.name} ({p.kind}

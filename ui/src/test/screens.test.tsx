@@ -34,8 +34,10 @@ test("with no AWS identity configured, the start screen offers the Sandbox and s
   expect(ipc.called("connect")[0].args.choice).toEqual({ kind: "sandbox" });
   expect(root.querySelector("[data-testid=account]")?.textContent).toBe("123456789012");
   expect(root.querySelector("[data-testid=caller-arn]")?.textContent).toBe(session.who.arn);
+  // The ready signal goes out once the choices are in the page.
+  await vi.waitFor(() => expect(ipc.called("ui_ready").length).toBe(1));
   expect(document.body.dataset.ready).toBe("true");
-  expect(ipc.called("ui_ready").length).toBe(1);
+  expect((ipc.called("ui_ready")[0].args.marks as [string, number][]).map(([k]) => k)).toEqual(["sources", "ready"]);
 });
 
 test("profiles are listed with how they sign in, and a refused connection is shown with its code", async () => {
