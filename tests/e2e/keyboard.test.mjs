@@ -60,12 +60,7 @@ async function waitText(selector, re, timeout = 60000) {
 }
 
 test("a keyboard-only run of the wizard in the Sandbox", async () => {
-  try {
-    await wizard();
-  } catch (e) {
-    await app.shot("failure-keyboard").catch(() => {});
-    throw e;
-  }
+  await app.shotOnFailure("keyboard", wizard);
 });
 
 async function wizard() {

@@ -53,6 +53,15 @@ export async function openApp(env = {}, app = process.env.ROLEGATE_APP) {
   return {
     browser,
     shot: (name) => browser.saveScreenshot(path.join(artifacts, `${name}.png`)),
+    /** Run `steps`; if they fail, save a screenshot of the window as it was first. */
+    async shotOnFailure(name, steps) {
+      try {
+        await steps();
+      } catch (e) {
+        await browser.saveScreenshot(path.join(artifacts, `failure-${name}.png`)).catch(() => {});
+        throw e;
+      }
+    },
     close: async () => {
       await browser.deleteSession().catch(() => {});
       driver.kill();

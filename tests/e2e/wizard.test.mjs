@@ -60,12 +60,7 @@ async function button(text, within = "//main") {
 }
 
 test("the key+role wizard, export to the AWS CLI, Test connection and roll back", async () => {
-  try {
-    await wizard();
-  } catch (e) {
-    await app.shot("failure-wizard").catch(() => {});
-    throw e;
-  }
+  await app.shotOnFailure("wizard", wizard);
 });
 
 async function wizard() {

@@ -54,8 +54,22 @@ export function cachedTheme(): Theme {
   return t === "light" || t === "dark" ? t : "system";
 }
 
+const systemDark = () => window.matchMedia?.("(prefers-color-scheme: dark)");
+let following: MediaQueryList | null = null;
+const followSystem = () => {
+  document.documentElement.dataset.theme = following?.matches ? "dark" : "light";
+};
+
+/** Put the theme on the page; "system" follows the OS preference as it changes. */
 export function applyTheme(theme: Theme) {
   window.localStorage?.setItem(THEME_CACHE, theme);
-  if (theme === "system") delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = theme;
+  following?.removeEventListener("change", followSystem);
+  following = null;
+  if (theme === "system") {
+    following = systemDark() ?? null;
+    following?.addEventListener("change", followSystem);
+    followSystem();
+  } else {
+    document.documentElement.dataset.theme = theme;
+  }
 }

@@ -310,6 +310,18 @@ test("the theme choice is applied and kept in the settings store", async () => {
   await settle();
   expect(document.documentElement.dataset.theme).toBe("dark");
   expect(ipc.store.get("theme")).toBe("dark");
+  // "Follow the system" takes the OS preference, and follows it when it changes.
+  let listener: (() => void) | null = null;
+  const query = { matches: true, addEventListener: (_: string, f: () => void) => (listener = f), removeEventListener: () => (listener = null) };
+  window.matchMedia = (() => query) as unknown as typeof window.matchMedia;
+  select.value = "system";
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+  await settle();
+  expect(document.documentElement.dataset.theme).toBe("dark");
+  query.matches = false;
+  listener!();
+  expect(document.documentElement.dataset.theme).toBe("light");
+  expect(ipc.store.get("theme")).toBe("system");
 });
 
 test("unfinished runs are offered for resume or roll-back when the app opens", async () => {
