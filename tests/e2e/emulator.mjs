@@ -40,6 +40,8 @@ export function privateHome(name) {
     credentials: path.join(dir, "aws-credentials"),
     rolegate: path.join(dir, "rolegate"),
     service: `rolegate-e2e-${name}-${process.pid}`,
+    /** The app's own data (settings store, WebKit) kept apart from other tests. */
+    xdg: { XDG_DATA_HOME: path.join(dir, "data"), XDG_CONFIG_HOME: path.join(dir, "config"), XDG_CACHE_HOME: path.join(dir, "cache") },
   };
 }
 

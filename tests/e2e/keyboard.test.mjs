@@ -12,6 +12,7 @@ let app, home;
 before(async () => {
   home = privateHome("keyboard");
   app = await openApp({
+    ...home.xdg,
     AWS_CONFIG_FILE: home.config,
     AWS_SHARED_CREDENTIALS_FILE: home.credentials,
     ROLEGATE_HOME: home.rolegate,

@@ -21,6 +21,7 @@ before(async () => {
   cliRun = (await cli(emu, home, ["runs"])).runs[0].run_id;
   baseline = await inventory(emu, home);
   app = await openApp({
+    ...home.xdg,
     AWS_CONFIG_FILE: home.config,
     AWS_SHARED_CREDENTIALS_FILE: home.credentials,
     AWS_ENDPOINT_URL: emu.url,
@@ -68,6 +69,7 @@ async function wizard() {
 
   // Identity: the profile is found and offered; checking it shows account and caller.
   await heading("Which AWS identity");
+  await click("input[name=identity-kind][value=profile]");
   const option = await $("#profile-select option");
   await option.waitForExist({ timeout: 15000 });
   assert.match(await option.getText(), /e2e-admin \(keys, eu-west-1\)/);
