@@ -20,7 +20,7 @@ use rolegate_aws::{AwsConnect, ConnectOptions};
 use rolegate_core::events::{Event, EventSink};
 use rolegate_core::export::profile::{self, describe_profiles, ProfileEdit, ProfileInfo, ProfileOptions, Source, WriteReport};
 use rolegate_core::export::{Format, Rendered};
-use rolegate_core::journal::{write_private_atomic, FileJournalStore, JournalStore, RunStatus, RunSummary};
+use rolegate_core::journal::{write_private_atomic, FileJournalStore, JournalStore, RunSummary};
 use rolegate_core::plan::{Plan, RunInputs};
 use rolegate_core::ports::{CallerIdentity, Credentials};
 use rolegate_core::propagation::PollSettings;
@@ -408,23 +408,17 @@ async fn runs(state: State<'_, AppState>) -> Result<Vec<RunSummary>, CommandErro
 #[tauri::command]
 async fn run_detail(run_id: String, state: State<'_, AppState>) -> Result<RunDetail, CommandError> {
     let j = store_at(&state.current_home().await).load(&run_id).map_err(RunError::from)?;
-    let mut live: Vec<_> = j.resources.iter().filter(|r| r.deleted_at.is_none()).map(|r| &r.resource).collect();
-    live.sort_by_key(|r| r.delete_rank());
-    let exports = template::find_builtin(&j.inputs.template_id)
-        .map(|t| t.exports)
-        .unwrap_or_else(|| ["aws-profile", "env", "seqera", "terraform", "cloudformation"].iter().map(|s| s.to_string()).collect());
-    let has_key = j.access_key_id.is_some() && !matches!(j.status, RunStatus::RolledBack);
     Ok(RunDetail {
         summary: RunSummary::from(&j),
         template_name: j.plan.template_name.clone(),
         default_name: rolegate_core::export::Bundle::from_journal(&j).default_name(),
         caller_arn: j.plan.caller_arn.clone(),
-        live: live.iter().map(|r| r.describe()).collect(),
+        live: j.deletion_order().into_iter().map(|i| j.resources[i].resource.describe()).collect(),
         access_key_id: j.access_key_id.clone(),
         user: j.plan.user.as_ref().map(|u| u.name.clone()),
         roles: j.plan.roles.iter().map(|r| (r.arn.clone(), r.external_id.clone())).collect(),
         profiles: j.exports.iter().map(|e| e.profile.clone()).collect(),
-        formats: Format::offered(&exports, has_key),
+        formats: Format::offered_for(&j),
         verification: j.verification.clone(),
         last_error: j.last_error.clone(),
         history: j.history.iter().map(|h| format!("{} {}", h.at.date(), h.message)).collect(),

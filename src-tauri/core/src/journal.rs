@@ -166,6 +166,15 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// Indexes into `resources` of what still exists, in the order a roll-back deletes
+    /// them: dependents first, and within a rank the newest first.
+    pub fn deletion_order(&self) -> Vec<usize> {
+        let mut order: Vec<(usize, u8)> =
+            self.resources.iter().enumerate().filter(|(_, r)| r.deleted_at.is_none()).map(|(i, r)| (i, r.resource.delete_rank())).collect();
+        order.sort_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+        order.into_iter().map(|(i, _)| i).collect()
+    }
+
     pub fn new(plan: Plan, inputs: RunInputs, now: OffsetDateTime) -> Journal {
         let steps = plan
             .steps

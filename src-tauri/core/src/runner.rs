@@ -635,16 +635,9 @@ impl Engine {
         self.discover(&mut journal).await?;
         self.store.save(&journal)?;
 
-        let mut order: Vec<(usize, u8)> = journal
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.deleted_at.is_none())
-            .map(|(i, r)| (i, r.resource.delete_rank()))
-            .collect();
-        order.sort_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+        let order = journal.deletion_order();
         let mut report = RollbackReport { run_id: run_id.into(), ..Default::default() };
-        for (i, _) in order {
+        for i in order {
             let resource = journal.resources[i].resource.clone();
             let desc = resource.describe();
             let outcome = match self.delete(&journal, &resource, opts).await {

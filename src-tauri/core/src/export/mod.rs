@@ -75,6 +75,16 @@ impl Format {
         }
     }
 
+    /// The formats a run offers: its built-in template's exports (a template from a
+    /// file offers the common set), those that hand out a key only while it has one.
+    pub fn offered_for(j: &Journal) -> Vec<Format> {
+        let exports = crate::template::find_builtin(&j.inputs.template_id)
+            .map(|t| t.exports)
+            .unwrap_or_else(|| ["aws-profile", "env", "seqera"].iter().map(|s| s.to_string()).collect());
+        let has_key = j.access_key_id.is_some() && j.status != crate::journal::RunStatus::RolledBack;
+        Format::offered(&exports, has_key)
+    }
+
     /// The formats a run offers: the template's `exports` (`env` is the four shell
     /// formats; `ecr-credential` is the registry credential and its Nextflow snippet),
     /// always the IaC replays, and only those that need a long-lived key when the run
