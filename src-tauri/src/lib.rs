@@ -257,6 +257,7 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
     let mut home = state.home.clone();
     let mut service = state.keychain_service.clone();
     let mut notice = None;
+    let mut to_store: Option<Credentials> = None;
     let (connect, label, is_sandbox) = match choice {
         IdentityChoice::Profile { profile, region } => {
             let c = AwsConnect::load(&ConnectOptions { profile: Some(profile.clone()), region, endpoint_url: None }).await;
@@ -276,29 +277,16 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
             let creds = Credentials::long_lived(access_key_id.clone(), secret);
             let c = AwsConnect::load_with_credentials(&ConnectOptions { profile: None, region, endpoint_url: None }, &creds).await;
             if save {
-                let engine = Engine::with_home(
-                    Arc::new(c.clone()),
-                    Arc::new(Keychain::with_service(&service)),
-                    &home,
-                    rolegate_core::events::discard(),
-                    PollSettings::default(),
-                );
-                // Only a key that signs in is kept.
-                engine.identity().await?;
-                engine.store_key_secret(&access_key_id, &creds.secret_access_key).await?;
-                notice = Some(format!(
-                    "the secret of {access_key_id} is stored in {}",
-                    rolegate_core::ports::Vault::describe(engine.vault.as_ref())
-                ));
+                to_store = Some(creds);
             }
             (c, format!("pasted key {access_key_id}"), false)
         }
         IdentityChoice::Sandbox => {
             let mut sb = state.sandbox.lock().await;
+            let sandbox_home = state.home.join("sandbox");
             if sb.is_none() {
                 let script = sandbox::locate(app.path().resource_dir().ok().or(state.resource_dir.clone()))
                     .ok_or_else(|| CommandError::new("no-sandbox", "the sandbox emulator is not installed with this build"))?;
-                let sandbox_home = state.home.join("sandbox");
                 std::fs::create_dir_all(&sandbox_home)
                     .map_err(|e| CommandError::new("no-sandbox", format!("{}: {e}", sandbox_home.display())))?;
                 let log = sandbox_home.join("emulator.log");
@@ -315,7 +303,7 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
                 *sb = Some(started);
             }
             let s = sb.as_ref().expect("started above");
-            home = state.home.join("sandbox");
+            home = sandbox_home;
             service = format!("{}{SANDBOX_SERVICE_SUFFIX}", state.keychain_service);
             (AwsConnect::with_static(&s.url, "eu-west-1", &s.creds), "Sandbox".to_string(), true)
         }
@@ -329,6 +317,15 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
         PollSettings::default(),
     );
     let who = engine.identity().await?;
+    // A pasted secret is kept only once its key has signed in.
+    if let Some(creds) = to_store {
+        engine.store_key_secret(&creds.access_key_id, &creds.secret_access_key).await?;
+        notice = Some(format!(
+            "the secret of {} is stored in {}",
+            creds.access_key_id,
+            rolegate_core::ports::Vault::describe(engine.vault.as_ref())
+        ));
+    }
     let info = SessionInfo { who, label, sandbox: is_sandbox, region, home: home.display().to_string(), notice };
     *state.session.lock().await = Some(Session { engine, info: info.clone(), home, keychain_service: service });
     Ok(info)

@@ -40,8 +40,24 @@ export function privateHome(name) {
     credentials: path.join(dir, "aws-credentials"),
     rolegate: path.join(dir, "rolegate"),
     service: `rolegate-e2e-${name}-${process.pid}`,
-    /** The app's own data (settings store, WebKit) kept apart from other tests. */
-    xdg: { XDG_DATA_HOME: path.join(dir, "data"), XDG_CONFIG_HOME: path.join(dir, "config"), XDG_CACHE_HOME: path.join(dir, "cache") },
+  };
+}
+
+/** The environment an app under test gets: this home's AWS files, journals, keychain
+ * service and app data (settings store, WebKit), and no AWS identity of the machine's. */
+export function appEnv(home, extra = {}) {
+  return {
+    XDG_DATA_HOME: path.join(home.dir, "data"),
+    XDG_CONFIG_HOME: path.join(home.dir, "config"),
+    XDG_CACHE_HOME: path.join(home.dir, "cache"),
+    AWS_CONFIG_FILE: home.config,
+    AWS_SHARED_CREDENTIALS_FILE: home.credentials,
+    ROLEGATE_HOME: home.rolegate,
+    ROLEGATE_KEYCHAIN_SERVICE: home.service,
+    AWS_PROFILE: "",
+    AWS_ACCESS_KEY_ID: "",
+    AWS_SECRET_ACCESS_KEY: "",
+    ...extra,
   };
 }
 

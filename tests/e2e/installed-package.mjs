@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { openApp } from "./session.mjs";
-import { privateHome } from "./emulator.mjs";
+import { appEnv, privateHome } from "./emulator.mjs";
 
 const deb = process.env.ROLEGATE_DEB;
 const sudo = process.getuid() === 0 ? [] : ["sudo"];
@@ -41,7 +41,7 @@ test("the .deb installs, its app opens on the start screen, and it removes clean
     assert.match(readFileSync(`/usr/share/doc/${pkg}/copyright`, "utf8"), /Apache-2\.0/, "the licence is installed");
 
     const home = privateHome("installed");
-    const app = await openApp({ ...home.xdg, ROLEGATE_APP: bin, ROLEGATE_HOME: home.rolegate, AWS_CONFIG_FILE: home.config, AWS_SHARED_CREDENTIALS_FILE: home.credentials }, bin);
+    const app = await openApp(appEnv(home), bin);
     try {
       const h = await app.browser.$("main h2");
       await h.waitForExist({ timeout: 20000 });

@@ -5,22 +5,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { openApp } from "./session.mjs";
-import { privateHome } from "./emulator.mjs";
+import { appEnv, privateHome } from "./emulator.mjs";
 
 let app, home;
 
 before(async () => {
   home = privateHome("keyboard");
-  app = await openApp({
-    ...home.xdg,
-    AWS_CONFIG_FILE: home.config,
-    AWS_SHARED_CREDENTIALS_FILE: home.credentials,
-    ROLEGATE_HOME: home.rolegate,
-    ROLEGATE_KEYCHAIN_SERVICE: home.service,
-    AWS_PROFILE: "",
-    AWS_ACCESS_KEY_ID: "",
-    AWS_SECRET_ACCESS_KEY: "",
-  });
+  app = await openApp(appEnv(home));
 });
 after(async () => {
   await app?.close();

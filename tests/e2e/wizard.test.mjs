@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { openApp } from "./session.mjs";
-import { aws, cli, inventory, privateHome, startEmulator, writeAdminProfile } from "./emulator.mjs";
+import { appEnv, aws, cli, inventory, privateHome, startEmulator, writeAdminProfile } from "./emulator.mjs";
 
 const ACCOUNT = "210987654321";
 let app, emu, home, cliRun, baseline;
@@ -20,17 +20,7 @@ before(async () => {
   await cli(emu, home, ["apply", "-t", "ecr-wave-readonly"]);
   cliRun = (await cli(emu, home, ["runs"])).runs[0].run_id;
   baseline = await inventory(emu, home);
-  app = await openApp({
-    ...home.xdg,
-    AWS_CONFIG_FILE: home.config,
-    AWS_SHARED_CREDENTIALS_FILE: home.credentials,
-    AWS_ENDPOINT_URL: emu.url,
-    ROLEGATE_HOME: home.rolegate,
-    ROLEGATE_KEYCHAIN_SERVICE: home.service,
-    AWS_PROFILE: "",
-    AWS_ACCESS_KEY_ID: "",
-    AWS_SECRET_ACCESS_KEY: "",
-  });
+  app = await openApp(appEnv(home, { AWS_ENDPOINT_URL: emu.url }));
 });
 after(async () => {
   await app?.close();
@@ -205,6 +195,23 @@ async function wizard() {
   await failedCheck.waitForExist({ timeout: 30000 });
   assert.match(await failedCheck.getText(), /AWS does not know this access key/);
   await app.shot("15-test-connection");
+
+  // Pasted keys: the identity signs in, and only then is its secret kept in the keychain.
+  await (await button("New onboarding", "//nav")).click();
+  await click("a[href='#identity']");
+  await heading("Which AWS identity");
+  await click("input[name=identity-kind][value=keys]");
+  await (await $("input[name=access_key_id]")).setValue(emu.admin.access_key_id);
+  await (await $("input[name=secret]")).setValue(emu.admin.secret_access_key);
+  await (await button("Check this identity")).click();
+  await b.waitUntil(async () => (await (await $("[aria-label='Signed in']")).getText().catch(() => "")).includes(`pasted key ${emu.admin.access_key_id}`), {
+    timeout: 20000,
+    timeoutMsg: "the pasted key did not sign in",
+  });
+  assert.match(await (await $("[aria-label='Signed in']")).getText(), /is stored in/);
+  const kept = (await cli(emu, home, ["secrets", "list"])).secrets.map((x) => x.access_key_id);
+  assert.ok(kept.includes(emu.admin.access_key_id), `the keychain holds the pasted key's secret: ${kept}`);
+  await app.shot("15b-identity-pasted-key");
 
   // The dark theme, chosen in the sidebar.
   await (await $("#theme")).selectByAttribute("value", "dark");
