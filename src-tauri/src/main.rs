@@ -6,5 +6,11 @@ fn main() {
     if rolegate_app::is_credential_process(&args) {
         std::process::exit(rolegate_app::credential_process(&args));
     }
+    #[cfg(target_os = "linux")]
+    for (name, value) in rolegate_app::webkit_renderer_env(|name| std::env::var_os(name).is_some()) {
+        // Before any thread is started (Tauri, GTK and WebKit read it later), so no other
+        // thread can be reading the environment while it changes.
+        std::env::set_var(name, value);
+    }
     rolegate_app::run()
 }

@@ -1,6 +1,6 @@
 // One WebDriver session on the real app binary: starts tauri-driver (which starts
 // WebKitWebDriver), opens the app, and saves screenshots under ARTIFACTS.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -50,15 +50,24 @@ export async function openApp(env = {}, app = process.env.ROLEGATE_APP) {
     capabilities: { browserName: "wry", "wdio:enforceWebDriverClassic": true, "tauri:options": { application: app } },
   });
   mkdirSync(artifacts, { recursive: true });
+  // The window as the X server shows it. WebKitWebDriver's own screenshot never answers
+  // when WebKit renders without compositing, which is how Rolegate runs on Linux
+  // (webkit_renderer_env in src-tauri/src/lib.rs), so ImageMagick reads the screen.
+  async function capture(file) {
+    const { x, y, width, height } = await browser.getWindowRect();
+    await new Promise((resolve, reject) =>
+      execFile("import", ["-window", "root", "-crop", `${width}x${height}+${x}+${y}`, "+repage", file], (e) => (e ? reject(e) : resolve())),
+    );
+  }
   return {
     browser,
-    shot: (name) => browser.saveScreenshot(path.join(artifacts, `${name}.png`)),
+    shot: (name) => capture(path.join(artifacts, `${name}.png`)),
     /** Run `steps`; if they fail, save a screenshot of the window as it was first. */
     async shotOnFailure(name, steps) {
       try {
         await steps();
       } catch (e) {
-        await browser.saveScreenshot(path.join(artifacts, `failure-${name}.png`)).catch(() => {});
+        await capture(path.join(artifacts, `failure-${name}.png`)).catch(() => {});
         throw e;
       }
     },

@@ -1,6 +1,6 @@
 // The shell: navigation (onboarding wizard, History, Test connection), the identity in
 // use, the theme, and the wizard's state from Identity to Export.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, type Plan, type RunInputs, type RunSummary, type SessionInfo, type Template } from "./api";
 import { Details, initialDetails, type DetailsState } from "./screens/Details";
 import { Export } from "./screens/Export";
@@ -11,8 +11,8 @@ import { RunProgress } from "./screens/Run";
 import { TemplatePick } from "./screens/TemplatePick";
 import { TestConnection } from "./screens/TestConnection";
 import { Verify } from "./screens/Verify";
-import { startRuns } from "./marks";
-import { applyTheme, cachedTheme, indexRun, readSettings, writeSetting, type RememberedIdentity, type Theme } from "./settings";
+import { startRuns, startSettings } from "./marks";
+import { applyTheme, cachedTheme, indexRun, writeSetting, type RememberedIdentity, type Theme } from "./settings";
 
 export type Step = "identity" | "template" | "details" | "review" | "run" | "verify" | "export";
 type Section = "wizard" | "history" | "test";
@@ -31,7 +31,8 @@ export function App() {
   const [section, setSection] = useState<Section>("wizard");
   const [step, setStep] = useState<Step>("identity");
   const [session, setSession] = useState<SessionInfo | null>(null);
-  const [remembered, setRemembered] = useState<RememberedIdentity | null>(null);
+  // undefined until the settings are read (the start screen waits for it to preselect).
+  const [remembered, setRemembered] = useState<RememberedIdentity | null | undefined>(undefined);
   const [theme, setTheme] = useState<Theme>(cachedTheme);
   const [settingsProblem, setSettingsProblem] = useState<string | null>(null);
   const [template, setTemplate] = useState<Template | null>(null);
@@ -43,14 +44,18 @@ export function App() {
   const [interrupted, setInterrupted] = useState<RunSummary[]>([]);
   const main = useRef<HTMLElement>(null);
 
-  useEffect(() => {
-    readSettings()
+  // A layout effect: the answers were asked for before the first render (marks.ts).
+  useLayoutEffect(() => {
+    startSettings()
       .then((s) => {
         setTheme(s.theme);
         applyTheme(s.theme);
         setRemembered(s.lastIdentity);
       })
-      .catch((e: unknown) => setSettingsProblem(`settings could not be read: ${String(e)}`));
+      .catch((e: unknown) => {
+        setRemembered(null);
+        setSettingsProblem(`settings could not be read: ${String(e)}`);
+      });
     startRuns().then((r) => setInterrupted(r.filter(isUnfinished)), () => undefined);
   }, []);
 

@@ -26,13 +26,14 @@ function open(): Promise<Store> {
 }
 
 export async function readSettings(): Promise<Settings> {
-  const s = await open();
-  const [theme, lastIdentity, runs] = await Promise.all([
-    s.get<Theme>("theme"),
-    s.get<RememberedIdentity>("lastIdentity"),
-    s.get<IndexedRun[]>("runs"),
-  ]);
-  return { theme: theme ?? DEFAULTS.theme, lastIdentity: lastIdentity ?? null, runs: runs ?? [] };
+  // One round trip for all keys (the first screen waits for the remembered identity).
+  const entries = new Map(await (await open()).entries<unknown>());
+  const theme = entries.get("theme");
+  return {
+    theme: theme === "light" || theme === "dark" || theme === "system" ? theme : DEFAULTS.theme,
+    lastIdentity: (entries.get("lastIdentity") as RememberedIdentity | undefined) ?? null,
+    runs: (entries.get("runs") as IndexedRun[] | undefined) ?? [],
+  };
 }
 
 export async function writeSetting<K extends keyof Settings>(key: K, value: Settings[K]): Promise<void> {

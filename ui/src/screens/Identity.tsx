@@ -1,7 +1,7 @@
 // Step 1: which AWS identity does the work. Profiles from the AWS config (SSO and
 // credential_process included), the environment, pasted keys (the secret goes to the
 // keychain, never to the settings file), or the Sandbox emulator.
-import { useEffect, useLayoutEffect, useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 import { api, asCommandError, type CommandError, type IdentityChoice, type IdentitySources, type SessionInfo } from "../api";
 import { ErrorBox, Field, errorsFor, unclaimed } from "../components";
 import { identitySources, signalReady } from "../marks";
@@ -9,15 +9,31 @@ import type { RememberedIdentity } from "../settings";
 
 type Kind = "profile" | "environment" | "keys" | "sandbox";
 
+/** The choice offered first: the remembered one if it still exists, else the first
+ * that does (a profile, the environment, the Sandbox), else pasted keys. */
+export function preselect(s: IdentitySources, r: RememberedIdentity | null): { kind: Kind; profile: string } {
+  const first = s.profiles[0]?.name ?? "";
+  if (r?.kind === "profile" && s.profiles.some((p) => p.name === r.profile)) return { kind: "profile", profile: r.profile };
+  if (r?.kind === "environment" && s.environment) return { kind: "environment", profile: first };
+  if (r?.kind === "sandbox" && s.sandbox_available) return { kind: "sandbox", profile: first };
+  if (first) return { kind: "profile", profile: first };
+  if (s.environment) return { kind: "environment", profile: first };
+  if (s.sandbox_available) return { kind: "sandbox", profile: first };
+  return { kind: "keys", profile: first };
+}
+
 export function Identity(props: {
   session: SessionInfo | null;
-  remembered: RememberedIdentity | null;
+  /** undefined while the settings are still being read. */
+  remembered: RememberedIdentity | null | undefined;
   onConnected: (s: SessionInfo, remember: RememberedIdentity | null) => void;
   onContinue: () => void;
 }) {
   const [sources, setSources] = useState<IdentitySources | null>(null);
-  const [kind, setKind] = useState<Kind | null>(null);
-  const [profile, setProfile] = useState("");
+  // The person's own picks; until they pick, the preselection (derived, so a remembered
+  // identity that arrives after the sources still applies) is what is shown.
+  const [pickedKind, setKind] = useState<Kind | null>(null);
+  const [pickedProfile, setProfile] = useState<string | null>(null);
   const [region, setRegion] = useState("");
   const [keyId, setKeyId] = useState("");
   const [secret, setSecret] = useState("");
@@ -25,37 +41,21 @@ export function Identity(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<CommandError | null>(null);
 
-  const [touched, setTouched] = useState(false);
-
-  useEffect(() => {
+  // A layout effect: the answer was asked for before the first render (marks.ts).
+  useLayoutEffect(() => {
     identitySources()
       .then(setSources)
       .catch((e: unknown) => setError(asCommandError(e)));
   }, []);
 
-  // The preselected choice: the one remembered in the settings (they may arrive after
-  // the sources), else the first that exists; never over the person's own pick.
-  useEffect(() => {
-    const s = sources;
-    if (!s || touched) return;
-    const r = props.remembered;
-    if (r?.kind === "profile" && s.profiles.some((p) => p.name === r.profile)) {
-      setKind("profile");
-      setProfile(r.profile);
-    } else if (r?.kind === "environment" && s.environment) setKind("environment");
-    else if (r?.kind === "sandbox" && s.sandbox_available) setKind("sandbox");
-    else if (s.profiles.length > 0) {
-      setKind("profile");
-      setProfile(s.profiles[0].name);
-    } else if (s.environment) setKind("environment");
-    else if (s.sandbox_available) setKind("sandbox");
-    else setKind("keys");
-  }, [sources, props.remembered, touched]);
+  const pre = sources && props.remembered !== undefined ? preselect(sources, props.remembered) : null;
+  const kind = pickedKind ?? pre?.kind ?? null;
+  const profile = pickedProfile ?? pre?.profile ?? "";
 
-  // The start screen is interactive once its choices (or its error) are shown.
+  // The start screen is interactive once its choices, preselected, (or its error) are shown.
   useLayoutEffect(() => {
-    if (sources || error) signalReady();
-  }, [sources, error]);
+    if (pre || error) signalReady();
+  }, [pre !== null, error]);
 
   const nothingConfigured = sources !== null && sources.profiles.length === 0 && !sources.environment;
   const fields = error?.fields ?? [];
@@ -95,10 +95,7 @@ export function Identity(props: {
     <label class="radio">
       <input type="radio" name="identity-kind" value={value} checked={kind === value}
         disabled={disabled}
-        onChange={() => {
-          setTouched(true);
-          setKind(value);
-        }}
+        onChange={() => setKind(value)}
       />
       <span>
         <strong>{label}</strong>
@@ -113,7 +110,14 @@ export function Identity(props: {
       <p class="lead">It needs permission to create IAM policies, users, keys and roles in the account you onboard. Nothing is created until you confirm the plan.</p>
       {nothingConfigured && (
         <div class="notice" role="status">
-          No AWS identity is configured on this machine (no profiles, no AWS variables). Try the <strong>Sandbox</strong>: a local IAM/STS emulator where you can walk the whole wizard without an AWS account.
+          No AWS identity is configured on this machine (no profiles, no AWS variables).{" "}
+          {sources.sandbox_available ? (
+            <>
+              Try the <strong>Sandbox</strong>: a local IAM/STS emulator where you can walk the whole wizard without an AWS account.
+            </>
+          ) : (
+            <>Paste an access key below, or set up a profile with <code>aws configure</code> or <code>aws configure sso</code> and come back.</>
+          )}
         </div>
       )}
       {sources === null && !error && <p aria-busy="true">Looking for AWS profiles…</p>}
@@ -125,11 +129,7 @@ export function Identity(props: {
             {kind === "profile" && sources.profiles.length > 0 && (
               <div class="field">
                 <label for="profile-select">Profile</label>
-                <select id="profile-select" name="profile" value={profile} onChange={(e) => {
-                    setTouched(true);
-                    setProfile((e.currentTarget as HTMLSelectElement).value);
-                  }}
-                >
+                <select id="profile-select" name="profile" value={profile} onChange={(e) => setProfile((e.currentTarget as HTMLSelectElement).value)}>
                   {sources.profiles.map((p) => (
                     <option key={p.name} value={p.name}>
                       {p.name} ({p.kind}

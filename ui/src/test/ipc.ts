@@ -1,5 +1,6 @@
 // A mockIPC backend for component tests: canned answers per command, a record of every
-// call with its arguments, the settings store kept in memory, and channel events.
+// call with its arguments, the settings store kept in memory (a handler given for a
+// store command takes its place), and channel events.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { render } from "preact";
 import { act } from "preact/test-utils";
@@ -14,13 +15,15 @@ export function backend(handlers: Record<string, Handler | unknown>) {
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
+    if (cmd in handlers) {
+      const h = handlers[cmd];
+      return typeof h === "function" ? (h as Handler)(args) : h;
+    }
     if (cmd === "plugin:store|load") return 1;
-    if (cmd === "plugin:store|get") return store.has(args.key as string) ? [store.get(args.key as string), true] : [null, false];
+    if (cmd === "plugin:store|entries") return [...store.entries()];
     if (cmd === "plugin:store|set") return void store.set(args.key as string, args.value);
     if (cmd === "plugin:store|save") return null;
-    if (!(cmd in handlers)) throw new Error(`unexpected command ${cmd}`);
-    const h = handlers[cmd];
-    return typeof h === "function" ? (h as Handler)(args) : h;
+    throw new Error(`unexpected command ${cmd}`);
   });
   return { calls, store, called: (cmd: string) => calls.filter((c) => c.cmd === cmd) };
 }

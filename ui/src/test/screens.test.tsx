@@ -37,7 +37,32 @@ test("with no AWS identity configured, the start screen offers the Sandbox and s
   // The ready signal goes out once the choices are in the page.
   await vi.waitFor(() => expect(ipc.called("ui_ready").length).toBe(1));
   expect(document.body.dataset.ready).toBe("true");
-  expect((ipc.called("ui_ready")[0].args.marks as [string, number][]).map(([k]) => k)).toEqual(["sources", "ready"]);
+  const marks = ipc.called("ui_ready")[0].args.marks as [string, number][];
+  expect(marks.map(([k]) => k)).toEqual(["origin", "sources", "ready"]);
+  expect(marks[0][1]).toBe(performance.timeOrigin);
+});
+
+test("the remembered identity is preselected, and the start screen is ready only once the settings are read", async () => {
+  let answer: (entries: [string, unknown][]) => void = () => undefined;
+  const ipc = backend({
+    runs: [],
+    ui_ready: null,
+    identity_sources: sources({ profiles: [{ name: "dev", kind: "keys", region: null }, { name: "prod", kind: "sso", region: null }] }),
+    "plugin:store|entries": () => new Promise((r) => (answer = r)),
+  });
+  delete document.body.dataset.ready;
+  const root = await mount(<App />);
+  // The sources are in, the settings are not: nothing is preselected or signalled yet.
+  expect(root.querySelector("#profile-select")).toBeNull();
+  expect(root.querySelector<HTMLInputElement>("input[value=profile]")!.checked).toBe(false);
+  expect(ipc.called("ui_ready")).toHaveLength(0);
+  expect(document.body.dataset.ready).toBeUndefined();
+  answer([["lastIdentity", { kind: "profile", profile: "prod" }]]);
+  await settle();
+  expect(root.querySelector<HTMLInputElement>("input[value=profile]")!.checked).toBe(true);
+  expect(root.querySelector<HTMLSelectElement>("#profile-select")!.value).toBe("prod");
+  expect(ipc.called("ui_ready")).toHaveLength(1);
+  expect(document.body.dataset.ready).toBe("true");
 });
 
 test("profiles are listed with how they sign in, and a refused connection is shown with its code", async () => {
