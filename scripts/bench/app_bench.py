@@ -129,7 +129,7 @@ def main():
     ap.add_argument("--bare", required=True)
     ap.add_argument("--deb")
     ap.add_argument("--ui-dist")
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=11)
     ap.add_argument("--mem-rounds", type=int, default=3)
     ap.add_argument("--idle", type=float, default=10.0)
     a = ap.parse_args()
