@@ -58,14 +58,14 @@ def pss_kib(pid):
 
 
 # Steps of start-up, each ending at a mark the programs print on stderr
-# (ROLEGATE_MARKS name=ms, all on the Unix epoch's time line; the page's `ready` is
-# relative to its `origin`).
+# (ROLEGATE_MARKS name=ms since the Unix epoch; the programs put the page's marks, which
+# it counts from its navigation start `origin`, on the same line).
 PHASES = [
     ("exec to main()", "main"),
     ("main() to Tauri setup", "setup"),
     ("setup to page navigation start", "origin"),
     ("navigation start to the script running", "script"),
-    ("script to the identity choices answered", "sources"),
+    ("script to the identity choices and settings answered", "sources"),
     ("to the screen ready", "ready"),
     ("ready signal to the program", "answered"),
 ]
@@ -174,10 +174,10 @@ def main():
           "   (goal: <= 0.5 s and <= 1.2x)")
     print("  where it goes, median ms per step (a step a program does not mark is counted in its next):")
     steps = [n for n, _ in PHASES] + ["the program to the benchmark"]
-    print(f"    {'':40}" + "".join(f" {n:>18}" for n in names))
+    print(f"    {'':52}" + "".join(f" {n:>18}" for n in names))
     for step in steps:
         cells = [f"{med(phases[n][step]) * 1000:.0f}" if phases[n].get(step) else "-" for n in names]
-        print(f"    {step:40}" + "".join(f" {c:>18}" for c in cells))
+        print(f"    {step:52}" + "".join(f" {c:>18}" for c in cells))
     ok = s_app <= 0.5 and max(start_ratios) <= 1.2
     if a.mem_rounds:
         print(f"idle memory, PSS of the program and its WebKit processes {a.idle:.0f} s after ready, median of {a.mem_rounds}:")

@@ -11,7 +11,7 @@ type Kind = "profile" | "environment" | "keys" | "sandbox";
 
 /** The choice offered first: the remembered one if it still exists, else the first
  * that does (a profile, the environment, the Sandbox), else pasted keys. */
-export function preselect(s: IdentitySources, r: RememberedIdentity | null): { kind: Kind; profile: string } {
+function preselect(s: IdentitySources, r: RememberedIdentity | null): { kind: Kind; profile: string } {
   const first = s.profiles[0]?.name ?? "";
   if (r?.kind === "profile" && s.profiles.some((p) => p.name === r.profile)) return { kind: "profile", profile: r.profile };
   if (r?.kind === "environment" && s.environment) return { kind: "environment", profile: first };
