@@ -32,8 +32,8 @@ export function Identity(props: {
   const [sources, setSources] = useState<IdentitySources | null>(null);
   // The person's own picks; until they pick, the preselection (derived, so a remembered
   // identity that arrives after the sources still applies) is what is shown.
-  const [pickedKind, setKind] = useState<Kind | null>(null);
-  const [pickedProfile, setProfile] = useState<string | null>(null);
+  const [pickedKind, setPickedKind] = useState<Kind | null>(null);
+  const [pickedProfile, setPickedProfile] = useState<string | null>(null);
   const [region, setRegion] = useState("");
   const [keyId, setKeyId] = useState("");
   const [secret, setSecret] = useState("");
@@ -95,7 +95,7 @@ export function Identity(props: {
     <label class="radio">
       <input type="radio" name="identity-kind" value={value} checked={kind === value}
         disabled={disabled}
-        onChange={() => setKind(value)}
+        onChange={() => setPickedKind(value)}
       />
       <span>
         <strong>{label}</strong>
@@ -129,7 +129,7 @@ export function Identity(props: {
             {kind === "profile" && sources.profiles.length > 0 && (
               <div class="field">
                 <label for="profile-select">Profile</label>
-                <select id="profile-select" name="profile" value={profile} onChange={(e) => setProfile((e.currentTarget as HTMLSelectElement).value)}>
+                <select id="profile-select" name="profile" value={profile} onChange={(e) => setPickedProfile((e.currentTarget as HTMLSelectElement).value)}>
                   {sources.profiles.map((p) => (
                     <option key={p.name} value={p.name}>
                       {p.name} ({p.kind}
