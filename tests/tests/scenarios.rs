@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use rolegate_core::events::Event;
 use rolegate_core::journal::{FileJournalStore, JournalStore, RunStatus};
 use rolegate_core::plan::RunInputs;
 use rolegate_core::policy::{self, ExternalIdCondition};
@@ -298,6 +299,35 @@ async fn a_bootstrap_user_without_create_role_gets_a_clear_error_and_rollback_le
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_refused_create_access_key_is_checked_for_a_key_and_leaves_none() {
+    let emu = emulator();
+    let account = fresh_account_id();
+    let admin = emu.bootstrap(&account, "rolegate-admin", None);
+    let limited = emu.bootstrap(
+        &account,
+        "bootstrap-no-keys",
+        Some(json!({"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"*","Resource":"*"},
+        {"Effect":"Deny","Action":"iam:CreateAccessKey","Resource":"*"}]})),
+    );
+    let h = Harness::for_account(limited);
+    let t = find_builtin("ecr-wave-readonly").unwrap();
+    let inp = inputs("ecr-wave-readonly");
+    let plan = h.engine.plan(&t, &inp).await.unwrap();
+    let run_id = plan.run_id.clone();
+    h.engine.start(plan, inp).unwrap();
+    let err = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
+    assert!(matches!(&err, RunError::Aws { error, .. } if error.denied_action() == "iam:CreateAccessKey"), "{err}");
+    // The user's keys were listed again after the refusal: the call made none.
+    let told = h.events.events();
+    assert!(told.iter().any(|e| matches!(e, Event::Notice { message } if message.contains("failed and made no key"))), "{told:?}");
+    assert!(h.engine.store.load(&run_id).unwrap().key_intent.is_none(), "the call is accounted for");
+    let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
+    assert!(rb.kept.is_empty(), "{:?}", rb.kept);
+    assert_eq!(rolegate_tests::inventory(&admin).await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_name_taken_by_someone_else_is_refused_and_not_touched() {
     let h = Harness::new();
     h.iam().create_user("seqera-launch", "/", &[]).await.unwrap();
@@ -326,18 +356,28 @@ async fn a_user_with_two_keys_gets_a_choice_and_no_key_is_deleted_silently() {
     let inp = inputs("ecr-wave-readonly");
     let plan = h.engine.plan(&t, &inp).await.unwrap();
     let run_id = plan.run_id.clone();
-    // Stop the run right after the user exists (writes: start, applying, policy/user...).
-    let store = Arc::new(CrashingStore::new(FileJournalStore::new(h.home.path().join("runs")), 4));
+    // The process stops the moment the journal says a CreateAccessKey is under way.
+    let store = Arc::new(CrashingStore::at_first(FileJournalStore::new(h.home.path().join("runs")), |j| j.key_intent.is_some()));
     let crashing = rolegate_tests::Harness::engine_with(&h.connect, &h.keychain_service, h.events.sink(), store);
     crashing.start(plan, inp).unwrap();
     let _ = crashing.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
     let user = "wave-ecr-readonly";
     assert!(h.iam().get_user(user).await.unwrap().is_some());
+    // Someone adds two keys right after: nothing can tell them from the key an
+    // interrupted call might have made, so neither may be deleted.
     let k1 = h.iam().create_access_key(user).await.unwrap().id;
     let k2 = h.iam().create_access_key(user).await.unwrap().id;
     let err = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
     assert!(matches!(&err, RunError::KeyLimit { keys, .. } if keys.len() == 2), "{err}");
     assert!(err.to_string().contains("--replace-key"));
+    let told = h.events.events();
+    for k in [&k1, &k2] {
+        assert!(
+            told.iter()
+                .any(|e| matches!(e, Event::Notice { message } if message.contains(k.as_str()) && message.contains("leaves it alone"))),
+            "{told:?}"
+        );
+    }
     let keys: Vec<String> = h.iam().list_access_keys(user).await.unwrap().into_iter().map(|k| k.id).collect();
     assert!(keys.contains(&k1) && keys.contains(&k2), "no key was deleted");
     let j = h.engine.apply(&run_id, &ApplyOptions { replace_key: Some(k1.clone()) }).await.unwrap();

@@ -147,8 +147,10 @@ pub struct Journal {
     /// The id of the access key this run made (its secret is in the keychain).
     #[serde(default)]
     pub access_key_id: Option<String>,
-    /// Written just before CreateAccessKey, cleared once the key's secret is stored:
-    /// lets a resumed run or a roll-back recognise a key an interrupted call made.
+    /// Written just before CreateAccessKey, cleared once the call is accounted for (the
+    /// secret is stored, or the keys it made are recorded and deleted). Still set only
+    /// when the process stopped mid-call: keys that appeared since are then named to
+    /// the person, never deleted, because they cannot be told from keys someone added.
     #[serde(default)]
     pub key_intent: Option<KeyIntent>,
     /// A key rotation under way (`rolegate rotate-key` resumes it).
@@ -214,6 +216,24 @@ impl Journal {
         self.live_resources().any(|x| &x.resource == r)
     }
 
+    /// Mark a recorded resource as deleted.
+    pub fn mark_deleted(&mut self, resource: &Resource, now: OffsetDateTime) {
+        for r in self.resources.iter_mut().filter(|r| &r.resource == resource && r.deleted_at.is_none()) {
+            r.deleted_at = Some(now);
+        }
+    }
+
+    /// Keys of `user` that a failed CreateAccessKey of this run made, not yet deleted.
+    pub fn lost_keys(&self, user: &str) -> Vec<String> {
+        self.live_resources()
+            .filter(|r| r.step == LOST_KEY_STEP)
+            .filter_map(|r| match &r.resource {
+                Resource::AccessKey { user: u, id } if u == user => Some(id.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Record a resource once (adopting after a crash records it again harmlessly).
     pub fn record(&mut self, resource: Resource, step: &str, now: OffsetDateTime) {
         if !self.has_resource(&resource) {
@@ -227,10 +247,9 @@ impl Journal {
     }
 }
 
-/// How long before and after an intent a key's creation time may lie and still be
-/// taken for the key that intent's call made (clock skew before; SDK retries after).
-pub const KEY_INTENT_SKEW: time::Duration = time::Duration::minutes(5);
-pub const KEY_INTENT_WINDOW: time::Duration = time::Duration::minutes(15);
+/// The step name under which a journal records keys that a failed CreateAccessKey of
+/// this run made (their secret never arrived); they are deleted as soon as they are found.
+pub const LOST_KEY_STEP: &str = "access-key-lost";
 
 /// How far a key rotation got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,17 +292,13 @@ pub struct KeyIntent {
 }
 
 impl KeyIntent {
-    /// The keys of `user` that the interrupted call must have made: not there before the
-    /// intent and created within its window. Keys without a creation time prove nothing.
-    pub fn orphans<'a>(&self, user: &str, keys: &'a [crate::ports::AccessKeyMeta]) -> Vec<&'a str> {
+    /// The keys of `user` that were not there when the interrupted call began: that
+    /// call's key, or keys someone else added since. Nothing here tells them apart.
+    pub fn appeared_since<'a>(&self, user: &str, keys: &'a [crate::ports::AccessKeyMeta]) -> Vec<&'a crate::ports::AccessKeyMeta> {
         if user != self.user {
             return Vec::new();
         }
-        keys.iter()
-            .filter(|k| !self.existing.contains(&k.id))
-            .filter(|k| k.created.is_some_and(|c| c >= self.at - KEY_INTENT_SKEW && c <= self.at + KEY_INTENT_WINDOW))
-            .map(|k| k.id.as_str())
-            .collect()
+        keys.iter().filter(|k| !self.existing.contains(&k.id)).collect()
     }
 }
 

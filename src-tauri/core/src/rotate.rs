@@ -92,9 +92,23 @@ impl Engine {
 
     /// Create the new key and put its secret in the vault; if the vault refuses, the
     /// key is deleted again.
-    async fn create_stored_key(&self, user: &str, again: &str) -> Result<String, RunError> {
+    /// `before` is the user's keys just ahead of the call; `journal`, a run's (see
+    /// `delete_keys_of_failed_create`).
+    async fn create_stored_key(
+        &self,
+        user: &str,
+        before: &[String],
+        journal: Option<&mut Journal>,
+        again: &str,
+    ) -> Result<String, RunError> {
         let iam = self.connect.iam();
-        let new = iam.create_access_key(user).await.map_err(|e| stopped("creating the new key", e, "The old key is unchanged.", again))?;
+        let new = match iam.create_access_key(user).await {
+            Ok(new) => new,
+            Err(e) => {
+                let outcome = self.delete_keys_of_failed_create(user, before, journal).await;
+                return Err(stopped("creating the new key", format!("{e}; {outcome}"), "The old key is unchanged.", again));
+            }
+        };
         if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
             let cleanup = match iam.delete_access_key(user, &new.id).await {
                 Ok(()) => format!("the new key {} was deleted again", new.id),
@@ -209,10 +223,17 @@ impl Engine {
             }
             None => {
                 let old = j.access_key_id.clone();
+                for id in j.lost_keys(&user) {
+                    self.delete_lost_key(&user, &id)
+                        .await
+                        .map_err(|e| stopped("deleting a key a failed attempt made", e, "Nothing else was changed.", run_id))?;
+                    j.mark_deleted(&Resource::AccessKey { user: user.clone(), id: id.clone() }, self.clock.now());
+                    self.save_journal(&mut j, format!("deleted {id}, made by a failed CreateAccessKey"))?;
+                }
                 let existing = self.make_room(&user, old.as_deref(), opts.replace_key.as_deref(), run_id, &mut done).await?;
-                j.key_intent = Some(KeyIntent { user: user.clone(), existing, at: self.clock.now() });
+                j.key_intent = Some(KeyIntent { user: user.clone(), existing: existing.clone(), at: self.clock.now() });
                 self.save_journal(&mut j, "rotation: creating a new access key".into())?;
-                let new_id = self.create_stored_key(&user, run_id).await?;
+                let new_id = self.create_stored_key(&user, &existing, Some(&mut j), run_id).await?;
                 let now = self.clock.now();
                 j.record(Resource::AccessKey { user: user.clone(), id: new_id.clone() }, "rotate-key", now);
                 j.key_intent = None;
@@ -313,8 +334,8 @@ impl Engine {
                         )]))
                     }
                 };
-                self.make_room(user, old.as_deref(), opts.replace_key.as_deref(), &again, &mut done).await?;
-                let new_id = self.create_stored_key(user, &again).await?;
+                let existing = self.make_room(user, old.as_deref(), opts.replace_key.as_deref(), &again, &mut done).await?;
+                let new_id = self.create_stored_key(user, &existing, None, &again).await?;
                 let r = Rotation { old_key: old, new_key: new_id.clone(), stage: RotationStage::Created, started_at: self.clock.now() };
                 state.save(user, &r)?;
                 done.push(format!("created {new_id} and stored its secret in {}", self.vault.describe()));

@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 
 use crate::error::RunError;
 use crate::events::{Event, EventSink};
-use crate::journal::{Journal, JournalStore, KeyIntent, Resource, RunStatus, StepRecord, StepState};
+use crate::journal::{Journal, JournalStore, KeyIntent, Resource, RunStatus, StepRecord, StepState, LOST_KEY_STEP};
 use crate::plan::{self, Call, Plan, RunInputs, Step, RUN_TAG};
 use crate::ports::{
     vault_entry, AssumeRoleInput, AwsError, AwsErrorKind, CallerIdentity, Clock, Connect, CreateRole, Credentials, Entropy, Vault,
@@ -471,18 +471,27 @@ impl Engine {
                     .await;
             }
         }
-        // A CreateAccessKey of this run that took effect but whose answer (and so the
-        // secret) was lost: the key is useless to anyone, and provably ours.
+        // Keys an earlier failed CreateAccessKey of this run made and the journal
+        // recorded, whose deletion did not go through then.
+        let lost = journal.lock().await.lost_keys(user);
+        for id in &lost {
+            self.delete_lost_key(user, id).await?;
+            self.commit(journal, |j| j.mark_deleted(&Resource::AccessKey { user: user.into(), id: id.clone() }, self.clock.now())).await?;
+        }
+        let keys: Vec<_> = keys.into_iter().filter(|k| !lost.contains(&k.id)).collect();
+        // An intent still set means the process stopped during the call: a key that
+        // appeared since may be that call's (its secret lost) or someone else's.
         let intent = journal.lock().await.key_intent.clone();
-        let orphans: Vec<String> = intent.map(|i| i.orphans(user, &keys).into_iter().map(String::from).collect()).unwrap_or_default();
-        for id in &orphans {
-            iam.delete_access_key(user, id).await?;
-            self.emit(Event::Deleted {
-                resource: format!("access key {id} of user {user}"),
-                detail: "made by this run's interrupted CreateAccessKey; its secret was never stored".into(),
+        for k in intent.iter().flat_map(|i| i.appeared_since(user, &keys)) {
+            self.emit(Event::Notice {
+                message: format!(
+                    "access key {} of user {user} appeared after an earlier attempt of this run was interrupted while creating a key{}; it may be that attempt's key, whose secret was lost, or one someone added, so Rolegate leaves it alone. If nobody made it, delete it: aws iam delete-access-key --user-name {user} --access-key-id {}",
+                    k.id,
+                    k.created.map(|c| format!(" (created {c})")).unwrap_or_default(),
+                    k.id
+                ),
             });
         }
-        let keys: Vec<_> = keys.into_iter().filter(|k| !orphans.contains(&k.id)).collect();
         let mut others: Vec<_> = keys.clone();
         if keys.len() >= 2 {
             match &opts.replace_key {
@@ -514,8 +523,16 @@ impl Engine {
             });
         }
         let intent = KeyIntent { user: user.into(), existing: others.iter().map(|k| k.id.clone()).collect(), at: self.clock.now() };
-        self.commit(journal, |j| j.key_intent = Some(intent)).await?;
-        let new = iam.create_access_key(user).await?;
+        self.commit(journal, |j| j.key_intent = Some(intent.clone())).await?;
+        let new = match iam.create_access_key(user).await {
+            Ok(new) => new,
+            Err(e) => {
+                let mut j = journal.lock().await;
+                let outcome = self.delete_keys_of_failed_create(user, &intent.existing, Some(&mut j)).await;
+                self.emit(Event::Notice { message: outcome });
+                return Err(e.into());
+            }
+        };
         if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
             // Without the secret the key is useless; delete the key this call just made.
             let cleanup = match iam.delete_access_key(user, &new.id).await {
@@ -544,6 +561,96 @@ impl Engine {
             Some(Resource::AccessKey { user: user.into(), id }),
         )
         .await
+    }
+
+    /// Delete a key that a failed CreateAccessKey of this run made (already gone is fine).
+    pub(crate) async fn delete_lost_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
+        match self.connect.iam().delete_access_key(user, id).await {
+            Ok(()) => {}
+            Err(e) if e.kind == AwsErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        self.emit(Event::Deleted {
+            resource: format!("access key {id} of user {user}"),
+            detail: "made by a CreateAccessKey of this run that failed; its secret never arrived".into(),
+        });
+        Ok(())
+    }
+
+    /// After a CreateAccessKey for `user` failed: a key on the user now that was not in
+    /// `before`, the listing taken just ahead of the call, was made by that call (or the
+    /// SDK's retries of it) and its secret never arrived. With a run's journal, each is
+    /// recorded there first (so a resume or roll-back deletes it if this deletion fails)
+    /// and the intent is cleared; then each is deleted. If the listing fails, nothing is
+    /// deleted. Returns a sentence saying which of these happened.
+    pub(crate) async fn delete_keys_of_failed_create(&self, user: &str, before: &[String], mut journal: Option<&mut Journal>) -> String {
+        let after = match self.connect.iam().list_access_keys(user).await {
+            Ok(keys) => keys,
+            Err(e) => {
+                return format!(
+                    "CreateAccessKey for {user} failed, and listing the user's keys afterwards failed too ({e}), so whether it made a key is not known; nothing was deleted. Keys before the call: {}; compare with `aws iam list-access-keys --user-name {user}`",
+                    if before.is_empty() { "none".to_string() } else { before.join(", ") }
+                )
+            }
+        };
+        let lost: Vec<String> = after.into_iter().map(|k| k.id).filter(|id| !before.contains(id)).collect();
+        if lost.is_empty() {
+            if let Some(j) = journal {
+                j.key_intent = None;
+                j.note(self.clock.now(), "the failed CreateAccessKey made no key");
+                if let Err(e) = self.store.save(j) {
+                    return format!("CreateAccessKey for {user} failed and made no key (journal: {e})");
+                }
+            }
+            return format!("CreateAccessKey for {user} failed and made no key");
+        }
+        let mut problems = Vec::new();
+        if let Some(j) = journal.as_deref_mut() {
+            let now = self.clock.now();
+            for id in &lost {
+                j.record(Resource::AccessKey { user: user.into(), id: id.clone() }, LOST_KEY_STEP, now);
+            }
+            j.key_intent = None;
+            j.note(now, format!("the failed CreateAccessKey made {}; deleting it", lost.join(", ")));
+            if let Err(e) = self.store.save(j) {
+                problems.push(format!("the journal could not record them ({e})"));
+            }
+        }
+        for id in &lost {
+            match self.delete_lost_key(user, id).await {
+                Ok(()) => {
+                    if let Some(j) = journal.as_deref_mut() {
+                        j.mark_deleted(&Resource::AccessKey { user: user.into(), id: id.clone() }, self.clock.now());
+                    }
+                }
+                Err(e) => problems.push(format!(
+                    "deleting {id} failed ({e}); {}",
+                    if journal.is_some() {
+                        "the run records it, and a resume or roll-back deletes it".to_string()
+                    } else {
+                        format!("delete it yourself: aws iam delete-access-key --user-name {user} --access-key-id {id}")
+                    }
+                )),
+            }
+        }
+        if let Some(j) = journal {
+            j.note(self.clock.now(), "the keys the failed CreateAccessKey made are handled");
+            if let Err(e) = self.store.save(j) {
+                problems.push(format!("journal: {e}"));
+            }
+        }
+        let mut s = format!(
+            "CreateAccessKey for {user} failed after making {} anyway (its secret never arrived), which Rolegate deleted as soon as it was found",
+            lost.join(", ")
+        );
+        if !problems.is_empty() {
+            s = format!(
+                "CreateAccessKey for {user} failed after making {} anyway (its secret never arrived); {}",
+                lost.join(", "),
+                problems.join("; ")
+            );
+        }
+        s
     }
 
     /// Find resources of this run that exist in AWS but are not in the journal (a
@@ -587,12 +694,9 @@ impl Engine {
                     }
                 }
                 let keys = iam.list_access_keys(&u.name).await.map_err(Self::aws)?;
-                let orphans = journal.key_intent.as_ref().map(|i| i.orphans(&u.name, &keys)).unwrap_or_default();
                 for k in &keys {
                     let r = Resource::AccessKey { user: u.name.clone(), id: k.id.clone() };
-                    if !journal.has_resource(&r)
-                        && (orphans.contains(&k.id.as_str()) || self.vault.get(&vault_entry(&k.id)).await?.is_some())
-                    {
+                    if !journal.has_resource(&r) && self.vault.get(&vault_entry(&k.id)).await?.is_some() {
                         journal.record(r, "access-key", now);
                     }
                 }

@@ -166,35 +166,139 @@ async fn a_throttled_step_names_what_was_made_and_resume_finishes() {
     assert_eq!(rig.aws.inventory(), Vec::<String>::new());
 }
 
-#[tokio::test]
-async fn a_key_whose_answer_was_lost_is_deleted_on_resume() {
-    let rig = Rig::new();
-    // CreateAccessKey takes effect, but the answer (with the secret) never arrives.
-    rig.aws.fail("iam:CreateAccessKey", 1, FaultMode::AfterEffect, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
-    let run = rig.start("seqera-batch-forge").await;
-    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
-    let lost: Vec<String> = rig.aws.inventory().into_iter().filter(|l| l.starts_with("key ")).collect();
-    assert_eq!(lost.len(), 1, "the lost key exists in AWS");
-    assert!(rig.vault.entries().is_empty());
-    assert!(rig.engine.store.load(&run).unwrap().key_intent.is_some(), "the intent was written before the call");
+fn deleted_lost_keys(rig: &Rig) -> Vec<String> {
+    rig.events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Deleted { resource, detail } if detail.contains("CreateAccessKey of this run that failed") => Some(resource),
+            _ => None,
+        })
+        .collect()
+}
 
-    let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
-    let keys: Vec<String> = rig.aws.inventory().into_iter().filter(|l| l.starts_with("key ")).collect();
-    assert_eq!(keys.len(), 1);
-    assert_ne!(keys, lost, "the lost key was replaced");
-    assert_eq!(rig.vault.entries(), [vault_entry(j.access_key_id.as_deref().unwrap())]);
-    assert!(rig.events().iter().any(|e| matches!(e, Event::Deleted { detail, .. } if detail.contains("interrupted CreateAccessKey"))));
+fn notices(rig: &Rig) -> Vec<String> {
+    rig.events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Notice { message } => Some(message),
+            _ => None,
+        })
+        .collect()
+}
+
+fn keys_in_aws(rig: &Rig) -> Vec<String> {
+    rig.aws.inventory().into_iter().filter(|l| l.starts_with("key ")).collect()
+}
+
+/// CreateAccessKey takes effect, but its answer (with the secret) never arrives.
+fn lose_the_next_key(rig: &Rig) {
+    rig.aws.fail("iam:CreateAccessKey", 1, FaultMode::AfterEffect, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
 }
 
 #[tokio::test]
-async fn a_key_whose_answer_was_lost_is_rolled_back_without_extra_flags() {
+async fn a_key_made_by_a_failed_create_is_deleted_at_once_and_resume_makes_one() {
     let rig = Rig::new();
-    rig.aws.fail("iam:CreateAccessKey", 1, FaultMode::AfterEffect, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
+    lose_the_next_key(&rig);
     let run = rig.start("seqera-batch-forge").await;
     rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    assert_eq!(deleted_lost_keys(&rig).len(), 1, "{:?}", rig.events());
+    assert_eq!(keys_in_aws(&rig), Vec::<String>::new(), "the key the failed call made is gone");
+    assert!(notices(&rig).iter().any(|n| n.contains("failed after making") && n.contains("deleted")), "{:?}", notices(&rig));
+    let j = rig.engine.store.load(&run).unwrap();
+    assert!(j.key_intent.is_none(), "the listing after the call accounts for it");
+    assert!(j.resources.iter().any(|r| r.step == crate::journal::LOST_KEY_STEP && r.deleted_at.is_some()), "{:?}", j.resources);
+
+    let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    let id = j.access_key_id.unwrap();
+    assert_eq!(keys_in_aws(&rig), [format!("key {id} of {}", j.plan.user.unwrap().name)]);
+    assert_eq!(rig.vault.entries(), [vault_entry(&id)]);
+}
+
+#[tokio::test]
+async fn a_lost_key_whose_deletion_failed_is_deleted_on_resume() {
+    let rig = Rig::new();
+    lose_the_next_key(&rig);
+    rig.aws.fail("iam:DeleteAccessKey", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
+    let run = rig.start("seqera-batch-forge").await;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    let lost = keys_in_aws(&rig);
+    assert_eq!(lost.len(), 1);
+    assert!(notices(&rig).iter().any(|n| n.contains("a resume or roll-back deletes it")), "{:?}", notices(&rig));
+    let user = rig.engine.store.load(&run).unwrap().plan.user.unwrap().name;
+    assert_eq!(rig.engine.store.load(&run).unwrap().lost_keys(&user).len(), 1, "the journal records the lost key");
+
+    let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    assert_eq!(deleted_lost_keys(&rig).len(), 1);
+    assert_eq!(keys_in_aws(&rig), [format!("key {} of {user}", j.access_key_id.unwrap())]);
+    assert!(rig.engine.store.load(&run).unwrap().lost_keys(&user).is_empty());
+}
+
+#[tokio::test]
+async fn a_lost_key_whose_deletion_failed_is_rolled_back_without_extra_flags() {
+    let rig = Rig::new();
+    lose_the_next_key(&rig);
+    rig.aws.fail("iam:DeleteAccessKey", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
+    let run = rig.start("seqera-batch-forge").await;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    assert_eq!(keys_in_aws(&rig).len(), 1);
     let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
     assert!(report.kept.is_empty(), "{report:?}");
     assert_eq!(rig.aws.inventory(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn when_the_keys_cannot_be_listed_after_a_failed_create_nothing_is_deleted_and_the_key_is_named() {
+    let rig = Rig::new();
+    lose_the_next_key(&rig);
+    // The listing before the call answers; the one after it does not.
+    rig.aws.fail_after("iam:ListAccessKeys", 1, 1, FaultMode::Refuse, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
+    let run = rig.start("seqera-batch-forge").await;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    let lost = keys_in_aws(&rig);
+    assert_eq!(lost.len(), 1, "the call's key is there and unknown");
+    let lost_id = lost[0].split(' ').nth(1).unwrap().to_string();
+    assert_eq!(rig.count("iam:DeleteAccessKey"), 0);
+    assert!(notices(&rig).iter().any(|n| n.contains("whether it made a key is not known; nothing was deleted")), "{:?}", notices(&rig));
+    assert!(rig.engine.store.load(&run).unwrap().key_intent.is_some(), "the intent stays: the call is not accounted for");
+
+    // Resume: the key cannot be told from one someone added, so it is named, not deleted.
+    let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    assert_eq!(rig.count("iam:DeleteAccessKey"), 0);
+    assert!(
+        notices(&rig).iter().any(|n| n.contains(&lost_id) && n.contains("leaves it alone") && n.contains("aws iam delete-access-key")),
+        "{:?}",
+        notices(&rig)
+    );
+    assert_eq!(keys_in_aws(&rig).len(), 2);
+    let user = j.plan.user.unwrap().name;
+    let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
+    assert!(report.kept.iter().any(|(what, why)| what.contains(&user) && why.contains(&lost_id)), "{report:?}");
+    assert_eq!(keys_in_aws(&rig), [format!("key {lost_id} of {user}")], "only the run's own key was deleted");
+    rig.engine.rollback(&run, &RollbackOptions { delete_unrecorded_keys: true }).await.unwrap();
+    assert_eq!(rig.aws.inventory(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn keys_added_after_an_interrupted_create_are_never_taken_for_its_key() {
+    let rig = Rig::new();
+    let (run, user) = rig.stopped_before_the_key().await;
+    // The journal as a process leaves it that stopped during CreateAccessKey.
+    let mut j = rig.engine.store.load(&run).unwrap();
+    j.key_intent =
+        Some(crate::journal::KeyIntent { user: user.clone(), existing: Vec::new(), at: crate::ports::Clock::now(rig.clock.as_ref()) });
+    crate::journal::JournalStore::save(rig.engine.store.as_ref(), &j).unwrap();
+    // Someone adds two keys a second later.
+    rig.clock.advance(Duration::from_secs(1));
+    let (a, b) = (rig.aws.add_key(&user), rig.aws.add_key(&user));
+    let e = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    assert!(matches!(&e, RunError::KeyLimit { keys, .. } if keys.len() == 2), "{e}");
+    assert_eq!(rig.count("iam:DeleteAccessKey"), 0);
+    for id in [&a, &b] {
+        assert!(notices(&rig).iter().any(|n| n.contains(id.as_str()) && n.contains("leaves it alone")), "{:?}", notices(&rig));
+    }
+    let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
+    assert!(report.kept.iter().any(|(_, why)| why.contains(&a) && why.contains(&b)), "{report:?}");
+    assert_eq!(keys_in_aws(&rig).len(), 2);
 }
 
 #[tokio::test]
@@ -330,6 +434,34 @@ async fn a_rotation_that_stops_leaves_the_old_key_working_and_continues_later() 
     assert_eq!(rig.count("iam:CreateAccessKey"), calls_before, "no new key is made on resume");
     assert_eq!(r.old_key.as_deref(), Some(old.as_str()));
     assert!(!rig.aws.inventory().iter().any(|l| l.contains(&old)));
+}
+
+#[tokio::test]
+async fn a_rotation_whose_create_fails_after_making_a_key_deletes_that_key_and_says_so() {
+    let rig = Rig::new();
+    let run = rig.start("seqera-batch-forge").await;
+    let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    let (old, user) = (j.access_key_id.unwrap(), j.plan.user.unwrap().name);
+    lose_the_next_key(&rig);
+    let e = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap_err().to_string();
+    assert!(e.contains("failed after making") && e.contains("deleted") && e.contains("The old key is unchanged"), "{e}");
+    assert_eq!(keys_in_aws(&rig), [format!("key {old} of {user}")]);
+    assert_eq!(deleted_lost_keys(&rig).len(), 1);
+    assert!(rig.engine.store.load(&run).unwrap().key_intent.is_none());
+    let r = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap();
+    assert_eq!(keys_in_aws(&rig), [format!("key {} of {user}", r.new_key)]);
+}
+
+#[tokio::test]
+async fn a_named_users_rotation_whose_create_fails_deletes_the_key_it_made() {
+    let rig = Rig::new();
+    let keys = rig.aws.add_foreign_user("ci-bot", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let state = crate::rotate::UserRotationStore { dir: dir.path().into() };
+    lose_the_next_key(&rig);
+    let e = rig.engine.rotate_user_key("ci-bot", None, &crate::rotate::RotateOptions::default(), &state).await.unwrap_err().to_string();
+    assert!(e.contains("failed after making") && e.contains("deleted"), "{e}");
+    assert_eq!(keys_in_aws(&rig), [format!("key {} of ci-bot", keys[0])], "the person's key is untouched, the lost one gone");
 }
 
 #[tokio::test]

@@ -44,6 +44,8 @@ struct Fault {
     operation: String,
     error: AwsError,
     remaining: u32,
+    /// Matching calls to let through before the fault fires.
+    skip: u32,
     mode: FaultMode,
     /// Only for calls signed by something other than the bootstrap identity.
     only_new_credentials: bool,
@@ -120,17 +122,29 @@ impl FakeAws {
     /// Answer the next `times` calls of `operation` (`iam:CreateRole`, `sts:AssumeRole`)
     /// with `error`.
     pub fn fail(&self, operation: &str, times: u32, mode: FaultMode, error: AwsError) {
-        self.push_fault(operation, times, mode, error, false)
+        self.push_fault(operation, 0, times, mode, error, false)
+    }
+
+    /// Like `fail`, after letting `skip` calls of `operation` through.
+    pub fn fail_after(&self, operation: &str, skip: u32, times: u32, mode: FaultMode, error: AwsError) {
+        self.push_fault(operation, skip, times, mode, error, false)
     }
 
     /// Like `fail`, but only for calls signed by credentials other than the bootstrap
     /// identity (how a new key or role looks before IAM has propagated it).
     pub fn fail_new_credentials(&self, operation: &str, times: u32, error: AwsError) {
-        self.push_fault(operation, times, FaultMode::Refuse, error, true)
+        self.push_fault(operation, 0, times, FaultMode::Refuse, error, true)
     }
 
-    fn push_fault(&self, operation: &str, times: u32, mode: FaultMode, error: AwsError, only_new_credentials: bool) {
-        self.state.lock().unwrap().faults.push(Fault { operation: operation.into(), error, remaining: times, mode, only_new_credentials });
+    fn push_fault(&self, operation: &str, skip: u32, times: u32, mode: FaultMode, error: AwsError, only_new_credentials: bool) {
+        self.state.lock().unwrap().faults.push(Fault {
+            operation: operation.into(),
+            error,
+            remaining: times,
+            skip,
+            mode,
+            only_new_credentials,
+        });
     }
 
     /// Drop every fault that has not fired yet.
@@ -229,6 +243,10 @@ impl FakeAws {
         }
         let bootstrap = *signer == Signer::Bootstrap;
         if let Some(f) = s.faults.iter_mut().find(|f| f.operation == op && f.remaining > 0 && !(f.only_new_credentials && bootstrap)) {
+            if f.skip > 0 {
+                f.skip -= 1;
+                return Ok(None);
+            }
             f.remaining -= 1;
             let mut e = f.error.clone();
             e.operation = op.into();

@@ -118,16 +118,21 @@ impl Vault for MemoryVault {
 }
 
 /// Wraps a store and fails, as a killed process would stop, right after write number
-/// `crash_after` (counting from 1) has reached the inner store.
+/// `crash_after` (counting from 1) has reached the inner store, or (`at_first`) right
+/// after the first write of a journal that matches a test; every later write fails too.
 pub struct CrashingStore<S: JournalStore> {
     pub inner: S,
-    crash_after: usize,
+    crash_after: AtomicUsize,
+    trigger: Option<fn(&Journal) -> bool>,
     writes: AtomicUsize,
 }
 
 impl<S: JournalStore> CrashingStore<S> {
     pub fn new(inner: S, crash_after: usize) -> Self {
-        CrashingStore { inner, crash_after, writes: AtomicUsize::new(0) }
+        CrashingStore { inner, crash_after: AtomicUsize::new(crash_after), trigger: None, writes: AtomicUsize::new(0) }
+    }
+    pub fn at_first(inner: S, trigger: fn(&Journal) -> bool) -> Self {
+        CrashingStore { inner, crash_after: AtomicUsize::new(usize::MAX), trigger: Some(trigger), writes: AtomicUsize::new(0) }
     }
     pub fn writes(&self) -> usize {
         self.writes.load(Ordering::SeqCst)
@@ -137,11 +142,13 @@ impl<S: JournalStore> CrashingStore<S> {
 impl<S: JournalStore> JournalStore for CrashingStore<S> {
     fn save(&self, journal: &Journal) -> Result<(), StoreError> {
         let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
-        if n > self.crash_after {
-            return Err(StoreError::SimulatedCrash(self.crash_after));
+        let crash_after = self.crash_after.load(Ordering::SeqCst);
+        if n > crash_after {
+            return Err(StoreError::SimulatedCrash(crash_after));
         }
         self.inner.save(journal)?;
-        if n == self.crash_after {
+        if n == crash_after || self.trigger.is_some_and(|t| t(journal)) {
+            self.crash_after.store(n, Ordering::SeqCst);
             return Err(StoreError::SimulatedCrash(n));
         }
         Ok(())
