@@ -147,10 +147,9 @@ pub struct Journal {
     /// The id of the access key this run made (its secret is in the keychain).
     #[serde(default)]
     pub access_key_id: Option<String>,
-    /// Written just before CreateAccessKey, cleared once the call is accounted for (the
-    /// secret is stored, or the keys it made are recorded and deleted). Still set only
-    /// when the process stopped mid-call: keys that appeared since are then named to
-    /// the person, never deleted, because they cannot be told from keys someone added.
+    /// Written just before CreateAccessKey, cleared once a key's secret is stored. Keys
+    /// that appeared since and that the journal does not record are named to the person,
+    /// never deleted: they cannot be told from keys someone added.
     #[serde(default)]
     pub key_intent: Option<KeyIntent>,
     /// A key rotation under way (`rolegate rotate-key` resumes it).

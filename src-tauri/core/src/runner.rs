@@ -479,13 +479,14 @@ impl Engine {
             self.commit(journal, |j| j.mark_deleted(&Resource::AccessKey { user: user.into(), id: id.clone() }, self.clock.now())).await?;
         }
         let keys: Vec<_> = keys.into_iter().filter(|k| !lost.contains(&k.id)).collect();
-        // An intent still set means the process stopped during the call: a key that
-        // appeared since may be that call's (its secret lost) or someone else's.
+        // An intent still set means an earlier call did not end with a stored secret
+        // (the process stopped during it, or it failed): a key that appeared since and
+        // is not recorded may be that call's (its secret lost) or someone else's.
         let intent = journal.lock().await.key_intent.clone();
         for k in intent.iter().flat_map(|i| i.appeared_since(user, &keys)) {
             self.emit(Event::Notice {
                 message: format!(
-                    "access key {} of user {user} appeared after an earlier attempt of this run was interrupted while creating a key{}; it may be that attempt's key, whose secret was lost, or one someone added, so Rolegate leaves it alone. If nobody made it, delete it: aws iam delete-access-key --user-name {user} --access-key-id {}",
+                    "access key {} of user {user} appeared after an earlier attempt of this run to create a key did not finish{}; it may be that attempt's key, whose secret was lost, or one someone added, so Rolegate leaves it alone. If nobody made it, delete it: aws iam delete-access-key --user-name {user} --access-key-id {}",
                     k.id,
                     k.created.map(|c| format!(" (created {c})")).unwrap_or_default(),
                     k.id
@@ -580,9 +581,9 @@ impl Engine {
     /// After a CreateAccessKey for `user` failed: a key on the user now that was not in
     /// `before`, the listing taken just ahead of the call, was made by that call (or the
     /// SDK's retries of it) and its secret never arrived. With a run's journal, each is
-    /// recorded there first (so a resume or roll-back deletes it if this deletion fails)
-    /// and the intent is cleared; then each is deleted. If the listing fails, nothing is
-    /// deleted. Returns a sentence saying which of these happened.
+    /// recorded there first (so a resume or roll-back deletes it if this deletion fails);
+    /// then each is deleted. If the listing fails, nothing is deleted. The intent stays
+    /// until a key's secret is stored. Returns a sentence saying what happened.
     pub(crate) async fn delete_keys_of_failed_create(&self, user: &str, before: &[String], mut journal: Option<&mut Journal>) -> String {
         let after = match self.connect.iam().list_access_keys(user).await {
             Ok(keys) => keys,
@@ -595,14 +596,9 @@ impl Engine {
         };
         let lost: Vec<String> = after.into_iter().map(|k| k.id).filter(|id| !before.contains(id)).collect();
         if lost.is_empty() {
-            if let Some(j) = journal {
-                j.key_intent = None;
-                j.note(self.clock.now(), "the failed CreateAccessKey made no key");
-                if let Err(e) = self.store.save(j) {
-                    return format!("CreateAccessKey for {user} failed and made no key (journal: {e})");
-                }
-            }
-            return format!("CreateAccessKey for {user} failed and made no key");
+            // IAM is eventually consistent, so the intent stays: a key that shows up later
+            // is named as possibly this call's, never deleted.
+            return format!("CreateAccessKey for {user} failed; the user's keys listed right after show no key made by it");
         }
         let mut problems = Vec::new();
         if let Some(j) = journal.as_deref_mut() {
@@ -610,7 +606,6 @@ impl Engine {
             for id in &lost {
                 j.record(Resource::AccessKey { user: user.into(), id: id.clone() }, LOST_KEY_STEP, now);
             }
-            j.key_intent = None;
             j.note(now, format!("the failed CreateAccessKey made {}; deleting it", lost.join(", ")));
             if let Err(e) = self.store.save(j) {
                 problems.push(format!("the journal could not record them ({e})"));
