@@ -483,7 +483,8 @@ impl Engine {
         // (the process stopped during it, or it failed): a key that appeared since and
         // is not recorded may be that call's (its secret lost) or someone else's.
         let intent = journal.lock().await.key_intent.clone();
-        for k in intent.iter().flat_map(|i| i.appeared_since(user, &keys)) {
+        let unexplained: Vec<String> = intent.iter().flat_map(|i| i.appeared_since(user, &keys)).map(|k| k.id.clone()).collect();
+        for k in keys.iter().filter(|k| unexplained.contains(&k.id)) {
             self.emit(Event::Notice {
                 message: format!(
                     "access key {} of user {user} appeared after an earlier attempt of this run to create a key did not finish{}; it may be that attempt's key, whose secret was lost, or one someone added, so Rolegate leaves it alone. If nobody made it, delete it: aws iam delete-access-key --user-name {user} --access-key-id {}",
@@ -518,7 +519,7 @@ impl Engine {
                 None => return Err(RunError::KeyLimit { user: user.into(), keys }.into()),
             }
         }
-        for k in &others {
+        for k in others.iter().filter(|k| !unexplained.contains(&k.id)) {
             self.emit(Event::Notice {
                 message: format!("user {user} already has access key {} that this run did not make; it was left alone", k.id),
             });

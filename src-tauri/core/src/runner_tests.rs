@@ -270,6 +270,11 @@ async fn when_the_keys_cannot_be_listed_after_a_failed_create_nothing_is_deleted
         "{:?}",
         notices(&rig)
     );
+    assert!(
+        !notices(&rig).iter().any(|n| n.contains(&lost_id) && n.contains("this run did not make")),
+        "a key that may be the run's is not called someone else's: {:?}",
+        notices(&rig)
+    );
     assert_eq!(keys_in_aws(&rig).len(), 2);
     let user = j.plan.user.unwrap().name;
     let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
