@@ -263,8 +263,9 @@ async fn a_wrong_external_id_is_reported() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_bootstrap_user_without_create_role_gets_a_clear_error_and_rollback_leaves_nothing() {
+/// A run started in a fresh account by an onboarding identity that may do anything but
+/// `action`; also returns the account's unrestricted admin (to take inventory).
+async fn started_without(action: &str, template: &str) -> (rolegate_tests::Account, Harness, String) {
     let emu = emulator();
     let account = fresh_account_id();
     let admin = emu.bootstrap(&account, "rolegate-admin", None);
@@ -273,14 +274,20 @@ async fn a_bootstrap_user_without_create_role_gets_a_clear_error_and_rollback_le
         "bootstrap-limited",
         Some(json!({"Version":"2012-10-17","Statement":[
         {"Effect":"Allow","Action":"*","Resource":"*"},
-        {"Effect":"Deny","Action":"iam:CreateRole","Resource":"*"}]})),
+        {"Effect":"Deny","Action":action,"Resource":"*"}]})),
     );
     let h = Harness::for_account(limited);
-    let t = find_builtin("seqera-batch-launch").unwrap();
-    let inp = inputs("seqera-batch-launch");
+    let t = find_builtin(template).unwrap();
+    let inp = inputs(template);
     let plan = h.engine.plan(&t, &inp).await.unwrap();
     let run_id = plan.run_id.clone();
     h.engine.start(plan, inp).unwrap();
+    (admin, h, run_id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bootstrap_user_without_create_role_gets_a_clear_error_and_rollback_leaves_nothing() {
+    let (admin, h, run_id) = started_without("iam:CreateRole", "seqera-batch-launch").await;
     let err = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
     match &err {
         RunError::Aws { error, created, .. } => {
@@ -300,22 +307,7 @@ async fn a_bootstrap_user_without_create_role_gets_a_clear_error_and_rollback_le
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_create_access_key_is_checked_for_a_key_and_leaves_none() {
-    let emu = emulator();
-    let account = fresh_account_id();
-    let admin = emu.bootstrap(&account, "rolegate-admin", None);
-    let limited = emu.bootstrap(
-        &account,
-        "bootstrap-no-keys",
-        Some(json!({"Version":"2012-10-17","Statement":[
-        {"Effect":"Allow","Action":"*","Resource":"*"},
-        {"Effect":"Deny","Action":"iam:CreateAccessKey","Resource":"*"}]})),
-    );
-    let h = Harness::for_account(limited);
-    let t = find_builtin("ecr-wave-readonly").unwrap();
-    let inp = inputs("ecr-wave-readonly");
-    let plan = h.engine.plan(&t, &inp).await.unwrap();
-    let run_id = plan.run_id.clone();
-    h.engine.start(plan, inp).unwrap();
+    let (admin, h, run_id) = started_without("iam:CreateAccessKey", "ecr-wave-readonly").await;
     let err = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
     assert!(matches!(&err, RunError::Aws { error, .. } if error.denied_action() == "iam:CreateAccessKey"), "{err}");
     // The user's keys were listed again after the refusal: the call made none, so

@@ -274,12 +274,7 @@ impl Engine {
         if let (RotationStage::OldInactive, Some(old)) = (rotation.stage, rotation.old_key.clone()) {
             let working = format!("The new key {new_id} works; the old key {old} is inactive but not deleted.");
             self.delete_retired(&user, &old, &working, run_id, &mut done).await?;
-            let now = self.clock.now();
-            for r in j.resources.iter_mut() {
-                if matches!(&r.resource, Resource::AccessKey { id, .. } if *id == old) && r.deleted_at.is_none() {
-                    r.deleted_at = Some(now);
-                }
-            }
+            j.mark_deleted(&Resource::AccessKey { user: user.clone(), id: old }, self.clock.now());
         }
         j.rotation = None;
         self.save_journal(&mut j, format!("rotated the access key to {new_id}"))?;

@@ -635,18 +635,18 @@ impl Engine {
                 problems.push(format!("journal: {e}"));
             }
         }
-        let mut s = format!(
-            "CreateAccessKey for {user} failed after making {} anyway (its secret never arrived), which Rolegate deleted as soon as it was found",
-            lost.join(", ")
-        );
-        if !problems.is_empty() {
-            s = format!(
+        if problems.is_empty() {
+            format!(
+                "CreateAccessKey for {user} failed after making {} anyway (its secret never arrived), which Rolegate deleted as soon as it was found",
+                lost.join(", ")
+            )
+        } else {
+            format!(
                 "CreateAccessKey for {user} failed after making {} anyway (its secret never arrived); {}",
                 lost.join(", "),
                 problems.join("; ")
-            );
+            )
         }
-        s
     }
 
     /// Find resources of this run that exist in AWS but are not in the journal (a
