@@ -215,13 +215,20 @@ async fn a_key_made_by_a_failed_create_is_deleted_at_once_and_resume_makes_one()
     assert!(!notices(&rig).iter().any(|n| n.contains("leaves it alone")), "the deleted key is not named as unknown");
 }
 
-#[tokio::test]
-async fn a_lost_key_whose_deletion_failed_is_deleted_on_resume() {
-    let rig = Rig::new();
-    lose_the_next_key(&rig);
+/// A run whose CreateAccessKey made a key but lost its answer, and whose deletion of
+/// that key failed too. Returns the run id.
+async fn lost_key_left_behind(rig: &Rig) -> String {
+    lose_the_next_key(rig);
     rig.aws.fail("iam:DeleteAccessKey", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
     let run = rig.start("seqera-batch-forge").await;
     rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    run
+}
+
+#[tokio::test]
+async fn a_lost_key_whose_deletion_failed_is_deleted_on_resume() {
+    let rig = Rig::new();
+    let run = lost_key_left_behind(&rig).await;
     let lost = keys_in_aws(&rig);
     assert_eq!(lost.len(), 1);
     assert!(notices(&rig).iter().any(|n| n.contains("a resume or roll-back deletes it")), "{:?}", notices(&rig));
@@ -237,10 +244,7 @@ async fn a_lost_key_whose_deletion_failed_is_deleted_on_resume() {
 #[tokio::test]
 async fn a_lost_key_whose_deletion_failed_is_rolled_back_without_extra_flags() {
     let rig = Rig::new();
-    lose_the_next_key(&rig);
-    rig.aws.fail("iam:DeleteAccessKey", 1, FaultMode::Refuse, aws_err(AwsErrorKind::Network, "TimeoutError", "read timed out"));
-    let run = rig.start("seqera-batch-forge").await;
-    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
+    let run = lost_key_left_behind(&rig).await;
     assert_eq!(keys_in_aws(&rig).len(), 1);
     let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
     assert!(report.kept.is_empty(), "{report:?}");
