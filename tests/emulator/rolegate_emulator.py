@@ -22,9 +22,12 @@ It also serves POST /_rolegate/bootstrap-account, which makes an administrator u
 and access key in any account without going through access control (test set-up
 only), POST /_rolegate/faults, which makes the next COUNT calls of ACTION signed by
 ACCESS_KEY_ID answer with an AWS error of the given code and message (IAM's
-propagation answers and throttling, for tests of the retries), GET
-/_rolegate/faults?access_key_id=ID (how many are still to fire), and GET
-/_rolegate/health.
+propagation answers and throttling, for tests of the retries), or, given DELAY seconds
+instead of a code, hold them that long before the call runs (a call whose client went
+away meanwhile never runs) or, with "after": true, after it ran (tests that stop the
+client at an exact point); "user_arn" instead of "access_key_id" matches every key of
+that IAM user. GET /_rolegate/faults?access_key_id=ID (or the user ARN) says how many
+are still to fire, and GET /_rolegate/health.
 
 Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0]
 Prints one line "ROLEGATE_EMULATOR_READY http://HOST:PORT" when it listens.
@@ -35,8 +38,11 @@ import fnmatch
 import json
 import os
 import io
+import select
+import socket
 import sys
 import threading
+import time
 from xml.sax.saxutils import escape as xml_escape
 
 # AWS managed policies (ReadOnlyAccess, PowerUserAccess...) exist in every account.
@@ -337,15 +343,54 @@ _faults_lock = threading.Lock()
 
 
 def add_fault(body):
+    delay = float(body.get("delay", 0))
     fault = {
-        "code": str(body["code"]),
+        "code": str(body["code"]) if "code" in body or not delay else None,
         "message": str(body.get("message", "")),
         "status": int(body.get("status", 400)),
         "count": int(body.get("count", 1)),
+        "delay": delay,
+        "after": bool(body.get("after", False)),
     }
+    signer = str(body["user_arn"]) if body.get("user_arn") else str(body["access_key_id"])
     with _faults_lock:
-        _faults.setdefault((str(body["access_key_id"]), str(body["action"])), []).append(fault)
+        _faults.setdefault((signer, str(body["action"])), []).append(fault)
     return {"queued": fault}
+
+
+def _user_arn_of(key_id):
+    """The ARN of the IAM user owning access key `key_id`, if a user owns it."""
+    for account_id, account in list(iam_backends.items()):
+        backend = account["aws"]
+        key = backend.access_keys.get(key_id)
+        if key is not None and getattr(key, "user_name", None):
+            try:
+                return backend.get_user(key.user_name).arn
+            except Exception:
+                return None
+    return None
+
+
+def _client_gone(environ):
+    """Whether the client closed its connection while its request was held."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+def _hold(environ, seconds, watch_client):
+    """Sleep `seconds`; with `watch_client`, stop early and say so if the client went away."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if watch_client and _client_gone(environ):
+            return False
+        time.sleep(0.02)
+    return True
 
 
 # Operations moto 5.2 does not implement that Rolegate calls.
@@ -369,6 +414,8 @@ def take_fault(environ, raw):
     action = _action_of(raw)
     with _faults_lock:
         queue = _faults.get((key_id, action))
+        if not queue and any(k.startswith("arn:") for k, _ in _faults):
+            queue = _faults.get((_user_arn_of(key_id), action))
         if not queue:
             return None
         fault = queue[0]
@@ -431,8 +478,16 @@ class App:
             # server fault; answer as an endpoint that lacks the operation does.
             return fault_response({"code": "NotImplemented", "message": f"{action} is not implemented by this endpoint", "status": 501})(environ, start_response)
         fault = take_fault(environ, _request.body)
-        if fault is not None:
+        if fault is not None and fault["delay"] and not fault["after"]:
+            if not _hold(environ, fault["delay"], watch_client=True):
+                # The client is gone: the call never reached "AWS".
+                return Response("", status=499)(environ, start_response)
+        if fault is not None and fault["code"] is not None:
             return fault_response(fault)(environ, start_response)
+        if fault is not None and fault["after"]:
+            body = list(self.moto(environ, start_response))
+            _hold(environ, fault["delay"], watch_client=False)
+            return body
         return self.moto(environ, start_response)
 
 

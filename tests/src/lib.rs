@@ -115,6 +115,24 @@ impl Emulator {
         assert_eq!(status, 200, "fault injection failed: {text}");
     }
 
+    /// Hold the next call of `action` signed by `signer` (an access key id, or an IAM
+    /// user's ARN for any of its keys) for `seconds`: before it runs (if the client goes
+    /// away meanwhile the call never runs), or with `after` once it ran, before it answers.
+    /// `pending_faults(signer)` drops by one when the call arrives.
+    pub fn hold_call(&self, signer: &str, action: &str, seconds: u32, after: bool) {
+        let key = if signer.starts_with("arn:") { "user_arn" } else { "access_key_id" };
+        let body = serde_json::json!({ key: signer, "action": action, "delay": seconds, "after": after });
+        let (status, text) = http_post(&self.url, "/_rolegate/faults", &body.to_string());
+        assert_eq!(status, 200, "fault injection failed: {text}");
+    }
+
+    /// Like `inject_fault`, for every key of the IAM user `user_arn`.
+    pub fn inject_user_fault(&self, user_arn: &str, action: &str, code: &str, message: &str, count: u32) {
+        let body = serde_json::json!({ "user_arn": user_arn, "action": action, "code": code, "message": message, "count": count });
+        let (status, text) = http_post(&self.url, "/_rolegate/faults", &body.to_string());
+        assert_eq!(status, 200, "fault injection failed: {text}");
+    }
+
     /// How many injected faults for `access_key_id` have not fired yet.
     pub fn pending_faults(&self, access_key_id: &str) -> u64 {
         let hostport = self.url.trim_start_matches("http://").trim_end_matches('/');

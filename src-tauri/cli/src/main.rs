@@ -206,12 +206,19 @@ struct PlanArgs {
     tags: Vec<String>,
 }
 
+/// `apply -t ID [inputs]` plans and starts a new run; `apply --resume RUN_ID` continues
+/// one, whose inputs are in its journal, so every plan input is refused beside it.
 #[derive(Args)]
+#[command(mut_arg("template", |a| a.required_unless_present_any(["template_file", "resume"])))]
 struct ApplyArgs {
     #[command(flatten)]
     plan: PlanArgs,
-    /// Continue a run that stopped (crash, failure, time-out).
-    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["template", "template_file"])]
+    /// Continue a run that stopped (crash, failure, time-out); its plan is in its journal.
+    #[arg(
+        long,
+        value_name = "RUN_ID",
+        conflicts_with_all = ["template", "template_file", "path", "names", "vars", "trusted_principals", "external_ids", "policy_files", "tags"]
+    )]
     resume: Option<String>,
     /// If the user already has two access keys: delete this one to make room.
     #[arg(long)]
@@ -402,7 +409,10 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
         Command::Apply(a) => {
             let (engine, connect) = engine(&g).await;
             let run_id = match &a.resume {
-                Some(id) => id.clone(),
+                Some(id) => {
+                    eprintln!("resuming run {id}");
+                    id.clone()
+                }
                 None => {
                     let t = load_template(&a.plan)?;
                     let run_inputs = inputs(&a.plan, &t, connect.region())?;
@@ -542,4 +552,30 @@ fn read_secret_stdin() -> Result<SecretString, RunError> {
         return Err(RunError::Invalid(vec![FieldError::new("secret", "required", "stdin held no secret access key")]));
     }
     Ok(SecretString::from(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{error::ErrorKind, CommandFactory, Parser};
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn the_arguments_are_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn apply_takes_a_template_or_resume_never_both() {
+        let parsed = Cli::try_parse_from(["rolegate", "apply", "--resume", "rg-1", "--replace-key", "AKIA1", "--no-verify"]).unwrap();
+        let Command::Apply(a) = parsed.command else { panic!("not apply") };
+        assert_eq!((a.resume.as_deref(), a.replace_key.as_deref(), a.no_verify), (Some("rg-1"), Some("AKIA1"), true));
+        assert!(Cli::try_parse_from(["rolegate", "apply", "-t", "custom"]).is_ok());
+        let err = Cli::try_parse_from(["rolegate", "apply"]).err().unwrap();
+        assert_eq!(err.kind(), ErrorKind::MissingRequiredArgument);
+        let err = Cli::try_parse_from(["rolegate", "apply", "--resume", "rg-1", "--tag", "a=b"]).err().unwrap();
+        assert_eq!(err.kind(), ErrorKind::ArgumentConflict);
+        let err = Cli::try_parse_from(["rolegate", "plan", "--resume", "rg-1"]).err().unwrap();
+        assert_eq!(err.kind(), ErrorKind::UnknownArgument, "plan has no --resume");
+    }
 }
