@@ -10,7 +10,10 @@ pub mod arn;
 pub mod error;
 pub mod events;
 pub mod export;
+#[cfg(test)]
+mod forge_tests;
 pub mod journal;
+pub mod lint;
 pub mod plan;
 pub mod policy;
 pub mod ports;

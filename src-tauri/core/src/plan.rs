@@ -292,7 +292,7 @@ pub fn build(
     }
     let path = inputs.path.clone();
     let name_of = |key: &str, default: &str| inputs.names.get(key).cloned().unwrap_or_else(|| default.to_string());
-    let ctx = LintContext { own_account: Some(&account) };
+    let ctx = LintContext { own_account: Some(&account), external_id_anchors: None };
     let mut lints = Vec::new();
 
     // Policies.
@@ -383,6 +383,9 @@ pub fn build(
             ExternalIdSpec::Pattern { value, condition } => {
                 let v = subst_str(value);
                 let c = subst_str(condition);
+                // The values the run fills in: the variables without a default.
+                let anchors: Vec<String> =
+                    template.variables.iter().filter(|x| x.default.is_none()).filter_map(|x| vars.get(&x.name).cloned()).collect();
                 let field = format!("external_id.{key}");
                 errs.extend(validate::external_id(&field, &v));
                 if !policy::glob_match(&c, &v) {
@@ -392,13 +395,14 @@ pub fn build(
                         format!("the External ID {v:?} does not match the trust condition {c:?}"),
                     ));
                 }
-                (v, ExternalIdCondition::for_value(&c))
+                (v, ExternalIdCondition::for_value(&c).with_anchors(anchors))
             }
         };
         let trust = policy::trust_policy(&principals, &condition);
         let trust_field = format!("trust.{key}");
         errs.extend(policy::check_shape(&trust_field, &trust, DocKind::Trust));
-        lints.extend(policy::lint(&trust_field, &trust, DocKind::Trust, &ctx));
+        let trust_ctx = LintContext { external_id_anchors: Some(&condition.anchors), ..ctx };
+        lints.extend(policy::lint(&trust_field, &trust, DocKind::Trust, &trust_ctx));
         roles.push(PlannedRole {
             key: key.clone(),
             name,
@@ -616,7 +620,10 @@ mod tests {
         i.variables.insert("spacelift_account".into(), "acme".into());
         let plan = build(&t, &i, &caller(), "rg-x", &FixedEntropy::default()).unwrap();
         assert_eq!(plan.roles[0].external_id, "acme@rolegate-verify@rolegate-verify@read");
-        assert_eq!(plan.roles[1].condition, ExternalIdCondition { operator: "StringLike".into(), value: "acme@*@*@write".into() });
+        assert_eq!(
+            plan.roles[1].condition,
+            ExternalIdCondition { operator: "StringLike".into(), value: "acme@*@*@write".into(), anchors: vec!["acme".into()] }
+        );
         assert_eq!(plan.roles[0].principals, ["arn:aws:iam::324880187172:root"]);
         assert_eq!(plan.roles[0].attach, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
     }
@@ -659,6 +666,31 @@ mod tests {
         assert_eq!(plan.lints.len(), 1);
         assert_eq!(plan.lints[0].rule, "admin-grant");
         assert!(!plan.blocked(), "a warning does not block");
+    }
+
+    #[test]
+    fn an_unanchored_external_id_condition_blocks_the_plan() {
+        // A template that skipped the loader's check (built in code, or sent whole)
+        // still cannot plan an open trust.
+        let mut i = inputs("spacelift");
+        i.variables.insert("spacelift_account".into(), "acme".into());
+        for (value, condition, open) in [
+            ("acme@i@s@read", "*", true),
+            ("acme@i@s@read", "*@*@*@read", true),
+            ("rolegate-verify@x", "{{integration}}@*", true),
+            ("acmeevil@i@s@read", "{{spacelift_account}}*", true),
+            ("acme@i@s@read", "{{spacelift_account}}@*@*@read", false),
+        ] {
+            let mut t = find_builtin("spacelift").unwrap();
+            t.roles[0].external_id = ExternalIdSpec::Pattern { value: value.into(), condition: condition.into() };
+            let plan = build(&t, &i, &caller(), "rg-x", &FixedEntropy::default()).unwrap();
+            let hit = plan.lints.iter().find(|l| l.rule == "trust-external-id-unanchored");
+            assert_eq!(plan.blocked(), open, "{condition}: {:?}", plan.lints);
+            assert_eq!(hit.is_some(), open, "{condition}: {:?}", plan.lints);
+            if let Some(l) = hit {
+                assert_eq!((l.severity, l.field.as_str()), (Severity::Error, "trust.read.Statement[0].Condition"));
+            }
+        }
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! IAM policy documents: parsing with line and column, the shape IAM accepts, the
-//! size limits, lints for dangerous grants, and the documents Rolegate writes itself
-//! (trust policies with an External ID, the user's assume-role policy).
+//! size limits, and the documents Rolegate writes itself (trust policies with an
+//! External ID, the user's assume-role policy). The lints are in `lint`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+pub use crate::lint::{lint, Lint, LintContext, Severity};
 use crate::validate::FieldError;
 
 /// Which kind of document, for its size limit and its shape.
@@ -35,34 +36,6 @@ impl DocKind {
     }
 }
 
-/// How serious a lint is: errors stop the plan, warnings are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-/// One finding about a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Lint {
-    pub severity: Severity,
-    pub field: String,
-    pub rule: String,
-    pub message: String,
-}
-
-impl Lint {
-    fn error(field: &str, rule: &str, message: impl Into<String>) -> Lint {
-        Lint { severity: Severity::Error, field: field.into(), rule: rule.into(), message: message.into() }
-    }
-    fn warning(field: &str, rule: &str, message: impl Into<String>) -> Lint {
-        Lint { severity: Severity::Warning, field: field.into(), rule: rule.into(), message: message.into() }
-    }
-}
-
 /// Count the characters IAM counts against the size limit: everything but whitespace.
 pub fn non_whitespace_len(doc: &str) -> usize {
     doc.chars().filter(|c| !c.is_whitespace()).count()
@@ -88,14 +61,14 @@ pub fn render(doc: &Value) -> String {
     serde_json::to_string(doc).expect("a serde_json::Value always serialises")
 }
 
-fn as_list(v: &Value) -> Vec<&Value> {
+pub(crate) fn as_list(v: &Value) -> Vec<&Value> {
     match v {
         Value::Array(a) => a.iter().collect(),
         other => vec![other],
     }
 }
 
-fn strings(v: Option<&Value>) -> Vec<&str> {
+pub(crate) fn strings(v: Option<&Value>) -> Vec<&str> {
     v.map(|v| as_list(v).into_iter().filter_map(Value::as_str).collect()).unwrap_or_default()
 }
 
@@ -314,88 +287,8 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
-fn action_matches(pattern: &str, action: &str) -> bool {
+pub(crate) fn action_matches(pattern: &str, action: &str) -> bool {
     glob_match(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase())
-}
-
-/// What the lints need to know beyond the document.
-pub struct LintContext<'a> {
-    /// The account the document is created in; principals elsewhere are third parties.
-    pub own_account: Option<&'a str>,
-}
-
-/// Lint a document for dangerous grants.
-///
-/// Errors: `Principal: "*"` in a trust policy; a third-party principal allowed to
-/// `sts:AssumeRole` without an `sts:ExternalId` condition (the confused deputy).
-/// Warnings: `Action "*"` on `Resource "*"`; `iam:PassRole` on `"*"`.
-pub fn lint(field: &str, doc: &Value, kind: DocKind, ctx: &LintContext<'_>) -> Vec<Lint> {
-    let mut out = Vec::new();
-    let statements: Vec<&Value> = doc.get("Statement").map(as_list).unwrap_or_default();
-    for (i, st) in statements.iter().enumerate() {
-        let sf = format!("{field}.Statement[{i}]");
-        if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
-            continue;
-        }
-        let actions = strings(st.get("Action"));
-        match kind {
-            DocKind::Trust => {
-                let principals = principal_values(st.get("Principal"));
-                if principals.iter().any(|p| p == "*") {
-                    out.push(Lint::error(
-                        &format!("{sf}.Principal"),
-                        "trust-principal-wildcard",
-                        "Principal \"*\" lets any AWS account assume this role; name the trusted account or role",
-                    ));
-                }
-                let assumes = actions.iter().any(|a| action_matches(a, "sts:AssumeRole"));
-                if assumes && !has_external_id_condition(st) {
-                    let third: Vec<&String> = principals
-                        .iter()
-                        .filter(|p| p.as_str() != "*")
-                        .filter(|p| match (ctx.own_account, principal_account(p)) {
-                            (Some(own), Some(acct)) => own != acct,
-                            _ => true,
-                        })
-                        .collect();
-                    if !third.is_empty() {
-                        out.push(Lint::error(
-                            &format!("{sf}.Condition"),
-                            "trust-missing-external-id",
-                            format!(
-                                "{} may assume this role without an sts:ExternalId condition: any customer of that party could point it at your account (the confused deputy). Add Condition StringEquals sts:ExternalId",
-                                third.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                            ),
-                        ));
-                    }
-                }
-            }
-            DocKind::Managed | DocKind::Inline => {
-                let resources = strings(st.get("Resource"));
-                let all_resources = resources.contains(&"*");
-                if all_resources && actions.iter().any(|a| *a == "*" || *a == "*:*") {
-                    out.push(Lint::warning(&sf, "admin-grant", "Action \"*\" on Resource \"*\" grants full administrator access"));
-                }
-                if all_resources && actions.iter().any(|a| *a != "*" && *a != "*:*" && action_matches(a, "iam:PassRole")) {
-                    out.push(Lint::warning(
-                        &sf,
-                        "passrole-wildcard",
-                        "iam:PassRole on Resource \"*\" lets the holder hand any role in the account to a service; limit it to the roles it needs",
-                    ));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The account a principal string belongs to, if it names one.
-fn principal_account(p: &str) -> Option<&str> {
-    if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(p);
-    }
-    let parts: Vec<&str> = p.splitn(6, ':').collect();
-    (parts.len() == 6).then(|| parts[4])
 }
 
 /// The AWS principal strings a statement names (Service and Federated principals are
@@ -408,16 +301,6 @@ pub fn principal_values(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-fn has_external_id_condition(st: &Value) -> bool {
-    let Some(ops) = st.get("Condition").and_then(Value::as_object) else {
-        return false;
-    };
-    ops.iter().any(|(op, keys)| {
-        matches!(op.as_str(), "StringEquals" | "StringLike")
-            && keys.as_object().is_some_and(|k| k.keys().any(|key| key.eq_ignore_ascii_case("sts:ExternalId")))
-    })
-}
-
 /// How the trust policy matches the External ID.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -425,12 +308,29 @@ pub struct ExternalIdCondition {
     /// `StringEquals` for an exact value, `StringLike` for a pattern with `*`/`?`.
     pub operator: String,
     pub value: String,
+    /// The values the run filled into `value` (the template's variables without a
+    /// default, or the whole External ID where it was generated or given): what the
+    /// anchor rule (`lint::check_external_id_anchor`) looks for. Empty in plans made
+    /// before the rule existed.
+    #[serde(default)]
+    pub anchors: Vec<String>,
 }
 
 impl ExternalIdCondition {
+    /// The condition for a value: `StringLike` when it has a wildcard. An exact value
+    /// is its own anchor; a pattern has none until [`Self::with_anchors`] names them.
     pub fn for_value(value: &str) -> Self {
         let like = value.contains('*') || value.contains('?');
-        ExternalIdCondition { operator: if like { "StringLike" } else { "StringEquals" }.into(), value: value.into() }
+        ExternalIdCondition {
+            operator: if like { "StringLike" } else { "StringEquals" }.into(),
+            value: value.into(),
+            anchors: if like { Vec::new() } else { vec![value.to_string()] },
+        }
+    }
+
+    pub fn with_anchors(mut self, anchors: Vec<String>) -> Self {
+        self.anchors = anchors;
+        self
     }
 }
 
@@ -585,33 +485,6 @@ mod tests {
         let msg = &check_shape("policy", &doc, DocKind::Inline)[0].message;
         assert!(msg.contains(&n.to_string()) && msg.contains("2048"), "{msg}");
         assert_eq!(non_whitespace_len(" a b\n\tc "), 3);
-    }
-
-    #[test]
-    fn lints() {
-        let ctx = LintContext { own_account: Some("123456789012") };
-        let open = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::161471496260:role/Saas"},"Action":"sts:AssumeRole"}]});
-        let l = lint("trust", &open, DocKind::Trust, &ctx);
-        assert_eq!(l.len(), 1);
-        assert_eq!((l[0].severity, l[0].rule.as_str()), (Severity::Error, "trust-missing-external-id"));
-        // The same principal in the own account is not a third party.
-        let own = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/ci"},"Action":"sts:AssumeRole"}]});
-        assert!(lint("trust", &own, DocKind::Trust, &ctx).is_empty());
-        let star = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x1"}}}]});
-        let l = lint("trust", &star, DocKind::Trust, &ctx);
-        assert_eq!(l.iter().map(|l| l.rule.as_str()).collect::<Vec<_>>(), ["trust-principal-wildcard"]);
-        let guarded = trust_policy(&["arn:aws:iam::161471496260:role/Saas".into()], &ExternalIdCondition::for_value("a@*"));
-        assert!(lint("trust", &guarded, DocKind::Trust, &ctx).is_empty());
-        assert_eq!(guarded["Statement"][0]["Condition"]["StringLike"]["sts:ExternalId"], "a@*");
-
-        let admin = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Allow","Action":["iam:PassRole"],"Resource":["*"]}]});
-        let l = lint("policy", &admin, DocKind::Managed, &ctx);
-        assert_eq!(
-            l.iter().map(|l| (l.severity, l.rule.as_str())).collect::<Vec<_>>(),
-            [(Severity::Warning, "admin-grant"), (Severity::Warning, "passrole-wildcard")]
-        );
-        let narrow = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/x"}]});
-        assert!(lint("policy", &narrow, DocKind::Managed, &ctx).is_empty());
     }
 
     #[test]

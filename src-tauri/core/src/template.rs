@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::policy::{self, DocKind};
+use crate::lint;
+use crate::policy::{self, DocKind, ExternalIdCondition};
 use crate::validate::{self, FieldError, FieldErrors, NameKind};
 
 /// The format tag every template file carries.
@@ -272,6 +273,20 @@ impl Template {
                 )),
                 _ => {}
             }
+            if let ExternalIdSpec::Pattern { condition, .. } = &r.external_id {
+                // Before substitution the run's values are the placeholders of the
+                // variables without a default.
+                let anchors: Vec<String> =
+                    self.variables.iter().filter(|v| v.default.is_none()).map(|v| format!("{{{{{}}}}}", v.name)).collect();
+                let operator = ExternalIdCondition::for_value(condition).operator;
+                if let Err(why) = lint::check_external_id_anchor(&operator, condition, &anchors) {
+                    errs.push(FieldError::new(
+                        format!("{rf}.external_id.condition"),
+                        "external-id-anchor",
+                        format!("must begin with a fixed part holding a variable the run fills in (one without a default): {why}"),
+                    ));
+                }
+            }
             if let Trusted::Principals(p) = &r.trusted {
                 if p.is_empty() && self.mode == Mode::Role && self.id != "custom" {
                     errs.push(FieldError::new(format!("{rf}.trusted"), "template-trust", "name at least one trusted principal"));
@@ -373,6 +388,56 @@ mod tests {
         assert_eq!(e[0].rule, "policy-json-syntax");
         let e = Template::from_json("my.json", "{\"format\": \"x\"}").unwrap_err();
         assert_eq!(e[0].rule, "template-schema");
+    }
+
+    /// A role-mode template whose one role matches the External ID with `condition`.
+    /// `tenant` has no default (the run fills it); `fixed` has one.
+    fn with_condition(condition: &str) -> String {
+        serde_json::json!({
+            "format": FORMAT, "id": "anchored", "name": "n", "platform": "p", "mode": "role",
+            "variables": [
+                {"name": "tenant", "label": "Tenant"},
+                {"name": "fixed", "label": "Fixed", "default": "acme"}
+            ],
+            "roles": [{
+                "key": "main", "name": "r", "trusted": ["arn:aws:iam::111111111111:root"],
+                "external_id": {"scheme": "pattern", "value": "{{tenant}}@x@y@read", "condition": condition}
+            }]
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn an_external_id_condition_must_begin_with_a_value_the_run_fills() {
+        for open in [
+            "*",
+            "**",
+            "?*?",
+            "*@*@*@read",
+            "*@{{tenant}}",
+            "?{{tenant}}@*",
+            "{{tenant}}*",
+            "{{tenant}}?@read",
+            "{{fixed}}@*@*@read",
+            "{{account}}@*",
+            "{{partition}}-{{region}}@*",
+            "fixed-text",
+            "fixed@*",
+            "x-{{tenant}}-*",
+            "{{tenant}}.{{fixed}}*",
+            "{{tenant}}{{fixed}}@*",
+        ] {
+            let errs = Template::from_json("t.json", &with_condition(open)).expect_err(open);
+            assert!(
+                errs.iter().any(|e| e.field == "t.json.roles[0].external_id.condition" && e.rule == "external-id-anchor"),
+                "{open}: {errs:?}"
+            );
+        }
+        for anchored in
+            ["{{tenant}}@*@*@read", "{{tenant}}@*", "{{tenant}}", "x-{{tenant}}@*", "{{tenant}}@?", "{{tenant}}@{{fixed}}*", "{{tenant}}:*"]
+        {
+            Template::from_json("t.json", &with_condition(anchored)).unwrap_or_else(|e| panic!("{anchored}: {e:?}"));
+        }
     }
 
     #[test]

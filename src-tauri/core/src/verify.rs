@@ -10,6 +10,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::events::{Event, EventSink};
+use crate::lint;
 use crate::policy::{self, ExternalIdCondition};
 use crate::ports::{AssumeRoleInput, AwsError, AwsErrorKind, Connect, Credentials, Iam, Sts};
 
@@ -332,8 +333,30 @@ pub async fn simulate(report: &mut VerifyReport, events: &EventSink, iam: &dyn I
     }
 }
 
+/// Whether a live `sts:ExternalId` value keeps the role pinned to this customer: the
+/// anchor rule with the run's values where the plan recorded them; for plans made
+/// before it, the value must be the planned pattern itself or an exact value the
+/// planned condition accepts.
+fn live_value_anchored(op: &str, value: &str, planned: &ExternalIdCondition) -> Result<(), String> {
+    if !planned.anchors.is_empty() {
+        return lint::check_external_id_anchor(op, value, &planned.anchors);
+    }
+    lint::check_external_id_shape(op, value)?;
+    let accepted = match (op, planned.operator.as_str()) {
+        ("StringLike", _) => value == planned.value,
+        (_, "StringLike") => policy::glob_match(&planned.value, value),
+        _ => value == planned.value,
+    };
+    if accepted {
+        Ok(())
+    } else {
+        Err(format!("{op} {value:?} accepts External IDs the planned condition {} {:?} does not", planned.operator, planned.value))
+    }
+}
+
 /// Read the live trust policy and check that every statement allowing sts:AssumeRole
-/// requires the External ID.
+/// requires the External ID, with a condition that keeps the role pinned to this
+/// customer (the anchor rule, `lint::check_external_id_anchor`).
 pub fn check_trust_document(
     report: &mut VerifyReport,
     events: &EventSink,
@@ -356,6 +379,7 @@ pub fn check_trust_document(
         None => vec![],
     };
     let mut open = Vec::new();
+    let mut loose: Vec<(String, String)> = Vec::new();
     for st in statements {
         if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
             continue;
@@ -368,34 +392,43 @@ pub fn check_trust_document(
         if !actions.iter().any(|a| policy::glob_match(&a.to_ascii_lowercase(), "sts:assumerole")) {
             continue;
         }
-        let requires = st.get("Condition").and_then(Value::as_object).is_some_and(|ops| {
-            ops.iter().any(|(op, keys)| {
-                matches!(op.as_str(), "StringEquals" | "StringLike")
-                    && keys.as_object().is_some_and(|k| k.keys().any(|x| x.eq_ignore_ascii_case("sts:ExternalId")))
-            })
-        });
-        if !requires {
+        let conditions = lint::external_id_conditions(st);
+        if conditions.is_empty() {
             open.extend(policy::principal_values(st.get("Principal")));
+        } else if let Some(why) = lint::unanchored_reason(&conditions, |op, v| live_value_anchored(op, v, condition)) {
+            loose.extend(policy::principal_values(st.get("Principal")).into_iter().map(|p| (p, why.clone())));
         }
     }
-    if open.is_empty() {
-        report.push(
-            events,
-            Check::new(id, title, CheckStatus::Passed, "every statement that allows sts:AssumeRole has an sts:ExternalId condition"),
-        );
-    } else {
-        let fix = open_role_fix(role_arn, &open[0], condition);
+    if open.is_empty() && loose.is_empty() {
         report.push(
             events,
             Check::new(
                 id,
                 title,
-                CheckStatus::Failed,
-                format!("{} may assume the role without an External ID (the confused deputy)", open.join(", ")),
-            )
-            .with_fix(fix),
+                CheckStatus::Passed,
+                "every statement that allows sts:AssumeRole has an sts:ExternalId condition that pins it to this customer",
+            ),
         );
+        return;
     }
+    let principal = open.first().or(loose.first().map(|(p, _)| p)).cloned().unwrap_or_default();
+    // The planned condition is the fix, unless it is itself open (a plan made before
+    // the anchor rule): then only a new run from a sound template helps.
+    let fix = match lint::check_external_id_shape(&condition.operator, &condition.value) {
+        Ok(()) => open_role_fix(role_arn, &principal, condition),
+        Err(why) => format!(
+            "The planned condition {} {:?} is itself open ({why}). Roll this run back and make a new one from a template whose External ID condition begins with a value the run fills in (docs/TEMPLATES.md).",
+            condition.operator, condition.value
+        ),
+    };
+    let mut reasons = Vec::new();
+    if !open.is_empty() {
+        reasons.push(format!("{} may assume the role without an External ID (the confused deputy)", open.join(", ")));
+    }
+    for (p, why) in &loose {
+        reasons.push(format!("{p} may assume the role with an External ID condition any customer of the platform could meet: {why}"));
+    }
+    report.push(events, Check::new(id, title, CheckStatus::Failed, reasons.join("; ")).with_fix(fix));
 }
 
 /// Test connection: sign in with existing credentials (or the bootstrap identity) and,
@@ -476,6 +509,61 @@ mod tests {
     fn assumed_role_callers_map_to_their_role() {
         assert_eq!(trust_principal_for("arn:aws:sts::123456789012:assumed-role/Saas/s1"), "arn:aws:iam::123456789012:role/Saas");
         assert_eq!(trust_principal_for("arn:aws:iam::123456789012:user/u"), "arn:aws:iam::123456789012:user/u");
+    }
+
+    fn live_check(live_condition: Value, planned: &ExternalIdCondition) -> Check {
+        let live = serde_json::json!({"Version":"2012-10-17","Statement":[{
+            "Effect":"Allow","Principal":{"AWS":"arn:aws:iam::324880187172:root"},"Action":"sts:AssumeRole","Condition":live_condition}]});
+        let mut r = VerifyReport::new(OffsetDateTime::UNIX_EPOCH);
+        check_trust_document(
+            &mut r,
+            &crate::events::discard(),
+            "trust-policy",
+            "arn:aws:iam::222222222222:role/x",
+            &live.to_string(),
+            planned,
+        );
+        r.checks.remove(0)
+    }
+
+    #[test]
+    fn a_live_external_id_pattern_without_its_anchor_fails_with_the_fix() {
+        let planned = ExternalIdCondition::for_value("acme@*@*@read");
+        for open in [
+            serde_json::json!({"StringLike": {"sts:ExternalId": "*"}}),
+            serde_json::json!({"StringLike": {"sts:ExternalId": ["acme@*@*@read", "*"]}}),
+            serde_json::json!({"StringLike": {"sts:ExternalId": "*@*@*@read"}}),
+            serde_json::json!({"StringLike": {"sts:ExternalId": "acme*"}}),
+        ] {
+            let c = live_check(open.clone(), &planned);
+            assert_eq!(c.status, CheckStatus::Failed, "{open}: {c:?}");
+            assert!(c.reason.contains("External ID"), "{}", c.reason);
+            let fix = c.fix.expect("a fix");
+            assert!(fix.contains("\"StringLike\"") && fix.contains("acme@*@*@read"), "{fix}");
+        }
+        for ok in [
+            serde_json::json!({"StringLike": {"sts:ExternalId": "acme@*@*@read"}}),
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "acme@i@s@read"}}),
+        ] {
+            let c = live_check(ok.clone(), &planned);
+            assert_eq!(c.status, CheckStatus::Passed, "{ok}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn a_live_pattern_is_judged_by_the_values_the_run_filled_in() {
+        let planned = ExternalIdCondition::for_value("acme@*@*@read").with_anchors(vec!["acme".into()]);
+        let narrower = serde_json::json!({"StringLike": {"sts:ExternalId": "acme@int1@*@read"}});
+        assert_eq!(live_check(narrower, &planned).status, CheckStatus::Passed);
+        for open in ["*@acme", "acmecorp*", "*"] {
+            let c = live_check(serde_json::json!({"StringLike": {"sts:ExternalId": open}}), &planned);
+            assert_eq!(c.status, CheckStatus::Failed, "{open}");
+        }
+        // A plan made before the rule, with an open condition: the fix is not to paste it back.
+        let old = ExternalIdCondition::for_value("*");
+        let c = live_check(serde_json::json!({"StringLike": {"sts:ExternalId": "*"}}), &old);
+        assert_eq!(c.status, CheckStatus::Failed);
+        assert!(c.fix.unwrap().contains("Roll this run back"));
     }
 
     #[test]

@@ -7,4 +7,11 @@ export type ExternalIdCondition = {
 /**
  * `StringEquals` for an exact value, `StringLike` for a pattern with `*`/`?`.
  */
-operator: string, value: string, };
+operator: string, value: string, 
+/**
+ * The values the run filled into `value` (the template's variables without a
+ * default, or the whole External ID where it was generated or given): what the
+ * anchor rule (`lint::check_external_id_anchor`) looks for. Empty in plans made
+ * before the rule existed.
+ */
+anchors: Array<string>, };

@@ -4,4 +4,10 @@ import type { Severity } from "./Severity";
 /**
  * One finding about a document.
  */
-export type Lint = { severity: Severity, field: string, rule: string, message: string, };
+export type Lint = { severity: Severity, field: string, rule: string, message: string, 
+/**
+ * The person must say they have read this warning before the run starts (the app
+ * asks for a tick): it names a way for the new identity to make itself an
+ * administrator.
+ */
+acknowledge: boolean, };

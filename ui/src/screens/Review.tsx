@@ -1,5 +1,7 @@
 // Step 4: the plan. Every call with its JSON documents; lints as errors (which block)
-// and warnings. Nothing is created before the person confirms.
+// and warnings, and a tick the person must give for warnings the core marks as needing
+// acknowledgement (a way to reach administrator access). Nothing is created before the
+// person confirms.
 import { useState } from "preact/hooks";
 import { api, asCommandError, type CommandError, type Plan, type RunInputs } from "../api";
 import { ErrorBox } from "../components";
@@ -10,6 +12,9 @@ export function Review(props: { plan: Plan; inputs: RunInputs; onStarted: (runId
   const [busy, setBusy] = useState(false);
   const errors = p.lints.filter((l) => l.severity === "error");
   const warnings = p.lints.filter((l) => l.severity === "warning");
+  const toAcknowledge = warnings.filter((l) => l.acknowledge);
+  const [acknowledged, setAcknowledged] = useState(false);
+  const waiting = toAcknowledge.length > 0 && !acknowledged;
 
   async function confirm() {
     setBusy(true);
@@ -69,12 +74,19 @@ export function Review(props: { plan: Plan; inputs: RunInputs; onStarted: (runId
           <h3>Findings</h3>
           <ul class="status-list">
             {[...errors, ...warnings].map((l) => (
-              <li key={`${l.field}-${l.rule}`} data-severity={l.severity}>
+              <li key={`${l.field}-${l.rule}`} data-severity={l.severity} data-acknowledge={l.acknowledge ? "true" : undefined}>
                 <span class={`st ${l.severity === "error" ? "st-failed" : "st-skipped"}`}>{l.severity === "error" ? "Error" : "Warning"}</span>
                 {l.message} <span class="muted">({l.field}: {l.rule})</span>
               </li>
             ))}
           </ul>
+          {toAcknowledge.length > 0 && errors.length === 0 && (
+            <label class="radio">
+              <input type="checkbox" name="acknowledge" checked={acknowledged} onChange={(e) => setAcknowledged((e.currentTarget as HTMLInputElement).checked)} />
+              I have read {toAcknowledge.length === 1 ? "the warning" : `the ${toAcknowledge.length} warnings`} about administrator access above and want
+              to create it as planned
+            </label>
+          )}
         </section>
       )}
       <h3>Calls, in order</h3>
@@ -96,8 +108,12 @@ export function Review(props: { plan: Plan; inputs: RunInputs; onStarted: (runId
         <button type="button" onClick={props.onBack}>
           Back
         </button>
-        <button type="button" class="primary" disabled={busy || errors.length > 0} onClick={confirm}>
-          {errors.length > 0 ? "Fix the errors above first" : `Create it: make these ${p.steps.length} calls`}
+        <button type="button" class="primary" disabled={busy || errors.length > 0 || waiting} onClick={confirm}>
+          {errors.length > 0
+            ? "Fix the errors above first"
+            : waiting
+              ? "Confirm the warning above first"
+              : `Create it: make these ${p.steps.length} calls`}
         </button>
       </div>
     </section>

@@ -166,14 +166,43 @@ test("details: tag lines without '=' are refused before asking the core", async 
 
 test("review: a lint error blocks the run; warnings are shown; confirming records the run", async () => {
   const ipc = backend({ start_run: "rg-000000000001" });
-  const blocked = plan({ lints: [{ severity: "error", field: "policy.main", rule: "wildcard-action", message: "allows every action" }] });
+  const blocked = plan({ lints: [{ severity: "error", field: "policy.main", rule: "wildcard-action", message: "allows every action", acknowledge: false }] });
   let started: string | null = null;
   let root = await mount(<Review plan={blocked} inputs={{} as RunInputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
   expect(button(root, "Fix the errors above first").disabled).toBe(true);
   expect(root.querySelector("[data-severity=error]")?.textContent).toContain("allows every action");
-  const ok = plan({ lints: [{ severity: "warning", field: "tags", rule: "no-owner", message: "no owner tag" }] });
+  const ok = plan({ lints: [{ severity: "warning", field: "tags", rule: "no-owner", message: "no owner tag", acknowledge: false }] });
   root = await mount(<Review plan={ok} inputs={{} as RunInputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
   expect(root.querySelectorAll("[aria-label=Calls] > li").length).toBe(3);
+  await click(button(root, "Create it"));
+  expect(ipc.called("start_run").length).toBe(1);
+  expect(started).toBe("rg-000000000001");
+});
+
+test("review: a warning of a way to administrator access is shown with its text and must be acknowledged", async () => {
+  const ipc = backend({ start_run: "rg-000000000001" });
+  const message =
+    "iam:CreateRole together with iam:PutRolePolicy: the holder can create a role, write any inline policy into it and act through it, which is administrator access in effect.";
+  const forge = plan({
+    lints: [
+      { severity: "warning", field: "policy.main.Statement[0]", rule: "role-escalation-inline", message, acknowledge: true },
+      { severity: "warning", field: "tags", rule: "no-owner", message: "no owner tag", acknowledge: false },
+    ],
+  });
+  let started: string | null = null;
+  const root = await mount(<Review plan={forge} inputs={{} as RunInputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
+  const shown = root.querySelector("[data-acknowledge=true]");
+  expect(shown?.getAttribute("data-severity")).toBe("warning");
+  expect(shown?.textContent).toContain(message);
+  expect(shown?.textContent).toContain("role-escalation-inline");
+  // Nothing can be created until the person says they have read it.
+  const create = button(root, "Confirm the warning above first");
+  expect(create.disabled).toBe(true);
+  await click(create);
+  expect(ipc.called("start_run").length).toBe(0);
+  const tick = root.querySelector<HTMLInputElement>("input[name=acknowledge]")!;
+  expect(tick.closest("label")?.textContent).toContain("about administrator access");
+  await click(tick);
   await click(button(root, "Create it"));
   expect(ipc.called("start_run").length).toBe(1);
   expect(started).toBe("rg-000000000001");
