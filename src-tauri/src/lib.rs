@@ -17,6 +17,7 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tokio::sync::Mutex;
 
 use rolegate_aws::{AwsConnect, ConnectOptions};
+use rolegate_core::error::Frontend;
 use rolegate_core::events::{Event, EventSink};
 use rolegate_core::export::profile::{self, describe_profiles, ProfileEdit, ProfileInfo, ProfileOptions, Source, WriteReport};
 use rolegate_core::export::{Format, Rendered};
@@ -32,13 +33,15 @@ use rolegate_core::verify::VerifyReport;
 use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RollbackReport, RunError};
 use rolegate_vault::Keychain;
 
-/// A command's error as the UI sees it: a stable code, a sentence, and for bad input
-/// the fields and rules (shown next to the field they concern).
+/// A command's error as the UI sees it: a stable code, a sentence, what to do next in
+/// the window's words (never a CLI flag), and for bad input the fields and rules (shown
+/// next to the field they concern).
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CommandError {
     pub code: String,
     pub message: String,
+    pub hint: Option<String>,
     pub fields: Vec<FieldError>,
 }
 
@@ -48,13 +51,13 @@ impl From<RunError> for CommandError {
             RunError::Invalid(f) => f.clone(),
             _ => Vec::new(),
         };
-        CommandError { code: e.code().into(), message: e.to_string(), fields }
+        CommandError { code: e.code().into(), message: e.to_string(), hint: e.hint(Frontend::App), fields }
     }
 }
 
 impl CommandError {
     fn new(code: &str, message: impl Into<String>) -> CommandError {
-        CommandError { code: code.into(), message: message.into(), fields: Vec::new() }
+        CommandError { code: code.into(), message: message.into(), hint: None, fields: Vec::new() }
     }
     fn field(field: &str, rule: &str, message: impl Into<String>) -> CommandError {
         RunError::Invalid(vec![FieldError::new(field, rule, message)]).into()

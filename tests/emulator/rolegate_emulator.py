@@ -473,10 +473,8 @@ class App:
                 environ["wsgi.input"] = io.BytesIO(raw)
                 _request.body = raw
         action = _action_of(_request.body)
-        if action in UNIMPLEMENTED:
-            # moto raises NotImplementedError (HTTP 500, no code), which SDKs retry as a
-            # server fault; answer as an endpoint that lacks the operation does.
-            return fault_response({"code": "NotImplemented", "message": f"{action} is not implemented by this endpoint", "status": 501})(environ, start_response)
+        # An injected fault answers first, whatever the operation (a 500 on an operation
+        # moto lacks is how tests tell AWS failing from an endpoint without it).
         fault = take_fault(environ, _request.body)
         if fault is not None and fault["delay"] and not fault["after"]:
             if not _hold(environ, fault["delay"], watch_client=True):
@@ -484,6 +482,10 @@ class App:
                 return Response("", status=499)(environ, start_response)
         if fault is not None and fault["code"] is not None:
             return fault_response(fault)(environ, start_response)
+        if action in UNIMPLEMENTED:
+            # moto raises NotImplementedError (HTTP 500, no code), which SDKs retry as a
+            # server fault; answer as an endpoint that lacks the operation does.
+            return fault_response({"code": "NotImplemented", "message": f"{action} is not implemented by this endpoint", "status": 501})(environ, start_response)
         if fault is not None and fault["after"]:
             body = list(self.moto(environ, start_response))
             _hold(environ, fault["delay"], watch_client=False)

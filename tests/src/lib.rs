@@ -109,8 +109,15 @@ impl Emulator {
     /// Make the next `count` calls of `action` (`CreateRole`, `AssumeRole`) signed by
     /// `access_key_id` answer with the AWS error `code` and `message`.
     pub fn inject_fault(&self, access_key_id: &str, action: &str, code: &str, message: &str, count: u32) {
-        let body =
-            serde_json::json!({ "access_key_id": access_key_id, "action": action, "code": code, "message": message, "count": count });
+        self.inject_fault_with_status(access_key_id, action, code, message, 400, count)
+    }
+
+    /// [`Emulator::inject_fault`] with the HTTP status of the answer (500 for AWS's
+    /// `InternalFailure`, 501 for an operation the endpoint does not implement).
+    pub fn inject_fault_with_status(&self, access_key_id: &str, action: &str, code: &str, message: &str, status: u16, count: u32) {
+        let body = serde_json::json!({
+            "access_key_id": access_key_id, "action": action, "code": code, "message": message, "status": status, "count": count
+        });
         let (status, text) = http_post(&self.url, "/_rolegate/faults", &body.to_string());
         assert_eq!(status, 200, "fault injection failed: {text}");
     }

@@ -362,7 +362,7 @@ async fn a_user_with_two_keys_gets_a_choice_and_no_key_is_deleted_silently() {
     let k2 = h.iam().create_access_key(user).await.unwrap().id;
     let err = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap_err();
     assert!(matches!(&err, RunError::KeyLimit { keys, .. } if keys.len() == 2), "{err}");
-    assert!(err.to_string().contains("--replace-key"));
+    assert!(err.hint(rolegate_core::error::Frontend::Cli).unwrap_or_default().contains("--replace-key"));
     let told = h.events.events();
     for k in [&k1, &k2] {
         assert!(

@@ -60,8 +60,8 @@ export function isCommandError(e: unknown): e is CommandError {
 
 /** Any thrown value as a CommandError (the UI shows code and message). */
 export function asCommandError(e: unknown): CommandError {
-  if (isCommandError(e)) return { code: e.code, message: e.message, fields: e.fields ?? [] };
-  return { code: "internal", message: String(e), fields: [] };
+  if (isCommandError(e)) return { code: e.code, message: e.message, hint: e.hint ?? null, fields: e.fields ?? [] };
+  return { code: "internal", message: String(e), hint: null, fields: [] };
 }
 
 function streamed<T>(cmd: string, args: Record<string, unknown>, onEvent?: (e: Event) => void): Promise<T> {

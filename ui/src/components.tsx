@@ -82,6 +82,7 @@ export function ErrorBox({ error, fields }: { error: CommandError | null; fields
   return (
     <div class="alert" role="alert">
       <strong>{error.code}</strong>: {error.message}
+      {error.hint && <p class="hint">{error.hint}</p>}
       {list.length > 0 && (
         <ul>
           {list.map((f) => (

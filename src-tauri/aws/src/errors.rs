@@ -3,6 +3,7 @@
 //! it), and transport failures are told apart from service answers.
 
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use rolegate_core::ports::{AwsError, AwsErrorKind};
 
 /// The kind of an AWS error code.
@@ -17,29 +18,39 @@ pub fn classify(code: &str) -> AwsErrorKind {
         "LimitExceeded" | "LimitExceededException" => AwsErrorKind::LimitExceeded,
         "DeleteConflict" | "DeleteConflictException" => AwsErrorKind::DeleteConflict,
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => AwsErrorKind::Throttled,
-        "NotImplemented" | "InternalFailure" => AwsErrorKind::NotImplemented,
+        "NotImplemented" | "UnknownOperationException" | "InvalidAction" => AwsErrorKind::NotImplemented,
         "ValidationError" | "InvalidInput" | "InvalidParameterValue" | "ValidationException" => AwsErrorKind::Validation,
         "ExpiredToken" | "InvalidToken" => AwsErrorKind::InvalidClientTokenId,
         _ => AwsErrorKind::Other,
     }
 }
 
+/// The kind of a service answer: its code, and for an answer without a code, its HTTP
+/// status. Only 501 (or a code that says the operation is unknown) means "this endpoint
+/// does not implement the operation"; a 5xx such as `InternalFailure` is AWS failing,
+/// and stays an AWS error.
+pub fn classify_answer(code: Option<&str>, status: u16) -> AwsErrorKind {
+    match code {
+        Some(c) => match classify(c) {
+            AwsErrorKind::Other if status == 501 => AwsErrorKind::NotImplemented,
+            kind => kind,
+        },
+        None if status == 501 => AwsErrorKind::NotImplemented,
+        None => AwsErrorKind::Other,
+    }
+}
+
 /// Turn an SDK error into an `AwsError` for `operation`.
-pub fn map_err<E, R>(operation: &str, err: SdkError<E, R>) -> AwsError
+pub fn map_err<E>(operation: &str, err: SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
-            let code = e.code().unwrap_or("Unknown").to_string();
-            let mut kind = classify(&code);
-            let raw_status = format!("{:?}", se.raw());
-            // An emulator answers an unimplemented operation with HTTP 500 and no code.
-            if code == "Unknown" && raw_status.contains("500") {
-                kind = AwsErrorKind::NotImplemented;
-            }
+            let status = se.raw().status().as_u16();
+            let kind = classify_answer(e.code(), status);
+            let code = e.code().map(String::from).unwrap_or_else(|| format!("HTTP{status}"));
             AwsError::new(kind, operation, &code, e.message().unwrap_or("").to_string())
         }
         SdkError::DispatchFailure(d) => {
@@ -107,6 +118,18 @@ mod tests {
         assert_eq!(classify("DeleteConflict"), AwsErrorKind::DeleteConflict);
         assert_eq!(classify("Throttling"), AwsErrorKind::Throttled);
         assert_eq!(classify("Whatever"), AwsErrorKind::Other);
+    }
+
+    #[test]
+    fn only_501_or_an_unknown_operation_is_not_implemented() {
+        assert_eq!(classify_answer(Some("NotImplemented"), 501), AwsErrorKind::NotImplemented);
+        assert_eq!(classify_answer(None, 501), AwsErrorKind::NotImplemented);
+        assert_eq!(classify_answer(Some("InvalidAction"), 400), AwsErrorKind::NotImplemented);
+        // AWS failing is an AWS error, whatever the operation.
+        assert_eq!(classify_answer(Some("InternalFailure"), 500), AwsErrorKind::Other);
+        assert_eq!(classify_answer(None, 500), AwsErrorKind::Other);
+        assert_eq!(classify_answer(Some("ServiceUnavailable"), 503), AwsErrorKind::Other);
+        assert_eq!(classify_answer(Some("Throttling"), 400), AwsErrorKind::Throttled);
     }
 
     #[test]

@@ -264,6 +264,9 @@ fn main() {
                 println!("{}", serde_json::to_string_pretty(&json!({ "error": e.report() })).expect("json"));
             } else {
                 eprintln!("error: {e}");
+                if let Some(hint) = e.hint(rolegate_core::error::Frontend::Cli) {
+                    eprintln!("hint: {hint}");
+                }
             }
             e.exit_code()
         }

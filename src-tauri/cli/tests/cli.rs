@@ -197,5 +197,5 @@ fn no_identity_at_all_exits_4_with_how_to_sign_in() {
     let out = cli.finish(cli.command(), &["plan", "-t", "seqera-batch-forge"], None);
     assert_eq!(out.code, 4, "{}", out.json);
     assert_eq!(out.json["error"]["code"], "no-credentials");
-    assert!(out.json["error"]["message"].as_str().unwrap().contains("--profile"));
+    assert!(out.json["error"]["hint"].as_str().unwrap().contains("--profile"), "{}", out.json);
 }

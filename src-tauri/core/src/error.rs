@@ -1,5 +1,9 @@
 //! The errors a run can end with, each with a stable code (for `--json` and the app's
-//! `{code, message}`) and a process exit code (docs/CLI.md).
+//! `{code, message}`), a process exit code (docs/CLI.md), and advice per front end: the
+//! message says what happened, the hint says what to do next in the words of the CLI
+//! (`rolegate apply --resume ...`) or of the window (Resume in History), never both.
+
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -16,28 +20,45 @@ pub enum RunError {
     Blocked(Vec<Lint>),
     #[error("{kind} {name} already exists and was not made by this run ({owner}); nothing was changed. Choose another name, for example {suggestion}")]
     NameTaken { kind: String, name: String, owner: String, suggestion: String },
-    #[error("user {user} already has {} access keys, the most IAM allows; Rolegate deletes none on its own. Delete one yourself, or rerun with --replace-key KEY_ID naming the key to delete. Keys: {}", .keys.len(), .keys.iter().map(|k| format!("{} ({:?})", k.id, k.status)).collect::<Vec<_>>().join(", "))]
+    #[error("user {user} already has {} access keys, the most IAM allows; Rolegate deletes none on its own. Keys: {}", .keys.len(), .keys.iter().map(|k| format!("{} ({:?})", k.id, k.status)).collect::<Vec<_>>().join(", "))]
     KeyLimit { user: String, keys: Vec<AccessKeyMeta> },
     #[error("{}", aws_message(.step, .error, .run_id, .created))]
     Aws { step: Option<String>, error: AwsError, run_id: Option<String>, created: Vec<String> },
-    #[error("AWS did not accept the change within {waited_seconds} s (step {step}); last answer: {last}. Nothing was deleted: run `rolegate apply --resume {run_id}` to keep waiting, or `rolegate rollback {run_id}`")]
+    #[error("AWS did not accept the change within {waited_seconds} s (step {step}); last answer: {last}. Nothing was deleted.")]
     Propagation { step: String, waited_seconds: u64, last: AwsError, run_id: String },
     #[error("keychain: {0}")]
     Vault(#[from] VaultError),
     #[error("journal: {0}")]
     Store(#[from] StoreError),
+    /// A local file or folder (an AWS config file, a rotation record, this program's
+    /// path) could not be read or written.
+    #[error("could not {action}{}: {message}", if .path.as_os_str().is_empty() { String::new() } else { format!(" {}", .path.display()) })]
+    Local { action: String, path: PathBuf, message: String },
+    /// The keychain holds no secret for a key that should have one.
+    #[error("{keychain} holds no secret for access key {access_key_id} (entry {entry}); it was deleted or stored elsewhere")]
+    SecretMissing { keychain: String, access_key_id: String, entry: String },
+    /// The keychain refused the secret of a key just made.
+    #[error("could not store the secret access key in {keychain}: {source}; {cleanup}")]
+    SecretNotStored { keychain: String, source: VaultError, cleanup: String },
+    /// A key rotation stopped at a stage; the error that stopped it keeps its own class.
+    #[error("key rotation stopped while {stage}: {source}. {still_working}")]
+    RotationStopped { stage: String, source: Box<RunError>, still_working: String, again: String },
     #[error("{0}")]
     State(String),
-    #[error("cancelled; run `rolegate apply --resume {0}` to continue or `rolegate rollback {0}` to undo")]
+    #[error("cancelled")]
     Cancelled(String),
+}
+
+/// Which front end shows an error: advice names its own controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frontend {
+    Cli,
+    App,
 }
 
 fn aws_message(step: &Option<String>, e: &AwsError, run_id: &Option<String>, created: &[String]) -> String {
     let mut s = match e.kind {
-        crate::ports::AwsErrorKind::NoCredentials => format!(
-            "no AWS identity was found for {}. Sign in first (`aws configure`, `aws sso login --profile NAME`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), pass --profile NAME, or try the local sandbox with scripts/run.sh. Details: {}",
-            e.operation, e.message
-        ),
+        crate::ports::AwsErrorKind::NoCredentials => format!("no AWS identity was found for {}. Details: {}", e.operation, e.message),
         crate::ports::AwsErrorKind::AccessDenied => {
             let mut m = format!("AWS denied {}: the identity doing the onboarding lacks the permission {}", e.operation, e.denied_action());
             if let Some(r) = e.denied_resource() {
@@ -51,7 +72,7 @@ fn aws_message(step: &Option<String>, e: &AwsError, run_id: &Option<String>, cre
     if let Some(step) = step {
         s.push_str(&format!("\nstep: {step}"));
     }
-    if let Some(id) = run_id {
+    if run_id.is_some() {
         if created.is_empty() {
             s.push_str("\nNothing had been created in AWS by this run.");
         } else {
@@ -59,10 +80,17 @@ fn aws_message(step: &Option<String>, e: &AwsError, run_id: &Option<String>, cre
             for c in created {
                 s.push_str(&format!("\n  - {c}"));
             }
-            s.push_str(&format!("\nFix the cause and run `rolegate apply --resume {id}`, or undo with `rolegate rollback {id}`."));
         }
     }
     s
+}
+
+/// What to do after a run stopped with resources in AWS, in each front end's words.
+fn resume_or_roll_back(run_id: &str, front: Frontend, cause: &str) -> String {
+    match front {
+        Frontend::Cli => format!("{cause}run `rolegate apply --resume {run_id}`, or undo with `rolegate rollback {run_id}`"),
+        Frontend::App => format!("{cause}press Resume, or Roll back to undo (History lists run {run_id} too)"),
+    }
 }
 
 /// The JSON shape of an error for scripts and the app.
@@ -70,6 +98,9 @@ fn aws_message(step: &Option<String>, e: &AwsError, run_id: &Option<String>, cre
 pub struct ErrorReport {
     pub code: &'static str,
     pub message: String,
+    /// What to do next, in the words of the front end that shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -90,6 +121,10 @@ impl RunError {
             RunError::Vault(_) => "keychain",
             RunError::Store(StoreError::NotFound(_)) => "run-not-found",
             RunError::Store(_) => "journal",
+            RunError::Local { .. } => "local",
+            RunError::SecretMissing { .. } => "secret-missing",
+            RunError::SecretNotStored { .. } => "keychain",
+            RunError::RotationStopped { source, .. } => source.code(),
             RunError::State(_) => "invalid-state",
             RunError::Cancelled(_) => "cancelled",
         }
@@ -105,15 +140,64 @@ impl RunError {
             | RunError::State(_) => 2,
             RunError::Aws { .. } | RunError::Propagation { .. } => 4,
             RunError::NameTaken { .. } | RunError::KeyLimit { .. } => 5,
-            RunError::Vault(_) | RunError::Store(_) => 6,
+            RunError::Vault(_)
+            | RunError::Store(_)
+            | RunError::Local { .. }
+            | RunError::SecretMissing { .. }
+            | RunError::SecretNotStored { .. } => 6,
+            RunError::RotationStopped { source, .. } => source.exit_code(),
             RunError::Cancelled(_) => 130,
         }
     }
 
+    /// What to do next, in the words of `front` (flags for the CLI, buttons for the app).
+    pub fn hint(&self, front: Frontend) -> Option<String> {
+        let cli = front == Frontend::Cli;
+        match self {
+            RunError::KeyLimit { .. } => Some(if cli {
+                "delete one key yourself, or rerun with --replace-key KEY_ID naming the key to delete".into()
+            } else {
+                "delete one of these keys yourself (in the AWS console), then press Resume".into()
+            }),
+            RunError::Propagation { run_id, .. } => Some(resume_or_roll_back(run_id, front, "to keep waiting, ")),
+            RunError::Cancelled(run_id) => Some(resume_or_roll_back(run_id, front, "to continue, ")),
+            RunError::Aws { error, run_id, created, .. } => {
+                if error.kind == crate::ports::AwsErrorKind::NoCredentials {
+                    return Some(if cli {
+                        "sign in first (`aws configure`, `aws sso login --profile NAME`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), pass --profile NAME, or try the local Sandbox with scripts/run.sh".into()
+                    } else {
+                        "sign in first in a terminal (`aws configure`, or `aws sso login` for an SSO profile), choose another identity, or try the Sandbox".into()
+                    });
+                }
+                match run_id {
+                    Some(id) if !created.is_empty() => Some(resume_or_roll_back(id, front, "fix the cause, then ")),
+                    _ => None,
+                }
+            }
+            RunError::RotationStopped { again, .. } => Some(if cli {
+                format!("run `rolegate rotate-key {again}` again to continue from here")
+            } else {
+                "press Rotate key again to continue from here".into()
+            }),
+            RunError::SecretMissing { access_key_id, .. } => Some(if cli {
+                format!("store it again with `rolegate test-connection --access-key-id {access_key_id} --secret-stdin --save`, or rotate the key")
+            } else {
+                "store it again from Test connection, or rotate the key".into()
+            }),
+            _ => None,
+        }
+    }
+
+    /// The JSON shape for the CLI; the app uses [`RunError::report_for`] with its own hints.
     pub fn report(&self) -> ErrorReport {
+        self.report_for(Frontend::Cli)
+    }
+
+    pub fn report_for(&self, front: Frontend) -> ErrorReport {
         ErrorReport {
             code: self.code(),
             message: self.to_string(),
+            hint: self.hint(front),
             fields: match self {
                 RunError::Invalid(f) => f.clone(),
                 _ => Vec::new(),
@@ -126,8 +210,74 @@ impl RunError {
     }
 }
 
+impl From<AwsError> for RunError {
+    fn from(error: AwsError) -> Self {
+        RunError::Aws { step: None, error, run_id: None, created: Vec::new() }
+    }
+}
+
 impl From<Vec<FieldError>> for RunError {
     fn from(v: Vec<FieldError>) -> Self {
         RunError::Invalid(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{AwsErrorKind, KeyStatus};
+
+    fn every_kind() -> Vec<RunError> {
+        let aws = |kind| AwsError::new(kind, "iam:CreateRole", "AccessDenied", "no");
+        vec![
+            RunError::KeyLimit {
+                user: "u".into(),
+                keys: vec![AccessKeyMeta { id: "AKIA1".into(), status: KeyStatus::Active, created: None }],
+            },
+            RunError::Aws {
+                step: Some("role:main".into()),
+                error: aws(AwsErrorKind::Other),
+                run_id: Some("rg-1".into()),
+                created: vec!["user u".into()],
+            },
+            RunError::Aws { step: None, error: aws(AwsErrorKind::NoCredentials), run_id: None, created: vec![] },
+            RunError::Propagation {
+                step: "wait:role:main".into(),
+                waited_seconds: 120,
+                last: aws(AwsErrorKind::AccessDenied),
+                run_id: "rg-1".into(),
+            },
+            RunError::Cancelled("rg-1".into()),
+            RunError::SecretMissing { keychain: "the keychain".into(), access_key_id: "AKIA1".into(), entry: "e".into() },
+            RunError::RotationStopped {
+                stage: "creating the new key".into(),
+                source: Box::new(aws(AwsErrorKind::AccessDenied).into()),
+                still_working: "The old key is unchanged.".into(),
+                again: "rg-1".into(),
+            },
+        ]
+    }
+
+    /// The window never tells a person to type a flag; the terminal gets the command.
+    #[test]
+    fn advice_is_in_the_words_of_the_front_end_that_shows_it() {
+        for e in every_kind() {
+            let message = e.to_string();
+            assert!(!message.contains("--") && !message.contains("`rolegate"), "the message itself holds no CLI advice: {message}");
+            let app = e.hint(Frontend::App).unwrap_or_else(|| panic!("{} has advice for the app", e.code()));
+            assert!(!app.contains("--") && !app.contains("rolegate "), "app hint with a CLI flag: {app}");
+            let cli = e.hint(Frontend::Cli).unwrap();
+            assert_ne!(app, cli);
+            assert_eq!(e.report_for(Frontend::App).hint.as_deref(), Some(app.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_rotation_stopped_by_aws_keeps_the_aws_class() {
+        let e = every_kind().pop().unwrap();
+        assert_eq!((e.code(), e.exit_code()), ("aws-access-denied", 4));
+        let local = RunError::Local { action: "read".into(), path: "/x/config".into(), message: "denied".into() };
+        assert_eq!((local.code(), local.exit_code()), ("local", 6));
+        assert_eq!(local.to_string(), "could not read /x/config: denied");
     }
 }

@@ -37,10 +37,8 @@ pub struct RotationReport {
     pub profiles_updated: Vec<String>,
 }
 
-fn stopped(stage: &str, e: impl std::fmt::Display, still_working: &str, run_id: &str) -> RunError {
-    RunError::State(format!(
-        "key rotation stopped while {stage}: {e}. {still_working} Run `rolegate rotate-key {run_id}` again to continue from here."
-    ))
+fn stopped(stage: &str, e: impl Into<RunError>, still_working: &str, again: &str) -> RunError {
+    RunError::RotationStopped { stage: stage.into(), source: Box::new(e.into()), still_working: still_working.into(), again: again.into() }
 }
 
 /// The shared stages of both rotations. `again` is what to pass to `rotate-key` to
@@ -106,7 +104,7 @@ impl Engine {
             Ok(new) => new,
             Err(e) => {
                 let outcome = self.delete_keys_of_failed_create(user, before, journal).await;
-                return Err(stopped("creating the new key", format!("{e}; {outcome}"), "The old key is unchanged.", again));
+                return Err(stopped("creating the new key", e, &format!("{outcome}. The old key is unchanged."), again));
             }
         };
         if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
@@ -114,7 +112,13 @@ impl Engine {
                 Ok(()) => format!("the new key {} was deleted again", new.id),
                 Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself", new.id),
             };
-            return Err(stopped("storing the new secret", format!("{e}; {cleanup}"), "The old key is unchanged.", again));
+            let keychain = self.vault.describe();
+            return Err(stopped(
+                "storing the new secret",
+                RunError::SecretNotStored { keychain, source: e, cleanup },
+                "The old key is unchanged.",
+                again,
+            ));
         }
         self.emit(Event::Notice { message: format!("created access key {} and stored its secret", new.id) });
         Ok(new.id)
@@ -144,7 +148,7 @@ impl Engine {
             || sts.get_caller_identity(),
         )
         .await
-        .map_err(|e| stopped("waiting for the new key to work", describe_wait(e), working, again))?;
+        .map_err(|e| stopped("waiting for the new key to work", describe_wait(e, "rotate:wait-key", again), working, again))?;
         done.push(format!("the new key signs in as {}", who.arn));
         if let Some(role) = role {
             let input = AssumeRoleInput {
@@ -165,7 +169,9 @@ impl Engine {
                 || sts.assume_role(&input),
             )
             .await
-            .map_err(|e| stopped("waiting for the new key to assume the role", describe_wait(e), working, again))?;
+            .map_err(|e| {
+                stopped("waiting for the new key to assume the role", describe_wait(e, "rotate:wait-role", again), working, again)
+            })?;
             done.push(format!("the new key assumes {} with the External ID", role.arn));
         }
         Ok(())
@@ -184,7 +190,12 @@ impl Engine {
         iam.update_access_key(user, old, KeyStatus::Inactive).await.map_err(|e| stopped("deactivating the old key", e, working, again))?;
         let status = iam.list_access_keys(user).await.map_err(|e| stopped("confirming the old key is inactive", e, working, again))?;
         if status.iter().any(|k| k.id == old && k.status == KeyStatus::Active) {
-            return Err(stopped("confirming the old key is inactive", "IAM still lists it as Active", working, again));
+            return Err(stopped(
+                "confirming the old key is inactive",
+                RunError::State(format!("IAM still lists {old} as Active after UpdateAccessKey")),
+                working,
+                again,
+            ));
         }
         done.push(format!("deactivated {old} and confirmed it is Inactive"));
         Ok(())
@@ -259,6 +270,7 @@ impl Engine {
         }
         let creds = self.credentials_for_key(&new_id).await?;
         let profiles_updated = self.update_plain_key_profiles(&j, &creds).map_err(|e| {
+            let e = RunError::Local { action: "rewrite a plain-key profile".into(), path: Default::default(), message: e };
             stopped("updating the plain-key profiles", e, &format!("The new key {new_id} works and is the run's key."), run_id)
         })?;
         for p in &profiles_updated {
@@ -396,10 +408,13 @@ impl Engine {
     }
 }
 
-fn describe_wait(e: propagation::WaitError) -> String {
+/// A failed wait as the error it is: AWS's answer, or a time-out (both exit 4).
+fn describe_wait(e: propagation::WaitError, step: &str, again: &str) -> RunError {
     match e {
-        propagation::WaitError::Failed(e) => e.to_string(),
-        propagation::WaitError::TimedOut { waited, last } => format!("not accepted within {} s (last answer: {last})", waited.as_secs()),
+        propagation::WaitError::Failed(e) => e.into(),
+        propagation::WaitError::TimedOut { waited, last } => {
+            RunError::Propagation { step: step.into(), waited_seconds: waited.as_secs(), last, run_id: again.into() }
+        }
     }
 }
 
@@ -416,8 +431,9 @@ impl UserRotationStore {
         std::fs::read_to_string(self.path(user)).ok().and_then(|t| serde_json::from_str(&t).ok())
     }
     fn save(&self, user: &str, r: &Rotation) -> Result<(), RunError> {
-        crate::journal::write_private_atomic(&self.path(user), serde_json::to_string_pretty(r).expect("json").as_bytes())
-            .map_err(|e| RunError::State(format!("could not record the rotation of {user}: {e}")))
+        crate::journal::write_private_atomic(&self.path(user), serde_json::to_string_pretty(r).expect("json").as_bytes()).map_err(|e| {
+            RunError::Local { action: format!("record the rotation of {user} in"), path: self.path(user), message: e.to_string() }
+        })
     }
     fn clear(&self, user: &str) {
         let _ = std::fs::remove_file(self.path(user));

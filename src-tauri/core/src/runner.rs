@@ -310,11 +310,7 @@ impl Engine {
     pub async fn credentials_for_key(&self, id: &str) -> Result<Credentials, RunError> {
         match self.vault.get(&vault_entry(id)).await? {
             Some(secret) => Ok(Credentials::long_lived(id, secret)),
-            None => Err(RunError::State(format!(
-                "{} has no secret for access key {id} (entry {}); it was deleted or stored elsewhere",
-                self.vault.describe(),
-                vault_entry(id)
-            ))),
+            None => Err(RunError::SecretMissing { keychain: self.vault.describe(), access_key_id: id.into(), entry: vault_entry(id) }),
         }
     }
 
@@ -544,9 +540,7 @@ impl Engine {
                 }
                 Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself: aws iam delete-access-key --user-name {user} --access-key-id {}", new.id, new.id),
             };
-            return Err(
-                RunError::State(format!("could not store the secret access key in {}: {e}; {cleanup}", self.vault.describe())).into()
-            );
+            return Err(RunError::SecretNotStored { keychain: self.vault.describe(), source: e, cleanup }.into());
         }
         let id = new.id.clone();
         drop(new);

@@ -157,7 +157,7 @@ async fn a_throttled_step_names_what_was_made_and_resume_finishes() {
         }
         other => panic!("expected an AWS error, got {other}"),
     }
-    assert!(e.to_string().contains(&format!("rolegate rollback {run}")), "{e}");
+    assert!(e.hint(crate::error::Frontend::Cli).unwrap_or_default().contains(&format!("rolegate rollback {run}")), "{e}");
     assert_eq!(rig.status(&run), RunStatus::Failed);
     let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
     assert_eq!(j.status, RunStatus::Applied);
@@ -343,7 +343,8 @@ async fn two_keys_are_a_choice_and_only_the_chosen_one_is_deleted() {
     let (a, b) = (rig.aws.add_key(&user), rig.aws.add_key(&user));
     let e = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap_err();
     assert!(matches!(&e, RunError::KeyLimit { keys, .. } if keys.len() == 2), "{e}");
-    assert!(e.to_string().contains(&a) && e.to_string().contains("--replace-key"), "{e}");
+    let hint = e.hint(crate::error::Frontend::Cli).unwrap_or_default();
+    assert!(e.to_string().contains(&a) && hint.contains("--replace-key"), "{e}; {hint}");
     assert_eq!(rig.count("iam:DeleteAccessKey"), 0, "nothing is deleted without a choice");
 
     let bogus = ApplyOptions { replace_key: Some("AKIANOTAKEY".into()) };

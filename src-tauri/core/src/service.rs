@@ -71,7 +71,7 @@ impl From<ProfileError> for RunError {
                     source.existing.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             )]),
-            ProfileError::Io { action, path, source } => RunError::State(format!("could not {action} {}: {source}", path.display())),
+            ProfileError::Io { action, path, source } => RunError::Local { action: action.to_string(), path, message: source.to_string() },
         }
     }
 }
@@ -317,10 +317,11 @@ pub async fn credential_process_json(
             .ok_or_else(|| RunError::State(format!("run {run} has no access key (rolled back, or not applied yet)")))?,
         (None, None) => return Err(invalid("run", "required", "give --run RUN_ID or --access-key-id ID")),
     };
-    let secret = vault
-        .get(&vault_entry(&id))
-        .await?
-        .ok_or_else(|| RunError::State(format!("{} holds no secret for access key {id} (entry {})", vault.describe(), vault_entry(&id))))?;
+    let secret = vault.get(&vault_entry(&id)).await?.ok_or_else(|| RunError::SecretMissing {
+        keychain: vault.describe(),
+        access_key_id: id.clone(),
+        entry: vault_entry(&id),
+    })?;
     Ok(serde_json::json!({ "Version": 1, "AccessKeyId": id, "SecretAccessKey": secret.expose_secret() }).to_string())
 }
 

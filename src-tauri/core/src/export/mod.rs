@@ -273,7 +273,7 @@ pub fn env(format: Format, bundle: &Bundle, creds: &ExportCredentials) -> Render
     let mut header = vec![format!("Rolegate run {} (account {}, template {})", bundle.run_id, bundle.account, bundle.template_id)];
     header.push(creds.expiry_line().unwrap_or_else(|| "long-lived access key; keep this file private".into()));
     if !creds.reveal {
-        header.push("secrets are masked; export again with --reveal to include them".into());
+        header.push("secrets are masked in this preview".into());
     }
     let mut out = String::new();
     for h in &header {
