@@ -3,7 +3,11 @@
 //! reach the web view only when the person reveals them; copy and save go from Rust
 //! straight to the clipboard or the file.
 
+mod clipboard;
+mod dialogs;
+mod plans;
 mod sandbox;
+mod settings;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +16,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
-use tauri::{Manager, State};
+use tauri::{Manager, RunEvent, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tokio::sync::Mutex;
 
@@ -32,6 +36,10 @@ use rolegate_core::validate::FieldError;
 use rolegate_core::verify::VerifyReport;
 use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RollbackReport, RunError};
 use rolegate_vault::Keychain;
+
+use clipboard::Copied;
+use dialogs::Dialog;
+use plans::{LoadedTemplate, Plans, StartRequest, TemplateRef};
 
 /// A command's error as the UI sees it: a stable code, a sentence, what to do next in
 /// the window's words (never a CLI flag), and for bad input the fields and rules (shown
@@ -216,12 +224,18 @@ fn templates() -> Vec<Template> {
     template::builtin()
 }
 
-/// A template from a file the person picked; validated before it is offered.
+/// The templates loaded from files and the plans Review may start (plans.rs).
+type PlanState = std::sync::Mutex<Plans>;
+
+/// A template from a file the person picks in the dialog this opens; validated before
+/// it is offered, and kept here (the page names it by its key). None: they cancelled.
 #[tauri::command]
-fn load_template(path: PathBuf) -> Result<Template, CommandError> {
+async fn load_template(app: tauri::AppHandle, plans: State<'_, PlanState>) -> Result<Option<LoadedTemplate>, CommandError> {
+    let Some(path) = dialogs::pick(&app, Dialog::OpenTemplate).await? else { return Ok(None) };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| CommandError::field("template_file", "read", format!("{} could not be read: {e}", path.display())))?;
-    Template::from_json("template_file", &text).map_err(|f| RunError::Invalid(f).into())
+    let template = Template::from_json("template_file", &text).map_err(RunError::Invalid)?;
+    Ok(Some(plans.lock().expect("plans lock").add_file(template)))
 }
 
 /// A fresh External ID for a role whose template generates one (a random UUID).
@@ -335,20 +349,42 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
 }
 
 /// Every call a run would make, built and validated by the core for the identity in
-/// use. It makes no AWS call, so the Details screen calls it as the person types.
+/// use, from a template held here. It makes no AWS call, so the Details screen calls
+/// it as the person types; Review shows the plan and starts it by its id.
 #[tauri::command]
-async fn plan(template: Template, inputs: RunInputs, state: State<'_, AppState>) -> Result<Plan, CommandError> {
-    template.validate("template").map_err(RunError::Invalid)?;
-    let session = state.session.lock().await;
-    let s = session.as_ref().ok_or_else(|| CommandError::new("no-identity", "choose the AWS identity that does the work first"))?;
-    let e = &s.engine;
-    Ok(rolegate_core::plan::build(&template, &inputs, &s.info.who, &e.entropy.run_id(), e.entropy.as_ref()).map_err(RunError::Invalid)?)
+async fn plan(
+    template: TemplateRef,
+    inputs: RunInputs,
+    state: State<'_, AppState>,
+    plans: State<'_, PlanState>,
+) -> Result<Plan, CommandError> {
+    let (engine, who, _) = plans::caller(&state).await?;
+    plans.lock().expect("plans lock").plan(&template, &inputs, &who, &engine.entropy.run_id(), engine.entropy.as_ref())
 }
 
-/// Record a confirmed plan as a run (nothing is made in AWS yet); returns its id.
+/// Record the reviewed plan as a run (nothing is made in AWS yet); returns its id. The
+/// core plans it again from the template, the inputs and the identity in use, and a
+/// plan that is not the one reviewed is refused.
 #[tauri::command]
-async fn start_run(plan: Plan, inputs: RunInputs, state: State<'_, AppState>) -> Result<String, CommandError> {
-    Ok(state.engine().await?.start(plan, inputs)?.run_id)
+async fn start_run(
+    app: tauri::AppHandle,
+    request: StartRequest,
+    state: State<'_, AppState>,
+    plans: State<'_, PlanState>,
+) -> Result<String, CommandError> {
+    let (engine, who, label) = plans::caller(&state).await?;
+    let run = plans::start(&engine, &plans, &request, &who)?;
+    if let Ok(dir) = app.path().app_data_dir() {
+        let entry = settings::IndexedRun {
+            run_id: run.run_id.clone(),
+            template: run.plan.template_id.clone(),
+            identity: label,
+            started_at: run.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        };
+        // The journal is the truth about runs; a run the index misses is still in History.
+        let _ = settings::index_run(&settings::path_in(&dir), entry);
+    }
+    Ok(run.run_id)
 }
 
 /// Make (or finish making) a run, streaming every step and wait to the window.
@@ -437,32 +473,44 @@ async fn export_preview(run_id: String, request: ExportRequest, state: State<'_,
 }
 
 /// Copy an export, secrets included, to the clipboard without passing through the page.
+/// A secret is marked for clipboard managers to leave out of their history, and cleared
+/// from the clipboard after `clipboard::CLEAR_AFTER` and when the app quits.
 #[tauri::command]
 async fn export_copy(
     app: tauri::AppHandle,
     run_id: String,
     mut request: ExportRequest,
     state: State<'_, AppState>,
-) -> Result<bool, CommandError> {
+    guard: State<'_, clipboard::Shared>,
+) -> Result<Copied, CommandError> {
     request.reveal = true;
     let r = state.engine().await?.render_export(&run_id, &request).await?;
-    app.clipboard().write_text(r.text).map_err(|e| CommandError::new("clipboard", format!("the clipboard refused the text: {e}")))?;
-    Ok(r.holds_secret)
+    let refused = |e| CommandError::new("clipboard", format!("the clipboard refused the text: {e}"));
+    if !r.holds_secret {
+        app.clipboard().write_text(r.text).map_err(refused)?;
+        return Ok(Copied { holds_secret: false, cleared_in_seconds: None });
+    }
+    app.clipboard().write_secret(r.text.as_str()).map_err(refused)?;
+    let due = guard.lock().expect("clipboard guard").copied(&r.text, std::time::Instant::now());
+    clipboard::schedule(guard.inner().clone(), clipboard::System(app.clone()), due);
+    Ok(Copied { holds_secret: true, cleared_in_seconds: Some(clipboard::CLEAR_AFTER.as_secs() as u32) })
 }
 
-/// Save an export, secrets included, to the file the person chose (0600, atomically).
+/// Save an export, secrets included, to the file the person picks in the dialog this
+/// opens (0600, atomically). None: they cancelled.
 #[tauri::command]
 async fn export_save(
+    app: tauri::AppHandle,
     run_id: String,
     mut request: ExportRequest,
-    path: PathBuf,
     state: State<'_, AppState>,
-) -> Result<String, CommandError> {
+) -> Result<Option<String>, CommandError> {
     request.reveal = true;
     let r = state.engine().await?.render_export(&run_id, &request).await?;
+    let Some(path) = dialogs::pick(&app, Dialog::SaveExport { file_name: r.file_name.clone() }).await? else { return Ok(None) };
     write_private_atomic(&path, r.text.as_bytes())
         .map_err(|e| CommandError::field("path", "write", format!("{} could not be written: {e}", path.display())))?;
-    Ok(path.display().to_string())
+    Ok(Some(path.display().to_string()))
 }
 
 async fn profile_options(run_id: &str, req: &ProfileRequest, state: &AppState) -> Result<ProfileOptions, CommandError> {
@@ -518,11 +566,12 @@ async fn rotate_key(run_id: String, on_event: Channel<Event>, state: State<'_, A
 pub fn run() {
     startup_mark("main");
     tauri::Builder::default()
-        .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
             app.manage(AppState::from_env(app.path().resource_dir().ok()));
+            app.manage(PlanState::default());
+            app.manage(clipboard::Shared::default());
             startup_mark("setup");
             Ok(())
         })
@@ -548,10 +597,17 @@ pub fn run() {
             test_connection,
             test_run,
             rotate_key,
+            settings::settings_get,
+            settings::settings_set,
             ui_ready
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running Rolegate");
+        .build(tauri::generate_context!())
+        .expect("error while starting Rolegate")
+        .run(|app, event| {
+            if let RunEvent::ExitRequested { .. } | RunEvent::Exit = event {
+                clipboard::on_quit(app.state::<clipboard::Shared>().inner().clone(), app.clone());
+            }
+        });
 }
 
 /// What Rolegate sets for WebKitGTK before it starts, unless the person has set it:
@@ -664,7 +720,12 @@ mod acl_tests {
         let src = include_str!("lib.rs");
         let start = src.find("generate_handler![").expect("handler list") + "generate_handler![".len();
         let end = start + src[start..].find(']').expect("end of handler list");
-        let mut commands: Vec<String> = src[start..end].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        // A command in a module (`settings::settings_get`) is named without its path.
+        let mut commands: Vec<String> = src[start..end]
+            .split(',')
+            .map(|s| s.trim().rsplit("::").next().unwrap_or_default().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
         commands.sort();
 
         let perms: toml::Value = toml::from_str(include_str!("../permissions/commands.toml")).expect("permissions toml");
@@ -685,11 +746,9 @@ mod acl_tests {
         let mut listed: Vec<String> = cap["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
         listed.sort();
         let mut want: Vec<String> = granted_by.into_iter().map(|(_, id)| id).collect();
-        want.extend(
-            ["store:allow-load", "store:allow-entries", "store:allow-set", "store:allow-save", "dialog:allow-open", "dialog:allow-save"]
-                .map(String::from),
-        );
         want.sort();
+        // No plugin command at all: settings, dialogs and the clipboard go through Rust.
+        assert!(listed.iter().all(|p| !p.contains(':')), "a plugin permission in the capability: {listed:?}");
         assert_eq!(listed, want);
     }
 }

@@ -1,17 +1,29 @@
 // The wizard with the keyboard only: no clicks, only Tab, Shift+Tab, Enter and Space,
 // starting from a machine with no AWS identity, so the start screen offers the Sandbox
 // (the app starts the emulator itself). The focused control must show a visible focus
-// ring. Key-mode template (ECR read-only for Wave) through export, then roll back.
+// ring. A key-mode template loaded from a file (ECR read-only for Wave under another name;
+// the file dialog is answered through ROLEGATE_TEST_DIALOG_ANSWER, which only a debug
+// build reads) through export, then roll back.
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { openApp } from "./session.mjs";
 import { appEnv, privateHome } from "./emulator.mjs";
 
-let app, home;
+let app, home, outside;
+
+const builtin = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../src-tauri/core/templates/ecr-wave-readonly.json");
 
 before(async () => {
   home = privateHome("keyboard");
-  app = await openApp(appEnv(home));
+  const template = { ...JSON.parse(readFileSync(builtin, "utf8")), name: "ECR read-only, from a file" };
+  const file = path.join(home.dir, "template.json");
+  writeFileSync(file, JSON.stringify(template));
+  // A JSON file outside the app's folder: the page must not be able to read or write it.
+  outside = path.join(home.dir, "outside.json");
+  writeFileSync(outside, JSON.stringify({ kept: true }));
+  app = await openApp(appEnv(home, { ROLEGATE_TEST_DIALOG_ANSWER: file }));
 });
 after(async () => {
   await app?.close();
@@ -58,15 +70,28 @@ test("a keyboard-only run of the wizard in the Sandbox", async () => {
 async function wizard() {
   const b = app.browser;
   await (await b.$("main h2")).waitForExist({ timeout: 15000 });
-  // The page is refused what its capability does not grant: the clipboard is written
-  // from Rust only, and the store may not delete.
-  const refused = await b.executeAsync((done) =>
-    Promise.allSettled([
-      window.__TAURI_INTERNALS__.invoke("plugin:clipboard-manager|read_text"),
-      window.__TAURI_INTERNALS__.invoke("plugin:store|delete", { rid: 0, key: "theme" }),
-    ]).then((r) => done(r.map((x) => (x.status === "rejected" ? String(x.reason) : "allowed")))),
-  );
-  for (const r of refused) assert.match(r, /not allowed/, `refused: ${r}`);
+  // The page is refused every plugin command: the clipboard is written from Rust only,
+  // settings go through settings_get/settings_set (no store with a path of the page's
+  // choosing, to read or to overwrite), and file dialogs are opened by Rust.
+  const refused = await b.executeAsync((outside, done) => {
+    const invoke = window.__TAURI_INTERNALS__.invoke;
+    const answer = (p) => p.then(() => "allowed", (e) => String(e));
+    (async () => {
+      const r = [await answer(invoke("plugin:clipboard-manager|read_text"))];
+      r.push(await answer(invoke("plugin:store|delete", { rid: 0, key: "theme" })));
+      let rid = 0;
+      r.push(await answer(invoke("plugin:store|load", { path: outside, options: { autoSave: false } }).then((x) => (rid = x))));
+      r.push(await answer(invoke("plugin:store|load", { path: "../../../../outside.json" })));
+      r.push(await answer(invoke("plugin:store|set", { rid, key: "kept", value: "overwritten" })));
+      r.push(await answer(invoke("plugin:store|save", { rid })));
+      r.push(await answer(invoke("plugin:dialog|open", { options: {} })));
+      r.push(await answer(invoke("plugin:dialog|save", { options: {} })));
+      return r;
+    })().then(done, (e) => done([String(e)]));
+  }, outside);
+  assert.equal(refused.length, 8, `every call answered: ${refused}`);
+  for (const r of refused) assert.match(r, /not allowed|not found/, `refused: ${r}`);
+  assert.deepEqual(JSON.parse(readFileSync(outside, "utf8")), { kept: true }, "the file outside the app's folder is untouched");
   await waitText("main", /No AWS identity is configured/, 15000);
   assert.equal(await (await b.$("input[value=sandbox]")).isSelected(), true, "the Sandbox is offered first");
 
@@ -82,8 +107,13 @@ async function wizard() {
   await waitText("main h2", /What are you onboarding/);
   f = await tabTo("the ECR card", (x) => x.template === "ecr-wave-readonly");
   assert.ok(f.ring, "the focused card shows a focus ring");
-  await b.keys([" "]);
   await app.shot("k03-template-focus");
+  // The file dialog is opened by the Rust side; the loaded template is picked.
+  await tabTo("Load a template file", buttonNamed("Load a template file"));
+  await b.keys(["Enter"]);
+  const loaded = await b.$("//button[@data-template='ecr-wave-readonly'][contains(., 'ECR read-only, from a file')]");
+  await loaded.waitForExist({ timeout: 15000 });
+  assert.equal(await loaded.getAttribute("aria-pressed"), "true", "the loaded template is picked");
   await tabTo("Continue", buttonNamed("Continue: details"));
   await b.keys(["Enter"]);
 

@@ -4,13 +4,14 @@
 // the role; Test connection from History; roll back, and nothing the run made is left.
 // A screenshot of every screen goes to the artifacts folder.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { openApp } from "./session.mjs";
 import { appEnv, aws, cli, inventory, privateHome, startEmulator, writeAdminProfile } from "./emulator.mjs";
 
 const ACCOUNT = "210987654321";
-let app, emu, home, cliRun, baseline;
+let app, emu, home, cliRun, baseline, saveTo;
 
 before(async () => {
   emu = await startEmulator(ACCOUNT);
@@ -20,7 +21,9 @@ before(async () => {
   await cli(emu, home, ["apply", "-t", "ecr-wave-readonly"]);
   cliRun = (await cli(emu, home, ["runs"])).runs[0].run_id;
   baseline = await inventory(emu, home);
-  app = await openApp(appEnv(home, { AWS_ENDPOINT_URL: emu.url }));
+  // The save dialog is answered through ROLEGATE_TEST_DIALOG_ANSWER (debug builds only).
+  saveTo = path.join(home.dir, "export.sh");
+  app = await openApp(appEnv(home, { AWS_ENDPOINT_URL: emu.url, ROLEGATE_TEST_DIALOG_ANSWER: saveTo }));
 });
 after(async () => {
   await app?.close();
@@ -125,6 +128,18 @@ async function wizard() {
   await b.waitUntil(async () => (await preview.getText().catch(() => "")).includes("export AWS_ACCESS_KEY_ID"), { timeout: 15000, timeoutMsg: "no shell preview" });
   assert.match(await preview.getText(), /AWS_SECRET_ACCESS_KEY='\*{16}'/);
   await app.shot("09-export-masked");
+  // Save: the Rust side opens the dialog and writes the file picked there, 0600.
+  await (await button("Save to a file")).click();
+  const status = await $("main [role=status]");
+  await b.waitUntil(async () => (await status.getText()).startsWith("Saved to"), { timeout: 15000, timeoutMsg: "the export was not saved" });
+  assert.equal(await status.getText(), `Saved to ${saveTo} (mode 0600).`);
+  assert.equal(statSync(saveTo).mode & 0o777, 0o600);
+  const saved = readFileSync(saveTo, "utf8");
+  assert.match(saved, /export AWS_SECRET_ACCESS_KEY='[^*']{20,}'/, "the file holds the real secret");
+  // Copy: the secret goes from Rust to the clipboard, and the page says it will be cleared.
+  await (await button("Copy")).click();
+  await b.waitUntil(async () => (await status.getText()).startsWith("Copied"), { timeout: 15000, timeoutMsg: "the export was not copied" });
+  assert.match(await status.getText(), /the clipboard is cleared in 45 s/);
   await click("input[name=format][value=aws-profile]");
   const profile = await $("input[name=profile]");
   await profile.waitForExist({ timeout: 10000 });

@@ -1,7 +1,7 @@
 // The shell: navigation (onboarding wizard, History, Test connection), the identity in
 // use, the theme, and the wizard's state from Identity to Export.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { api, type Plan, type RunInputs, type RunSummary, type SessionInfo, type Template } from "./api";
+import { api, type Plan, type RunInputs, type RunSummary, type SessionInfo, type Template, type TemplateRef } from "./api";
 import { Details, initialDetails, type DetailsState } from "./screens/Details";
 import { Export } from "./screens/Export";
 import { History, isUnfinished } from "./screens/History";
@@ -12,7 +12,7 @@ import { TemplatePick } from "./screens/TemplatePick";
 import { TestConnection } from "./screens/TestConnection";
 import { Verify } from "./screens/Verify";
 import { startRuns, startSettings } from "./marks";
-import { applyTheme, cachedTheme, indexRun, writeSetting, type RememberedIdentity, type Theme } from "./settings";
+import { applyTheme, cachedTheme, writeSettings, type RememberedIdentity, type Theme } from "./settings";
 
 export type Step = "identity" | "template" | "details" | "review" | "run" | "verify" | "export";
 type Section = "wizard" | "history" | "test";
@@ -36,6 +36,8 @@ export function App() {
   const [theme, setTheme] = useState<Theme>(cachedTheme);
   const [settingsProblem, setSettingsProblem] = useState<string | null>(null);
   const [template, setTemplate] = useState<Template | null>(null);
+  // How the Rust side names the template (a built-in id, or the key of a loaded file).
+  const [templateRef, setTemplateRef] = useState<TemplateRef | null>(null);
   const [details, setDetails] = useState<DetailsState | null>(null);
   const [plan, setPlan] = useState<Plan | null>(null);
   const [inputs, setInputs] = useState<RunInputs | null>(null);
@@ -68,7 +70,7 @@ export function App() {
     }
   }, [section, step]);
 
-  const persist = (p: Promise<void>) => p.catch((e: unknown) => setSettingsProblem(`settings could not be saved: ${String(e)}`));
+  const persist = (p: Promise<unknown>) => p.catch((e: unknown) => setSettingsProblem(`settings could not be saved: ${String(e)}`));
 
   function go(s: Section, st?: Step) {
     setSection(s);
@@ -78,7 +80,7 @@ export function App() {
   function pickTheme(t: Theme) {
     setTheme(t);
     applyTheme(t);
-    void persist(writeSetting("theme", t));
+    void persist(writeSettings({ theme: t }));
   }
 
   function resume(id: string) {
@@ -130,7 +132,7 @@ export function App() {
           setSession(s);
           if (remember) {
             setRemembered(remember);
-            void persist(writeSetting("lastIdentity", remember));
+            void persist(writeSettings({ lastIdentity: remember }));
           }
         }}
         onContinue={() => go("wizard", "template")}
@@ -140,9 +142,11 @@ export function App() {
     screen = (
       <TemplatePick
         selected={template}
-        onPick={(t) => {
-          if (t.id !== template?.id) {
+        selectedRef={templateRef}
+        onPick={(t, ref) => {
+          if (JSON.stringify(ref) !== JSON.stringify(templateRef)) {
             setTemplate(t);
+            setTemplateRef(ref);
             setDetails(initialDetails(t, session!));
             setPlan(null);
           }
@@ -151,10 +155,11 @@ export function App() {
         onContinue={() => go("wizard", "details")}
       />
     );
-  } else if (step === "details" && template && session && details) {
+  } else if (step === "details" && template && templateRef && session && details) {
     screen = (
       <Details
         template={template}
+        templateRef={templateRef}
         session={session}
         state={details}
         onChange={setDetails}
@@ -167,15 +172,15 @@ export function App() {
         onContinue={() => go("wizard", "review")}
       />
     );
-  } else if (step === "review" && plan && inputs) {
+  } else if (step === "review" && plan && inputs && templateRef) {
     screen = (
       <Review
         plan={plan}
+        templateRef={templateRef}
         inputs={inputs}
         onBack={() => go("wizard", "details")}
         onStarted={(id) => {
           setRunId(id);
-          void persist(indexRun({ runId: id, template: plan.template_id, identity: session?.label ?? "", startedAt: new Date().toISOString() }));
           go("wizard", "run");
         }}
       />
@@ -209,6 +214,7 @@ export function App() {
 
   function newOnboarding() {
     setTemplate(null);
+    setTemplateRef(null);
     setDetails(null);
     setPlan(null);
     setInputs(null);

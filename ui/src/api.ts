@@ -5,12 +5,14 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { CallerIdentity } from "./bindings/CallerIdentity";
 import type { Check } from "./bindings/Check";
 import type { CommandError } from "./bindings/CommandError";
+import type { Copied } from "./bindings/Copied";
 import type { Event } from "./bindings/Event";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import type { FieldError } from "./bindings/FieldError";
 import type { Format } from "./bindings/Format";
 import type { IdentityChoice } from "./bindings/IdentityChoice";
 import type { IdentitySources } from "./bindings/IdentitySources";
+import type { LoadedTemplate } from "./bindings/LoadedTemplate";
 import type { Plan } from "./bindings/Plan";
 import type { ProfileEdit } from "./bindings/ProfileEdit";
 import type { ProfileRequest } from "./bindings/ProfileRequest";
@@ -21,8 +23,10 @@ import type { RunDetail } from "./bindings/RunDetail";
 import type { RunInputs } from "./bindings/RunInputs";
 import type { RunSummary } from "./bindings/RunSummary";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { StartRequest } from "./bindings/StartRequest";
 import type { Step } from "./bindings/Step";
 import type { Template } from "./bindings/Template";
+import type { TemplateRef } from "./bindings/TemplateRef";
 import type { TestRequest } from "./bindings/TestRequest";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { WriteReport } from "./bindings/WriteReport";
@@ -31,12 +35,14 @@ export type {
   CallerIdentity,
   Check,
   CommandError,
+  Copied,
   Event,
   ExportRequest,
   FieldError,
   Format,
   IdentityChoice,
   IdentitySources,
+  LoadedTemplate,
   Plan,
   ProfileEdit,
   ProfileRequest,
@@ -47,8 +53,10 @@ export type {
   RunInputs,
   RunSummary,
   SessionInfo,
+  StartRequest,
   Step,
   Template,
+  TemplateRef,
   TestRequest,
   VerifyReport,
   WriteReport,
@@ -72,12 +80,13 @@ function streamed<T>(cmd: string, args: Record<string, unknown>, onEvent?: (e: E
 
 export const api = {
   templates: () => invoke<Template[]>("templates"),
-  loadTemplate: (path: string) => invoke<Template>("load_template", { path }),
+  /** Opens the file dialog on the Rust side; null when the person cancels. */
+  loadTemplate: () => invoke<LoadedTemplate | null>("load_template"),
   newExternalId: () => invoke<string>("new_external_id"),
   identitySources: () => invoke<IdentitySources>("identity_sources"),
   connect: (choice: IdentityChoice) => invoke<SessionInfo>("connect", { choice }),
-  plan: (template: Template, inputs: RunInputs) => invoke<Plan>("plan", { template, inputs }),
-  startRun: (plan: Plan, inputs: RunInputs) => invoke<string>("start_run", { plan, inputs }),
+  plan: (template: TemplateRef, inputs: RunInputs) => invoke<Plan>("plan", { template, inputs }),
+  startRun: (request: StartRequest) => invoke<string>("start_run", { request }),
   applyRun: (runId: string, onEvent: (e: Event) => void) => streamed<RunSummary>("apply_run", { runId }, onEvent),
   cancelRun: (runId: string) => invoke<boolean>("cancel_run", { runId }),
   verifyRun: (runId: string, onEvent?: (e: Event) => void) => streamed<VerifyReport>("verify_run", { runId }, onEvent),
@@ -85,8 +94,9 @@ export const api = {
   runs: () => invoke<RunSummary[]>("runs"),
   runDetail: (runId: string) => invoke<RunDetail>("run_detail", { runId }),
   exportPreview: (runId: string, request: ExportRequest) => invoke<Rendered>("export_preview", { runId, request }),
-  exportCopy: (runId: string, request: ExportRequest) => invoke<boolean>("export_copy", { runId, request }),
-  exportSave: (runId: string, request: ExportRequest, path: string) => invoke<string>("export_save", { runId, request, path }),
+  exportCopy: (runId: string, request: ExportRequest) => invoke<Copied>("export_copy", { runId, request }),
+  /** Opens the save dialog on the Rust side; the path saved, or null when cancelled. */
+  exportSave: (runId: string, request: ExportRequest) => invoke<string | null>("export_save", { runId, request }),
   profilePreview: (runId: string, request: ProfileRequest) => invoke<ProfileEdit>("profile_preview", { runId, request }),
   profileWrite: (runId: string, request: ProfileRequest) => invoke<WriteReport>("profile_write", { runId, request }),
   testConnection: (request: TestRequest, onEvent?: (e: Event) => void) => streamed<VerifyReport>("test_connection", { request }, onEvent),

@@ -1,50 +1,24 @@
-// Settings and the app's run index, kept by tauri-plugin-store in settings.json (in the
-// app's data folder). No secret is ever put here: the identity is remembered by kind
-// and profile name only. The journal (shared with the CLI) stays the truth about runs;
-// the index only remembers which runs the app started and under which identity.
-import { load, type Store } from "@tauri-apps/plugin-store";
+// Settings: theme and the last identity (by kind and profile name only, never a secret),
+// kept by the Rust side in one file at a fixed place in the app's data folder. The page
+// reads them all in one call and sends typed changes; it never names a file. The index
+// of the runs the app started is written by Rust when a run starts.
+import { invoke } from "@tauri-apps/api/core";
+import type { IndexedRun } from "./bindings/IndexedRun";
+import type { RememberedIdentity } from "./bindings/RememberedIdentity";
+import type { Settings } from "./bindings/Settings";
+import type { SettingsUpdate } from "./bindings/SettingsUpdate";
+import type { Theme } from "./bindings/Theme";
 
-export type Theme = "system" | "light" | "dark";
+export type { IndexedRun, RememberedIdentity, Settings, SettingsUpdate, Theme };
 
-export type RememberedIdentity = { kind: "profile"; profile: string } | { kind: "environment" } | { kind: "sandbox" };
-
-export type IndexedRun = { runId: string; template: string; identity: string; startedAt: string };
-
-export type Settings = {
-  theme: Theme;
-  lastIdentity: RememberedIdentity | null;
-  runs: IndexedRun[];
-};
-
-const DEFAULTS: Settings = { theme: "system", lastIdentity: null, runs: [] };
-
-let store: Promise<Store> | null = null;
-
-function open(): Promise<Store> {
-  store ??= load("settings.json", { autoSave: false, defaults: {} });
-  return store;
+/** Every setting in one round trip (the first screen waits for the remembered identity). */
+export function readSettings(): Promise<Settings> {
+  return invoke<Settings>("settings_get");
 }
 
-export async function readSettings(): Promise<Settings> {
-  // One round trip for all keys (the first screen waits for the remembered identity).
-  const entries = new Map(await (await open()).entries<unknown>());
-  const theme = entries.get("theme");
-  return {
-    theme: theme === "light" || theme === "dark" || theme === "system" ? theme : DEFAULTS.theme,
-    lastIdentity: (entries.get("lastIdentity") as RememberedIdentity | undefined) ?? null,
-    runs: (entries.get("runs") as IndexedRun[] | undefined) ?? [],
-  };
-}
-
-export async function writeSetting<K extends keyof Settings>(key: K, value: Settings[K]): Promise<void> {
-  const s = await open();
-  await s.set(key, value);
-  await s.save();
-}
-
-export async function indexRun(run: IndexedRun): Promise<void> {
-  const current = (await readSettings()).runs.filter((r) => r.runId !== run.runId);
-  await writeSetting("runs", [run, ...current].slice(0, 200));
+/** Change some settings; resolves with the settings now in force. */
+export function writeSettings(change: SettingsUpdate): Promise<Settings> {
+  return invoke<Settings>("settings_set", { change });
 }
 
 const THEME_CACHE = "rolegate.theme";

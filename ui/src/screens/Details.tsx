@@ -1,7 +1,7 @@
 // Step 3: names, variables, External IDs, principals and tags. Every change is planned
 // by the core (no AWS call) and its errors are shown next to the field they name.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, asCommandError, type CommandError, type FieldError, type Plan, type RunInputs, type SessionInfo, type Template } from "../api";
+import { api, asCommandError, type CommandError, type FieldError, type Plan, type RunInputs, type SessionInfo, type Template, type TemplateRef } from "../api";
 import { ErrorBox, Field, errorsFor, unclaimed } from "../components";
 
 export type DetailsState = {
@@ -63,6 +63,7 @@ export function toInputs(t: Template, d: DetailsState): { inputs: RunInputs; loc
 
 export function Details(props: {
   template: Template;
+  templateRef: TemplateRef;
   session: SessionInfo;
   state: DetailsState;
   onChange: (d: DetailsState) => void;
@@ -102,7 +103,7 @@ export function Details(props: {
     setChecking(true);
     const timer = setTimeout(() => {
       api
-        .plan(t, inputs)
+        .plan(props.templateRef, inputs)
         .then((p) => {
           if (n !== seq.current) return;
           setError(null);

@@ -1,8 +1,8 @@
 // Step 7: hand over what the receiving side reads. Previews mask every secret; Reveal
 // asks the app for the real text on an explicit click; Copy and Save go from the Rust
-// side straight to the clipboard or a 0600 file, so the secret never enters the page.
+// side straight to the clipboard or a 0600 file (the Rust side opens the save dialog),
+// so the secret never enters the page. A copied secret is cleared from the clipboard.
 import { useEffect, useState } from "preact/hooks";
-import { save } from "@tauri-apps/plugin-dialog";
 import { api, asCommandError, exportRequest, type CommandError, type ExportRequest, type Format, type ProfileEdit, type Rendered, type RunDetail, type WriteReport } from "../api";
 import { ErrorBox, Field, errorsFor } from "../components";
 
@@ -140,12 +140,16 @@ export function Export(props: { runId: string; onDone: () => void }) {
         setPreview(await api.exportPreview(props.runId, request(false)));
         setRevealed(false);
       } else if (what === "copy") {
-        const secret = await api.exportCopy(props.runId, request(true));
-        setStatus(secret ? "Copied, secret included. Paste it where it belongs, then clear the clipboard." : "Copied.");
+        const copied = await api.exportCopy(props.runId, request(true));
+        setStatus(
+          copied.cleared_in_seconds !== null
+            ? `Copied, secret included; the clipboard is cleared in ${copied.cleared_in_seconds} s (and when Rolegate quits).`
+            : "Copied.",
+        );
       } else {
-        const path = await save({ defaultPath: preview?.file_name });
-        if (!path) return;
-        setStatus(`Saved to ${await api.exportSave(props.runId, request(true), path)} (mode 0600).`);
+        const path = await api.exportSave(props.runId, request(true));
+        if (path === null) return;
+        setStatus(`Saved to ${path} (mode 0600).`);
       }
     } catch (e) {
       setError(asCommandError(e));

@@ -1,12 +1,13 @@
-// Step 4: the plan. Every call with its JSON documents; lints as errors (which block)
-// and warnings, and a tick the person must give for warnings the core marks as needing
-// acknowledgement (a way to reach administrator access). Nothing is created before the
-// person confirms.
+// Step 4: the plan the core built. Every call with its JSON documents; lints as errors
+// (which block) and warnings, and a tick the person must give for warnings the core
+// marks as needing acknowledgement (a way to reach administrator access). Nothing is
+// created before the person confirms; then the core plans again and starts only this
+// plan (its id), refusing one that differs.
 import { useState } from "preact/hooks";
-import { api, asCommandError, type CommandError, type Plan, type RunInputs } from "../api";
+import { api, asCommandError, type CommandError, type Plan, type RunInputs, type TemplateRef } from "../api";
 import { ErrorBox } from "../components";
 
-export function Review(props: { plan: Plan; inputs: RunInputs; onStarted: (runId: string) => void; onBack: () => void }) {
+export function Review(props: { plan: Plan; templateRef: TemplateRef; inputs: RunInputs; onStarted: (runId: string) => void; onBack: () => void }) {
   const p = props.plan;
   const [error, setError] = useState<CommandError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -20,7 +21,7 @@ export function Review(props: { plan: Plan; inputs: RunInputs; onStarted: (runId
     setBusy(true);
     setError(null);
     try {
-      props.onStarted(await api.startRun(p, props.inputs));
+      props.onStarted(await api.startRun({ plan_id: p.run_id, template: props.templateRef, inputs: props.inputs }));
     } catch (e) {
       setError(asCommandError(e));
       setBusy(false);

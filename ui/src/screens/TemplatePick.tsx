@@ -1,7 +1,8 @@
-// Step 2: a card per template, or a template file (validated by the core).
+// Step 2: a card per template, or a template file (validated by the core). The file
+// dialog is opened by the Rust side, which keeps the template it read; the page names
+// a template by its reference (a built-in id, or the key of a loaded file).
 import { useEffect, useState } from "preact/hooks";
-import { open } from "@tauri-apps/plugin-dialog";
-import { api, asCommandError, type CommandError, type Template } from "../api";
+import { api, asCommandError, type CommandError, type Template, type TemplateRef } from "../api";
 import { ErrorBox } from "../components";
 
 const MODE: Record<string, string> = {
@@ -10,29 +11,45 @@ const MODE: Record<string, string> = {
   "key+role": "access key + role with External ID",
 };
 
-export function TemplatePick(props: { selected: Template | null; onPick: (t: Template) => void; onContinue: () => void; onBack: () => void }) {
-  const [templates, setTemplates] = useState<Template[] | null>(null);
+type Offered = { reference: TemplateRef; template: Template };
+
+const key = (r: TemplateRef) => (r.source === "builtin" ? `builtin:${r.id}` : `file:${r.key}`);
+
+export function TemplatePick(props: {
+  selected: Template | null;
+  selectedRef: TemplateRef | null;
+  onPick: (t: Template, ref: TemplateRef) => void;
+  onContinue: () => void;
+  onBack: () => void;
+}) {
+  const [templates, setTemplates] = useState<Offered[] | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
   useEffect(() => {
     api
       .templates()
-      .then(setTemplates)
+      .then((list) => {
+        const offered: Offered[] = list.map((t) => ({ reference: { source: "builtin", id: t.id }, template: t }));
+        // A template file picked before stays on offer when the person comes back.
+        const sel = props.selectedRef;
+        if (sel?.source === "file" && props.selected) offered.push({ reference: sel, template: props.selected });
+        setTemplates(offered);
+      })
       .catch((e: unknown) => setError(asCommandError(e)));
   }, []);
 
   async function loadFile() {
     setError(null);
     try {
-      const path = await open({ multiple: false, directory: false, filters: [{ name: "Rolegate template", extensions: ["json"] }] });
-      if (typeof path !== "string") return;
-      const t = await api.loadTemplate(path);
-      setTemplates((list) => [...(list ?? []).filter((x) => x.id !== t.id), t]);
-      props.onPick(t);
+      const loaded = await api.loadTemplate();
+      if (!loaded) return;
+      setTemplates((list) => [...(list ?? []), loaded]);
+      props.onPick(loaded.template, loaded.reference);
     } catch (e) {
       setError(asCommandError(e));
     }
   }
 
+  const selected = props.selectedRef ? key(props.selectedRef) : null;
   const all = templates ?? [];
   return (
     <section aria-labelledby="template-h">
@@ -41,10 +58,13 @@ export function TemplatePick(props: { selected: Template | null; onPick: (t: Tem
       <ErrorBox error={error} />
       {templates === null && !error && <p aria-busy="true">Loading templates…</p>}
       <ul class="cards" aria-label="Templates">
-        {all.map((t) => (
-          <li key={t.id} class={`card${props.selected?.id === t.id ? " selected" : ""}`}>
-            <button type="button" class="pick" aria-pressed={props.selected?.id === t.id} data-template={t.id} onClick={() => props.onPick(t)}>
-              <h3>{t.name}</h3>
+        {all.map(({ reference, template: t }) => (
+          <li key={key(reference)} class={`card${selected === key(reference) ? " selected" : ""}`}>
+            <button type="button" class="pick" aria-pressed={selected === key(reference)} data-template={t.id} onClick={() => props.onPick(t, reference)}>
+              <h3>
+                {t.name}
+                {reference.source === "file" && <span class="muted"> (from a file)</span>}
+              </h3>
               <p>{t.description}</p>
               <span class="badge">{MODE[t.mode] ?? t.mode}</span> <span class="badge">{t.platform}</span>
             </button>

@@ -1,6 +1,7 @@
 // A mockIPC backend for component tests: canned answers per command, a record of every
-// call with its arguments, the settings store kept in memory (a handler given for a
-// store command takes its place), and channel events.
+// call with its arguments, the settings kept in memory as the Rust side keeps them
+// (`settings_get`/`settings_set`; a handler given for one takes its place), and channel
+// events. No plugin command is answered: the page is granted none.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { render } from "preact";
 import { act } from "preact/test-utils";
@@ -12,6 +13,7 @@ type Handler = (args: Record<string, unknown>) => unknown;
 export function backend(handlers: Record<string, Handler | unknown>) {
   const calls: Call[] = [];
   const store = new Map<string, unknown>();
+  const settings = () => ({ theme: store.get("theme") ?? "system", lastIdentity: store.get("lastIdentity") ?? null, runs: store.get("runs") ?? [] });
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
@@ -19,10 +21,11 @@ export function backend(handlers: Record<string, Handler | unknown>) {
       const h = handlers[cmd];
       return typeof h === "function" ? (h as Handler)(args) : h;
     }
-    if (cmd === "plugin:store|load") return 1;
-    if (cmd === "plugin:store|entries") return [...store.entries()];
-    if (cmd === "plugin:store|set") return void store.set(args.key as string, args.value);
-    if (cmd === "plugin:store|save") return null;
+    if (cmd === "settings_get") return settings();
+    if (cmd === "settings_set") {
+      for (const [k, v] of Object.entries(args.change as Record<string, unknown>)) if (v !== undefined) store.set(k, v);
+      return settings();
+    }
     throw new Error(`unexpected command ${cmd}`);
   });
   return { calls, store, called: (cmd: string) => calls.filter((c) => c.cmd === cmd) };

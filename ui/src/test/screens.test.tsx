@@ -7,8 +7,9 @@ import { Export } from "../screens/Export";
 import { History } from "../screens/History";
 import { Review } from "../screens/Review";
 import { RunProgress } from "../screens/Run";
+import { TemplatePick } from "../screens/TemplatePick";
 import { TestConnection } from "../screens/TestConnection";
-import type { Plan, RunInputs } from "../api";
+import type { Plan, RunInputs, Template, TemplateRef } from "../api";
 import { backend, button, clearMocks, click, emit, mount, settle, typeInto } from "./ipc";
 import { detail, plan, session, template } from "./fixtures";
 
@@ -43,12 +44,12 @@ test("with no AWS identity configured, the start screen offers the Sandbox and s
 });
 
 test("the remembered identity is preselected, and the start screen is ready only once the settings are read", async () => {
-  let answer: (entries: [string, unknown][]) => void = () => undefined;
+  let answer: (settings: unknown) => void = () => undefined;
   const ipc = backend({
     runs: [],
     ui_ready: null,
     identity_sources: sources({ profiles: [{ name: "dev", kind: "keys", region: null }, { name: "prod", kind: "sso", region: null }] }),
-    "plugin:store|entries": () => new Promise((r) => (answer = r)),
+    settings_get: () => new Promise((r) => (answer = r)),
   });
   delete document.body.dataset.ready;
   const root = await mount(<App />);
@@ -57,7 +58,7 @@ test("the remembered identity is preselected, and the start screen is ready only
   expect(root.querySelector<HTMLInputElement>("input[value=profile]")!.checked).toBe(false);
   expect(ipc.called("ui_ready")).toHaveLength(0);
   expect(document.body.dataset.ready).toBeUndefined();
-  answer([["lastIdentity", { kind: "profile", profile: "prod" }]]);
+  answer({ theme: "system", lastIdentity: { kind: "profile", profile: "prod" }, runs: [] });
   await settle();
   expect(root.querySelector<HTMLInputElement>("input[value=profile]")!.checked).toBe(true);
   expect(root.querySelector<HTMLSelectElement>("#profile-select")!.value).toBe("prod");
@@ -117,7 +118,7 @@ function detailsHarness(planFor: (inputs: RunInputs) => Plan) {
     seen.state = state;
     seen.planned = planned;
     return (
-      <Details template={template} session={session} state={state} plan={planned} onChange={setState} onPlanned={(p) => setPlanned(p)} onContinue={() => undefined} onBack={() => undefined} />
+      <Details template={template} templateRef={{ source: "builtin", id: template.id }} session={session} state={state} plan={planned} onChange={setState} onPlanned={(p) => setPlanned(p)} onContinue={() => undefined} onBack={() => undefined} />
     );
   }
   return {
@@ -164,18 +165,34 @@ test("details: tag lines without '=' are refused before asking the core", async 
   expect(h.ipc.called("plan").length).toBe(before);
 });
 
-test("review: a lint error blocks the run; warnings are shown; confirming records the run", async () => {
+test("template: a file is loaded through the Rust side (no path from the page) and picked by its key", async () => {
+  const fromFile = { ...template, id: "seqera-batch-launch", name: "My launch template" };
+  const ipc = backend({ templates: [template], load_template: { reference: { source: "file", key: "file-1" }, template: fromFile } });
+  let picked: [Template, TemplateRef] | null = null;
+  const root = await mount(<TemplatePick selected={null} selectedRef={null} onPick={(t, r) => (picked = [t, r])} onBack={() => undefined} onContinue={() => undefined} />);
+  await click(button(root, "Load a template file"));
+  expect(ipc.called("load_template")[0].args).toEqual({});
+  expect(picked).toEqual([fromFile, { source: "file", key: "file-1" }]);
+  // Same template id as a built-in one: both cards stay, each with its own reference.
+  expect(root.querySelectorAll("[data-template=seqera-batch-launch]").length).toBe(2);
+  expect(root.textContent).toContain("My launch template (from a file)");
+});
+
+test("review: a lint error blocks the run; warnings are shown; confirming sends the plan's id, never a plan", async () => {
   const ipc = backend({ start_run: "rg-000000000001" });
   const blocked = plan({ lints: [{ severity: "error", field: "policy.main", rule: "wildcard-action", message: "allows every action", acknowledge: false }] });
   let started: string | null = null;
-  let root = await mount(<Review plan={blocked} inputs={{} as RunInputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
+  const ref = { source: "builtin", id: "seqera-batch-launch" } as const;
+  const inputs = { template_id: "seqera-batch-launch" } as RunInputs;
+  let root = await mount(<Review plan={blocked} templateRef={ref} inputs={inputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
   expect(button(root, "Fix the errors above first").disabled).toBe(true);
   expect(root.querySelector("[data-severity=error]")?.textContent).toContain("allows every action");
   const ok = plan({ lints: [{ severity: "warning", field: "tags", rule: "no-owner", message: "no owner tag", acknowledge: false }] });
-  root = await mount(<Review plan={ok} inputs={{} as RunInputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
+  root = await mount(<Review plan={ok} templateRef={ref} inputs={inputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
   expect(root.querySelectorAll("[aria-label=Calls] > li").length).toBe(3);
   await click(button(root, "Create it"));
   expect(ipc.called("start_run").length).toBe(1);
+  expect(ipc.called("start_run")[0].args).toEqual({ request: { plan_id: ok.run_id, template: ref, inputs } });
   expect(started).toBe("rg-000000000001");
 });
 
@@ -190,7 +207,7 @@ test("review: a warning of a way to administrator access is shown with its text 
     ],
   });
   let started: string | null = null;
-  const root = await mount(<Review plan={forge} inputs={{} as RunInputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
+  const root = await mount(<Review plan={forge} templateRef={{ source: "builtin", id: "seqera-batch-forge" }} inputs={{} as RunInputs} onStarted={(id) => (started = id)} onBack={() => undefined} />);
   const shown = root.querySelector("[data-acknowledge=true]");
   expect(shown?.getAttribute("data-severity")).toBe("warning");
   expect(shown?.textContent).toContain(message);
@@ -262,14 +279,19 @@ test("export: the preview is masked; reveal is an explicit request; copy goes th
       const reveal = (a.request as { reveal: boolean }).reveal;
       return { format: "sh", text: `export AWS_SECRET_ACCESS_KEY='${reveal ? "REAL" : "****************"}'\n`, holds_secret: reveal, file_name: "x.sh" };
     },
-    export_copy: true,
+    export_copy: { holds_secret: true, cleared_in_seconds: 45 },
+    export_save: "/home/me/x.sh",
   });
   const root = await mount(<Export runId="rg-000000000001" onDone={() => undefined} />);
   expect(root.querySelector("[data-testid=export-preview]")?.textContent).toContain("'****************'");
   expect(ipc.called("export_preview").every((c) => (c.args.request as { reveal: boolean }).reveal === false)).toBe(true);
   await click(button(root, "Copy"));
   expect((ipc.called("export_copy")[0].args.request as { format: string }).format).toBe("sh");
-  expect(root.textContent).toContain("Copied, secret included");
+  expect(root.textContent).toContain("Copied, secret included; the clipboard is cleared in 45 s");
+  // Save: the Rust side opens the dialog; the page sends no path.
+  await click(button(root, "Save to a file"));
+  expect(Object.keys(ipc.called("export_save")[0].args).sort()).toEqual(["request", "runId"]);
+  expect(root.textContent).toContain("Saved to /home/me/x.sh (mode 0600).");
   expect(root.querySelector("[data-testid=export-preview]")?.textContent).not.toContain("REAL");
   await click(button(root, "Reveal secrets"));
   expect(root.querySelector("[data-testid=export-preview]")?.textContent).toContain("'REAL'");
@@ -355,7 +377,7 @@ test("test connection: blank fields are sent as null and failed checks show thei
   expect(root.querySelector("[data-testid=test-summary]")?.textContent).toContain("The access key is 3 day(s) old.");
 });
 
-test("the theme choice is applied and kept in the settings store", async () => {
+test("the theme choice is applied and kept in the settings (through settings_set, never a plugin)", async () => {
   const ipc = backend({ runs: [], identity_sources: sources() });
   const root = await mount(<App />);
   const select = root.querySelector<HTMLSelectElement>("#theme")!;
@@ -376,6 +398,8 @@ test("the theme choice is applied and kept in the settings store", async () => {
   listener!();
   expect(document.documentElement.dataset.theme).toBe("light");
   expect(ipc.store.get("theme")).toBe("system");
+  expect(ipc.called("settings_set").map((c) => c.args)).toEqual([{ change: { theme: "dark" } }, { change: { theme: "system" } }]);
+  expect(ipc.calls.filter((c) => c.cmd.startsWith("plugin:"))).toEqual([]);
 });
 
 test("unfinished runs are offered for resume or roll-back when the app opens", async () => {
