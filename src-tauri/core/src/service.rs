@@ -263,7 +263,7 @@ impl Engine {
         files: &ProfileFiles,
     ) -> Result<(ProfileEdit, WriteReport), RunError> {
         let edit = self.profile_edit(run_id, opts, files).await?;
-        let report = profile::write(&edit, &stamp(self.clock.now()))?;
+        let report = profile::write(&edit, self.clock.now())?;
         let mut j = self.journal(run_id)?;
         let record = ProfileExport {
             profile: opts.name.clone(),
@@ -368,11 +368,6 @@ pub async fn delete_secret(store: &dyn JournalStore, vault: &dyn Vault, access_k
         )));
     }
     Ok(vault.delete(&vault_entry(access_key_id)).await?)
-}
-
-/// A timestamp for backup file names: `20261122T081500Z`.
-pub fn stamp(now: time::OffsetDateTime) -> String {
-    format!("{:04}{:02}{:02}T{:02}{:02}{:02}Z", now.year(), now.month() as u8, now.day(), now.hour(), now.minute(), now.second())
 }
 
 /// Where the AWS config files are for a home folder, honouring the AWS variables.
