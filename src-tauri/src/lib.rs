@@ -30,7 +30,7 @@ use rolegate_core::plan::{Plan, RunInputs};
 use rolegate_core::ports::{CallerIdentity, Credentials};
 use rolegate_core::propagation::PollSettings;
 use rolegate_core::rotate::{RotateOptions, RotationReport};
-use rolegate_core::service::{self, aws_files, ExportRequest, TestRequest};
+use rolegate_core::service::{self, aws_files, ExportRequest, TestOutcome, TestRequest};
 use rolegate_core::template::{self, Template};
 use rolegate_core::validate::FieldError;
 use rolegate_core::verify::VerifyReport;
@@ -545,7 +545,7 @@ async fn profile_write(run_id: String, request: ProfileRequest, state: State<'_,
 /// Test connection for any credentials: the identity in use, an access key (pasted
 /// or from the keychain), and optionally a role with its External ID.
 #[tauri::command]
-async fn test_connection(request: TestRequest, on_event: Channel<Event>, state: State<'_, AppState>) -> Result<VerifyReport, CommandError> {
+async fn test_connection(request: TestRequest, on_event: Channel<Event>, state: State<'_, AppState>) -> Result<TestOutcome, CommandError> {
     Ok(state.engine_to(on_event).await?.test_connection(&request).await?)
 }
 
@@ -554,7 +554,7 @@ async fn test_connection(request: TestRequest, on_event: Channel<Event>, state: 
 async fn test_run(run_id: String, on_event: Channel<Event>, state: State<'_, AppState>) -> Result<VerifyReport, CommandError> {
     let engine = state.engine_to(on_event).await?;
     let req = TestRequest::for_run(&engine.journal(&run_id)?);
-    Ok(engine.test_connection(&req).await?)
+    Ok(engine.test_connection(&req).await?.connection)
 }
 
 /// Rotate a run's access key (create, store, wait, switch profiles, retire the old one).

@@ -22,11 +22,13 @@ import type { RotationReport } from "./bindings/RotationReport";
 import type { RunDetail } from "./bindings/RunDetail";
 import type { RunInputs } from "./bindings/RunInputs";
 import type { RunSummary } from "./bindings/RunSummary";
+import type { SecretSave } from "./bindings/SecretSave";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { StartRequest } from "./bindings/StartRequest";
 import type { Step } from "./bindings/Step";
 import type { Template } from "./bindings/Template";
 import type { TemplateRef } from "./bindings/TemplateRef";
+import type { TestOutcome } from "./bindings/TestOutcome";
 import type { TestRequest } from "./bindings/TestRequest";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { WriteReport } from "./bindings/WriteReport";
@@ -52,11 +54,13 @@ export type {
   RunDetail,
   RunInputs,
   RunSummary,
+  SecretSave,
   SessionInfo,
   StartRequest,
   Step,
   Template,
   TemplateRef,
+  TestOutcome,
   TestRequest,
   VerifyReport,
   WriteReport,
@@ -99,7 +103,7 @@ export const api = {
   exportSave: (runId: string, request: ExportRequest) => invoke<string | null>("export_save", { runId, request }),
   profilePreview: (runId: string, request: ProfileRequest) => invoke<ProfileEdit>("profile_preview", { runId, request }),
   profileWrite: (runId: string, request: ProfileRequest) => invoke<WriteReport>("profile_write", { runId, request }),
-  testConnection: (request: TestRequest, onEvent?: (e: Event) => void) => streamed<VerifyReport>("test_connection", { request }, onEvent),
+  testConnection: (request: TestRequest, onEvent?: (e: Event) => void) => streamed<TestOutcome>("test_connection", { request }, onEvent),
   testRun: (runId: string, onEvent?: (e: Event) => void) => streamed<VerifyReport>("test_run", { runId }, onEvent),
   uiReady: (marks: [string, number][]) => invoke<void>("ui_ready", { marks }),
   rotateKey: (runId: string, onEvent?: (e: Event) => void) => streamed<RotationReport>("rotate_key", { runId }, onEvent),

@@ -236,9 +236,14 @@ struct TestArgs {
     /// Read the secret access key from the first line of stdin (never from the command line).
     #[arg(long, requires = "access_key_id")]
     secret_stdin: bool,
-    /// Store the secret read from stdin in the keychain for next time.
+    /// Store the secret read from stdin in the keychain for next time, once it signs in.
+    /// A different secret already stored for the key is kept (the command is refused).
     #[arg(long, requires = "secret_stdin")]
     save: bool,
+    /// With --save: replace a different secret the keychain holds for the key, once the
+    /// new one signs in.
+    #[arg(long, requires = "save")]
+    replace_saved: bool,
     /// A role to assume with the External ID.
     #[arg(long, requires = "external_id")]
     role_arn: Option<String>,
@@ -484,18 +489,20 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
                 access_key_id: a.access_key_id.clone(),
                 secret,
                 save: a.save,
+                replace_saved: a.replace_saved,
                 role_arn: a.role_arn.clone(),
                 external_id: a.external_id.clone(),
                 session_name: a.session_name.clone(),
             };
-            let report = engine.test_connection(&req).await?;
-            if a.save && req.secret.is_some() {
-                eprintln!("secret stored in {}", rolegate_core::ports::Vault::describe(engine.vault.as_ref()));
+            let outcome = engine.test_connection(&req).await?;
+            let report = &outcome.connection;
+            if let Some(saved) = &outcome.saved {
+                eprintln!("{}", saved.message);
             }
             if g.json {
-                render::print_json(&json!({ "passed": report.passed(), "connection": report }));
+                render::print_json(&json!({ "passed": report.passed(), "connection": report, "saved": outcome.saved }));
             } else {
-                render::report(&report);
+                render::report(report);
             }
             Ok(if report.passed() { 0 } else { EXIT_VERIFY_FAILED })
         }

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod policy;
 pub mod ports;
 pub mod propagation;
+pub mod rollback;
 pub mod rotate;
 pub mod runner;
 pub mod secrets;

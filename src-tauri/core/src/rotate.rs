@@ -5,10 +5,13 @@
 //! Each stage is journaled, so a failure leaves a working key, says where it stopped,
 //! and `rotate-key` run again continues from there.
 
+use std::path::PathBuf;
+
 use serde::Serialize;
 
 use crate::error::RunError;
 use crate::events::Event;
+use crate::export::backup;
 use crate::export::ini::{self, FileKind};
 use crate::journal::{Journal, KeyIntent, Resource, Rotation, RotationStage, RunStatus};
 use crate::ports::{vault_entry, AssumeRoleInput, Credentials, KeyStatus};
@@ -35,6 +38,8 @@ pub struct RotationReport {
     /// Profiles rewritten with the new key (plain-key ones; credential_process profiles
     /// name the run and follow it without a change).
     pub profiles_updated: Vec<String>,
+    /// The backup of each credentials file taken before it was rewritten.
+    pub backups: Vec<std::path::PathBuf>,
 }
 
 fn stopped(stage: &str, e: impl Into<RunError>, still_working: &str, again: &str) -> RunError {
@@ -269,10 +274,13 @@ impl Engine {
             self.save_journal(&mut j, format!("rotation: the run now uses {new_id}"))?;
         }
         let creds = self.credentials_for_key(&new_id).await?;
-        let profiles_updated = self.update_plain_key_profiles(&j, &creds).map_err(|e| {
+        let (profiles_updated, backups) = self.update_plain_key_profiles(&j, &creds).map_err(|e| {
             let e = RunError::Local { action: "rewrite a plain-key profile".into(), path: Default::default(), message: e };
             stopped("updating the plain-key profiles", e, &format!("The new key {new_id} works and is the run's key."), run_id)
         })?;
+        for b in &backups {
+            done.push(format!("backed up {} before rewriting it", b.display()));
+        }
         for p in &profiles_updated {
             done.push(format!("profile {p} now holds the new key"));
         }
@@ -290,7 +298,7 @@ impl Engine {
         }
         j.rotation = None;
         self.save_journal(&mut j, format!("rotated the access key to {new_id}"))?;
-        Ok(RotationReport { run_id: run_id.into(), user, old_key: rotation.old_key, new_key: new_id, done, profiles_updated })
+        Ok(RotationReport { run_id: run_id.into(), user, old_key: rotation.old_key, new_key: new_id, done, profiles_updated, backups })
     }
 
     /// Rotate the key of an IAM user no run made. The person names the key to retire
@@ -374,12 +382,15 @@ impl Engine {
             new_key: new_id,
             done,
             profiles_updated: Vec::new(),
+            backups: Vec::new(),
         })
     }
 
-    /// Rewrite the plain-key profiles written for this run with the current key.
-    fn update_plain_key_profiles(&self, j: &Journal, creds: &Credentials) -> Result<Vec<String>, String> {
+    /// Rewrite the plain-key profiles written for this run with the current key, each
+    /// credentials file backed up first. Returns the profiles and the backups.
+    fn update_plain_key_profiles(&self, j: &Journal, creds: &Credentials) -> Result<(Vec<String>, Vec<PathBuf>), String> {
         let mut updated = Vec::new();
+        let mut backups = Vec::new();
         for e in j.exports.iter().filter(|e| e.plain_keys) {
             let text = match std::fs::read_to_string(&e.credentials_file) {
                 Ok(t) => t,
@@ -400,11 +411,16 @@ impl Engine {
                 ("aws_secret_access_key".to_string(), secrecy::ExposeSecret::expose_secret(&creds.secret_access_key).to_string()),
             ];
             let (after, _) = ini::upsert(&text, &header, &entries, None, true).expect("forced upsert");
-            crate::journal::write_private_atomic(&e.credentials_file, after.as_bytes())
-                .map_err(|err| format!("could not write {}: {err}", e.credentials_file.display()))?;
+            if after != text {
+                let backup = backup::back_up(&e.credentials_file, text.as_bytes(), self.clock.now())
+                    .map_err(|err| format!("could not back up {}: {err}", e.credentials_file.display()))?;
+                backups.push(backup);
+                crate::journal::write_private_atomic(&e.credentials_file, after.as_bytes())
+                    .map_err(|err| format!("could not write {}: {err}", e.credentials_file.display()))?;
+            }
             updated.push(e.source_profile.clone());
         }
-        Ok(updated)
+        Ok((updated, backups))
     }
 }
 
@@ -439,3 +455,7 @@ impl UserRotationStore {
         let _ = std::fs::remove_file(self.path(user));
     }
 }
+
+#[cfg(test)]
+#[path = "rotate_tests.rs"]
+mod tests;

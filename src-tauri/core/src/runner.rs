@@ -1,8 +1,7 @@
 //! The runner: executes a plan's steps wave by wave (independent calls together), each
 //! step idempotent (look up, adopt what this run made, create what is missing, refuse
 //! what someone else made), writing the journal after every change in AWS. Roll-back
-//! deletes, in reverse dependency order, only what the journal or the run's tag proves
-//! this run made, and reports every deletion and every refusal.
+//! is in `rollback`.
 
 use std::sync::Arc;
 
@@ -78,11 +77,11 @@ impl From<RunError> for StepError {
     }
 }
 
-fn owned_by(tags: &[Tag], run_id: &str) -> bool {
+pub(crate) fn owned_by(tags: &[Tag], run_id: &str) -> bool {
     tags.iter().any(|t| t.key == RUN_TAG && t.value == run_id)
 }
 
-fn owner_of(tags: &[Tag]) -> String {
+pub(crate) fn owner_of(tags: &[Tag]) -> String {
     match tags.iter().find(|t| t.key == RUN_TAG) {
         Some(t) => format!("it was made by Rolegate run {}", t.value),
         None => "it carries no rolegate:run-id tag".into(),
@@ -93,12 +92,6 @@ fn suggestion(name: &str, run_id: &str, max: usize) -> String {
     let short: String = run_id.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     let base: String = name.chars().take(max.saturating_sub(short.len() + 1)).collect();
     format!("{base}-{short}")
-}
-
-enum Deletion {
-    Deleted(String),
-    AlreadyGone,
-    Kept(String),
 }
 
 impl Engine {
@@ -131,7 +124,7 @@ impl Engine {
         (self.events)(&e)
     }
 
-    fn aws(e: AwsError) -> RunError {
+    pub(crate) fn aws(e: AwsError) -> RunError {
         RunError::Aws { step: None, error: e, run_id: None, created: Vec::new() }
     }
 
@@ -157,7 +150,7 @@ impl Engine {
         Ok(journal)
     }
 
-    async fn check_account(&self, journal: &Journal) -> Result<(), RunError> {
+    pub(crate) async fn check_account(&self, journal: &Journal) -> Result<(), RunError> {
         let me = self.identity().await?;
         if me.account != journal.plan.account {
             return Err(RunError::State(format!(
@@ -640,247 +633,6 @@ impl Engine {
                 lost.join(", "),
                 problems.join("; ")
             )
-        }
-    }
-
-    /// Find resources of this run that exist in AWS but are not in the journal (a
-    /// crash between a call and the journal write), proven ours by the run tag.
-    async fn discover(&self, journal: &mut Journal) -> Result<(), RunError> {
-        let iam = self.connect.iam();
-        let plan = journal.plan.clone();
-        let run_id = plan.run_id.clone();
-        let now = self.clock.now();
-        for p in &plan.policies {
-            let r = Resource::Policy { arn: p.arn.clone() };
-            if !journal.has_resource(&r) {
-                if let Some(info) = iam.get_policy(&p.arn).await.map_err(Self::aws)? {
-                    if owned_by(&info.tags, &run_id) {
-                        journal.record(r, &format!("policy:{}", p.key), now);
-                    }
-                }
-            }
-        }
-        if let Some(u) = &plan.user {
-            let r = Resource::User { name: u.name.clone() };
-            if !journal.has_resource(&r) {
-                if let Some(info) = iam.get_user(&u.name).await.map_err(Self::aws)? {
-                    if owned_by(&info.tags, &run_id) {
-                        journal.record(r.clone(), "user", now);
-                    }
-                }
-            }
-            if journal.has_resource(&r) {
-                let attached = iam.list_attached_user_policies(&u.name).await.map_err(Self::aws)?;
-                for arn in u.attach.iter().filter(|a| attached.contains(a)) {
-                    journal.record(
-                        Resource::UserPolicyAttachment { user: u.name.clone(), policy_arn: arn.clone() },
-                        &format!("user-attach:{arn}"),
-                        now,
-                    );
-                }
-                if let Some((name, _)) = &u.inline_policy {
-                    if iam.list_user_policies(&u.name).await.map_err(Self::aws)?.contains(name) {
-                        journal.record(Resource::UserInlinePolicy { user: u.name.clone(), name: name.clone() }, "user-inline", now);
-                    }
-                }
-                let keys = iam.list_access_keys(&u.name).await.map_err(Self::aws)?;
-                for k in &keys {
-                    let r = Resource::AccessKey { user: u.name.clone(), id: k.id.clone() };
-                    if !journal.has_resource(&r) && self.vault.get(&vault_entry(&k.id)).await?.is_some() {
-                        journal.record(r, "access-key", now);
-                    }
-                }
-            }
-        }
-        for role in &plan.roles {
-            let r = Resource::Role { name: role.name.clone() };
-            if !journal.has_resource(&r) {
-                if let Some(info) = iam.get_role(&role.name).await.map_err(Self::aws)? {
-                    if owned_by(&info.tags, &run_id) {
-                        journal.record(r.clone(), &format!("role:{}", role.key), now);
-                    }
-                }
-            }
-            if journal.has_resource(&r) {
-                let attached = iam.list_attached_role_policies(&role.name).await.map_err(Self::aws)?;
-                for arn in role.attach.iter().filter(|a| attached.contains(a)) {
-                    journal.record(
-                        Resource::RolePolicyAttachment { role: role.name.clone(), policy_arn: arn.clone() },
-                        &format!("role-attach:{}:{arn}", role.key),
-                        now,
-                    );
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Delete what this run made, dependents first, reporting each deletion.
-    pub async fn rollback(&self, run_id: &str, opts: &RollbackOptions) -> Result<RollbackReport, RunError> {
-        let mut journal = self.store.load(run_id)?;
-        if journal.status == RunStatus::RolledBack {
-            return Err(RunError::State(format!("run {run_id} is already rolled back")));
-        }
-        self.check_account(&journal).await?;
-        let now = self.clock.now();
-        journal.status = RunStatus::RollingBack;
-        journal.note(now, "rolling back");
-        self.store.save(&journal)?;
-        self.discover(&mut journal).await?;
-        self.store.save(&journal)?;
-
-        let order = journal.deletion_order();
-        let mut report = RollbackReport { run_id: run_id.into(), ..Default::default() };
-        for i in order {
-            let resource = journal.resources[i].resource.clone();
-            let desc = resource.describe();
-            let outcome = match self.delete(&journal, &resource, opts).await {
-                Ok(d) => d,
-                Err(e) => Deletion::Kept(format!("{}: {}", e.code, e.message)),
-            };
-            match outcome {
-                Deletion::Deleted(detail) => {
-                    journal.resources[i].deleted_at = Some(self.clock.now());
-                    journal.note(self.clock.now(), format!("deleted {desc}"));
-                    self.store.save(&journal)?;
-                    self.emit(Event::Deleted { resource: desc.clone(), detail });
-                    report.deleted.push(desc);
-                }
-                Deletion::AlreadyGone => {
-                    journal.resources[i].deleted_at = Some(self.clock.now());
-                    journal.note(self.clock.now(), format!("{desc} was already gone"));
-                    self.store.save(&journal)?;
-                    self.emit(Event::Deleted { resource: desc.clone(), detail: "it was already gone".into() });
-                    report.deleted.push(desc);
-                }
-                Deletion::Kept(reason) => {
-                    self.emit(Event::Kept { resource: desc.clone(), reason: reason.clone() });
-                    report.kept.push((desc, reason));
-                }
-            }
-        }
-        journal.status = if report.kept.is_empty() { RunStatus::RolledBack } else { RunStatus::RollbackIncomplete };
-        journal.note(self.clock.now(), journal.status.as_str());
-        self.store.save(&journal)?;
-        Ok(report)
-    }
-
-    async fn delete(&self, journal: &Journal, resource: &Resource, opts: &RollbackOptions) -> Result<Deletion, AwsError> {
-        let iam = self.connect.iam();
-        let run_id = &journal.run_id;
-        let gone = |r: Result<(), AwsError>| match r {
-            Ok(()) => Ok(Deletion::Deleted(String::new())),
-            Err(e) if e.kind == AwsErrorKind::NotFound => Ok(Deletion::AlreadyGone),
-            Err(e) => Err(e),
-        };
-        match resource {
-            Resource::UserPolicyAttachment { user, policy_arn } => gone(iam.detach_user_policy(user, policy_arn).await),
-            Resource::RolePolicyAttachment { role, policy_arn } => gone(iam.detach_role_policy(role, policy_arn).await),
-            Resource::UserInlinePolicy { user, name } => gone(iam.delete_user_policy(user, name).await),
-            Resource::AccessKey { user, id } => {
-                let r = gone(iam.delete_access_key(user, id).await)?;
-                match self.vault.delete(&vault_entry(id)).await {
-                    Ok(_) => {}
-                    Err(e) => {
-                        return Ok(Deletion::Kept(format!(
-                            "the key is deleted in AWS, but its keychain entry {} could not be removed: {e}",
-                            vault_entry(id)
-                        )))
-                    }
-                }
-                Ok(match r {
-                    Deletion::Deleted(_) => Deletion::Deleted(format!("and its secret removed from {}", self.vault.describe())),
-                    other => other,
-                })
-            }
-            Resource::User { name } => {
-                let Some(info) = iam.get_user(name).await? else { return Ok(Deletion::AlreadyGone) };
-                if !owned_by(&info.tags, run_id) {
-                    return Ok(Deletion::Kept(format!(
-                        "not deleted: {} (its tag no longer proves this run made it)",
-                        owner_of(&info.tags)
-                    )));
-                }
-                let recorded: Vec<&str> = journal
-                    .resources
-                    .iter()
-                    .filter_map(|r| match &r.resource {
-                        Resource::AccessKey { id, .. } => Some(id.as_str()),
-                        _ => None,
-                    })
-                    .collect();
-                let foreign: Vec<String> =
-                    iam.list_access_keys(name).await?.into_iter().map(|k| k.id).filter(|id| !recorded.contains(&id.as_str())).collect();
-                if !foreign.is_empty() {
-                    if opts.delete_unrecorded_keys {
-                        for id in &foreign {
-                            gone(iam.delete_access_key(name, id).await)?;
-                            self.emit(Event::Deleted {
-                                resource: format!("access key {id} of user {name}"),
-                                detail: "not recorded by this run; deleted because of --delete-unrecorded-keys".into(),
-                            });
-                        }
-                    } else {
-                        return Ok(Deletion::Kept(format!(
-                            "user {name} still has access key(s) {} that this run did not record (made by hand, or lost in a crash before the keychain write); delete them yourself or rerun rollback with --delete-unrecorded-keys",
-                            foreign.join(", ")
-                        )));
-                    }
-                }
-                let attached = iam.list_attached_user_policies(name).await?;
-                let inline = iam.list_user_policies(name).await?;
-                if !attached.is_empty() || !inline.is_empty() {
-                    return Ok(Deletion::Kept(format!(
-                        "user {name} has policies this run did not attach ({}); detach them first",
-                        attached.iter().chain(inline.iter()).cloned().collect::<Vec<_>>().join(", ")
-                    )));
-                }
-                gone(iam.delete_user(name).await)
-            }
-            Resource::Role { name } => {
-                let Some(info) = iam.get_role(name).await? else { return Ok(Deletion::AlreadyGone) };
-                if !owned_by(&info.tags, run_id) {
-                    return Ok(Deletion::Kept(format!(
-                        "not deleted: {} (its tag no longer proves this run made it)",
-                        owner_of(&info.tags)
-                    )));
-                }
-                let attached = iam.list_attached_role_policies(name).await?;
-                if !attached.is_empty() {
-                    return Ok(Deletion::Kept(format!(
-                        "role {name} has policies this run did not attach ({}); detach them first",
-                        attached.join(", ")
-                    )));
-                }
-                gone(iam.delete_role(name).await)
-            }
-            Resource::Policy { arn } => {
-                let Some(info) = iam.get_policy(arn).await? else { return Ok(Deletion::AlreadyGone) };
-                if !owned_by(&info.tags, run_id) {
-                    return Ok(Deletion::Kept(format!(
-                        "not deleted: {} (its tag no longer proves this run made it)",
-                        owner_of(&info.tags)
-                    )));
-                }
-                if info.attachment_count > 0 {
-                    return Ok(Deletion::Kept(format!(
-                        "policy is still attached to {} user(s), group(s) or role(s) this run did not attach; detach it first",
-                        info.attachment_count
-                    )));
-                }
-                let mut removed = Vec::new();
-                for v in iam.list_policy_versions(arn).await?.into_iter().filter(|v| !v.is_default) {
-                    iam.delete_policy_version(arn, &v.id).await?;
-                    removed.push(v.id);
-                }
-                let r = gone(iam.delete_policy(arn).await)?;
-                Ok(match r {
-                    Deletion::Deleted(_) if !removed.is_empty() => {
-                        Deletion::Deleted(format!("after deleting its older versions {}", removed.join(", ")))
-                    }
-                    other => other,
-                })
-            }
         }
     }
 

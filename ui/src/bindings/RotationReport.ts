@@ -12,4 +12,8 @@ done: Array<string>,
  * Profiles rewritten with the new key (plain-key ones; credential_process profiles
  * name the run and follow it without a change).
  */
-profiles_updated: Array<string>, };
+profiles_updated: Array<string>, 
+/**
+ * The backup of each credentials file taken before it was rewritten.
+ */
+backups: Array<string>, };

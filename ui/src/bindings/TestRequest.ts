@@ -10,6 +10,13 @@ export type TestRequest = {
  */
 access_key_id: string | null, secret?: string | null, 
 /**
- * Store `secret` in the keychain for later tests and profiles.
+ * Store `secret` in the keychain for later tests and profiles, once it has signed
+ * in. A different secret already stored for the key is not replaced unless
+ * `replace_saved`.
  */
-save: boolean, role_arn: string | null, external_id: string | null, session_name: string, };
+save: boolean, 
+/**
+ * With `save`: replace a different secret the keychain holds for this key (only
+ * once the new one has signed in).
+ */
+replace_saved: boolean, role_arn: string | null, external_id: string | null, session_name: string, };

@@ -2,18 +2,20 @@
 // access key (pasted, or its secret from the keychain), and optionally a role with its
 // External ID: assumed with it, and proven refused without it.
 import { useState } from "preact/hooks";
-import { api, asCommandError, type Check, type CommandError, type SessionInfo, type VerifyReport } from "../api";
+import { api, asCommandError, type Check, type CommandError, type SecretSave, type SessionInfo, type VerifyReport } from "../api";
 import { Checks, ErrorBox, Field, errorsFor, unclaimed } from "../components";
 
 export function TestConnection(props: { session: SessionInfo | null; onIdentity: () => void }) {
   const [keyId, setKeyId] = useState("");
   const [secret, setSecret] = useState("");
   const [save, setSave] = useState(false);
+  const [replaceSaved, setReplaceSaved] = useState(false);
   const [roleArn, setRoleArn] = useState("");
   const [externalId, setExternalId] = useState("");
   const [sessionName, setSessionName] = useState("rolegate-test");
   const [live, setLive] = useState<Check[]>([]);
   const [report, setReport] = useState<VerifyReport | null>(null);
+  const [saved, setSaved] = useState<SecretSave | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -34,14 +36,24 @@ export function TestConnection(props: { session: SessionInfo | null; onIdentity:
     setBusy(true);
     setError(null);
     setReport(null);
+    setSaved(null);
     setLive([]);
     const opt = (s: string) => (s.trim() === "" ? null : s.trim());
     try {
       const r = await api.testConnection(
-        { access_key_id: opt(keyId), secret: opt(secret), save, role_arn: opt(roleArn), external_id: opt(externalId), session_name: sessionName.trim() },
+        {
+          access_key_id: opt(keyId),
+          secret: opt(secret),
+          save,
+          replace_saved: save && replaceSaved,
+          role_arn: opt(roleArn),
+          external_id: opt(externalId),
+          session_name: sessionName.trim(),
+        },
         (ev) => ev.type === "check-done" && setLive((l) => [...l, ev.check]),
       );
-      setReport(r);
+      setReport(r.connection);
+      setSaved(r.saved);
       setSecret("");
     } catch (err) {
       setError(asCommandError(err));
@@ -63,8 +75,14 @@ export function TestConnection(props: { session: SessionInfo | null; onIdentity:
         <Field label="Secret access key (optional)" name="secret" type="password" value={secret} onInput={setSecret} hint="Empty: the secret stored in the keychain for this key." errors={errorsFor(fields, "secret")} />
         <label class="radio">
           <input type="checkbox" checked={save} onChange={(e) => setSave((e.currentTarget as HTMLInputElement).checked)} />
-          Store this secret in the keychain
+          Store this secret in the keychain (only once it signs in)
         </label>
+        {save && (
+          <label class="radio">
+            <input type="checkbox" checked={replaceSaved} onChange={(e) => setReplaceSaved((e.currentTarget as HTMLInputElement).checked)} />
+            Replace the stored secret if the keychain holds a different one for this key
+          </label>
+        )}
         <Field label="Role ARN (optional)" name="role_arn" value={roleArn} onInput={setRoleArn} errors={errorsFor(fields, "role_arn")} placeholder="arn:aws:iam::123456789012:role/…" />
         <Field label="External ID" name="external_id" value={externalId} onInput={setExternalId} errors={errorsFor(fields, "external_id")} />
         <Field label="Session name" name="session_name" value={sessionName} onInput={setSessionName} errors={errorsFor(fields, "session_name")} />
@@ -81,6 +99,11 @@ export function TestConnection(props: { session: SessionInfo | null; onIdentity:
           {report.checks.every((c) => c.status !== "failed") ? "Connection works." : "Connection has problems; see the fixes above."}
           {report.key_age_days !== null && ` The access key is ${report.key_age_days} day(s) old.`}
           {report.session_expires && ` The role session expires at ${report.session_expires}.`}
+        </p>
+      )}
+      {saved && (
+        <p role="status" data-testid="secret-saved" data-outcome={saved.outcome}>
+          {saved.message}
         </p>
       )}
     </section>

@@ -347,15 +347,18 @@ test("test connection: blank fields are sent as null and failed checks show thei
     test_connection: (a: Record<string, unknown>) => {
       emit(a, { type: "check-done", check: { id: "identity", title: "Sign in", status: "passed", reason: "ok" } });
       return {
-        at: "2026-11-22T08:00:00Z",
-        account: "123456789012",
-        principal: "arn",
-        key_age_days: 3,
-        session_expires: null,
-        checks: [
-          { id: "identity", title: "Sign in", status: "passed", reason: "ok" },
-          { id: "no-external-id", title: "The role can NOT be assumed without an External ID", status: "failed", reason: "it was assumed", fix: '"Condition": {"StringEquals": {"sts:ExternalId": "x"}}' },
-        ],
+        connection: {
+          at: "2026-11-22T08:00:00Z",
+          account: "123456789012",
+          principal: "arn",
+          key_age_days: 3,
+          session_expires: null,
+          checks: [
+            { id: "identity", title: "Sign in", status: "passed", reason: "ok" },
+            { id: "no-external-id", title: "The role can NOT be assumed without an External ID", status: "failed", reason: "it was assumed", fix: '"Condition": {"StringEquals": {"sts:ExternalId": "x"}}' },
+          ],
+        },
+        saved: null,
       };
     },
   });
@@ -367,6 +370,7 @@ test("test connection: blank fields are sent as null and failed checks show thei
     access_key_id: null,
     secret: null,
     save: false,
+    replace_saved: false,
     role_arn: "arn:aws:iam::123456789012:role/r",
     external_id: "x",
     session_name: "rolegate-test",
@@ -375,6 +379,31 @@ test("test connection: blank fields are sent as null and failed checks show thei
   expect(failed.querySelector("pre")?.textContent).toContain("sts:ExternalId");
   expect(button(failed, "Copy the fix")).toBeTruthy();
   expect(root.querySelector("[data-testid=test-summary]")?.textContent).toContain("The access key is 3 day(s) old.");
+});
+
+test("test connection: storing a pasted secret asks separately to replace a stored one and says what happened", async () => {
+  const message = "the secret was not stored: it does not sign in as AKIAEXAMPLE; the keychain keeps the secret it held";
+  const ipc = backend({
+    test_connection: () => ({
+      connection: { at: "2026-11-22T08:00:00Z", account: null, principal: null, key_age_days: null, session_expires: null, checks: [{ id: "identity", title: "Sign in", status: "failed", reason: "SignatureDoesNotMatch" }] },
+      saved: { outcome: "not-stored", entry: "aws-secret-access-key/AKIAEXAMPLE", keychain: "the keychain", message },
+    }),
+  });
+  const root = await mount(<TestConnection session={session} onIdentity={() => undefined} />);
+  await typeInto(root.querySelector("input[name=access_key_id]"), "AKIAEXAMPLE");
+  await typeInto(root.querySelector("input[name=secret]"), "wrong");
+  expect(root.textContent).not.toContain("Replace the stored secret");
+  const [store] = Array.from(root.querySelectorAll<HTMLInputElement>("input[type=checkbox]"));
+  store.click();
+  await settle();
+  const replace = Array.from(root.querySelectorAll<HTMLInputElement>("input[type=checkbox]"))[1];
+  expect(replace.parentElement?.textContent).toContain("Replace the stored secret");
+  expect(replace.checked).toBe(false);
+  await click(button(root, "Test"));
+  expect(ipc.called("test_connection")[0].args.request).toMatchObject({ save: true, replace_saved: false });
+  const shown = root.querySelector("[data-testid=secret-saved]")!;
+  expect(shown.getAttribute("data-outcome")).toBe("not-stored");
+  expect(shown.textContent).toBe(message);
 });
 
 test("the theme choice is applied and kept in the settings (through settings_set, never a plugin)", async () => {

@@ -1,8 +1,9 @@
 //! Exports: what the receiving side reads, rendered from a run's journal. Every format
 //! that can carry a secret shows it masked unless the caller reveals it, and says so in
 //! the output. Writing files (profiles, bundles) is the caller's job; the AWS profile
-//! merge lives in `ini` and `profile`, the IaC replay in `iac`.
+//! merge lives in `ini` and `profile` (their backups in `backup`), the IaC replay in `iac`.
 
+pub mod backup;
 pub mod iac;
 pub mod ini;
 pub mod profile;

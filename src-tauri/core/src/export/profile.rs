@@ -3,7 +3,7 @@
 //! keychain. Plain keys in the credentials file are an explicit choice (mode 0600).
 //! Merging keeps every other profile and comment; an existing profile of the same name
 //! is refused unless forced; the change is shown (secrets masked) before it is written;
-//! a backup of each file is written first, then the file atomically.
+//! a backup of each file is written first (`backup`), then the file atomically.
 
 use std::path::{Path, PathBuf};
 
@@ -324,18 +324,15 @@ pub struct WriteReport {
     pub backups: Vec<PathBuf>,
 }
 
-/// Write the planned edits: a backup of each existing file first (mode 0600), then the
-/// new text atomically. The credentials file is always 0600; the config file keeps
-/// its mode (0600 when new).
-pub fn write(edit: &ProfileEdit, stamp: &str) -> Result<WriteReport, ProfileError> {
+/// Write the planned edits: a backup of each existing file first (mode 0600, a name of
+/// its own, at most `backup::KEEP` kept), then the new text atomically. The credentials
+/// file is always 0600; the config file keeps its mode (0600 when new).
+pub fn write(edit: &ProfileEdit, now: time::OffsetDateTime) -> Result<WriteReport, ProfileError> {
     let mut report = WriteReport { written: Vec::new(), backups: Vec::new() };
     for f in edit.files.iter().filter(|f| f.changed()) {
         let io = |action: &'static str| move |source| ProfileError::Io { action, path: f.path.clone(), source };
         if let Some(before) = &f.before {
-            let name = format!("{}.rolegate-backup-{stamp}", f.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-            let backup = f.path.with_file_name(name);
-            crate::journal::write_private_atomic(&backup, before.as_bytes()).map_err(io("back up"))?;
-            report.backups.push(backup);
+            report.backups.push(super::backup::back_up(&f.path, before.as_bytes(), now).map_err(io("back up"))?);
         }
         let mode = existing_mode(&f.path).filter(|_| !f.holds_secret);
         crate::journal::write_private_atomic(&f.path, f.after.as_bytes()).map_err(io("write"))?;
@@ -419,8 +416,8 @@ mod tests {
         let edit = plan(&bundle(Mode::KeyRole), &opts, &f, None).unwrap();
         assert_eq!(edit.source_profile.as_deref(), Some("acme-source"));
         assert_eq!(edit.files.len(), 1, "only the config file changes");
-        let r = write(&edit, "20261122T000000Z").unwrap();
-        assert_eq!(r.backups, [dir.path().join("config.rolegate-backup-20261122T000000Z")]);
+        let r = write(&edit, time::macros::datetime!(2026-11-22 0:00 UTC)).unwrap();
+        assert_eq!(r.backups, [dir.path().join("config.rolegate-backup-20261122T000000.000000Z-000")]);
         let text = std::fs::read_to_string(&f.config).unwrap();
         assert!(text.starts_with("# mine\n[profile other]\nregion = us-east-1\n"), "{text}");
         assert_eq!(
@@ -446,15 +443,15 @@ mod tests {
         let shown = serde_json::to_string(&edit).unwrap();
         assert!(!shown.contains("new-secret-value") && !shown.contains("old-secret-value"), "{shown}");
         assert!(shown.contains(MASK));
-        write(&edit, "s").unwrap();
+        let r = write(&edit, time::OffsetDateTime::now_utc()).unwrap();
         let text = std::fs::read_to_string(&f.credentials).unwrap();
         assert!(text.contains("aws_secret_access_key = new-secret-value-123") && text.contains("old-secret-value"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&f.credentials).unwrap().permissions().mode() & 0o777, 0o600);
-            let backup = dir.path().join("credentials.rolegate-backup-s");
-            assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
+            let backup = &r.backups[0];
+            assert_eq!(std::fs::metadata(backup).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }
 
