@@ -28,8 +28,10 @@ pub enum RunError {
     Store(#[from] StoreError),
     #[error("{0}")]
     State(String),
-    #[error("cancelled; run `rolegate apply --resume {0}` to continue or `rolegate rollback {0}` to undo")]
-    Cancelled(String),
+    /// The run stopped at the person's request, once every running step had finished
+    /// and been journaled; `created` is what this run made that exists then.
+    #[error("{}", cancelled_message(.run_id, .created))]
+    Cancelled { run_id: String, created: Vec<String> },
 }
 
 fn aws_message(step: &Option<String>, e: &AwsError, run_id: &Option<String>, created: &[String]) -> String {
@@ -65,6 +67,22 @@ fn aws_message(step: &Option<String>, e: &AwsError, run_id: &Option<String>, cre
     s
 }
 
+fn cancelled_message(run_id: &str, created: &[String]) -> String {
+    let mut s = format!(
+        "run {run_id} stopped at your request: no new step was started, and the steps that were running finished and were recorded."
+    );
+    if created.is_empty() {
+        s.push_str("\nNothing had been created in AWS by this run.");
+    } else {
+        s.push_str("\nAlready created by this run:");
+        for c in created {
+            s.push_str(&format!("\n  - {c}"));
+        }
+    }
+    s.push_str(&format!("\nResume run {run_id} to finish it, or roll it back to delete what it made."));
+    s
+}
+
 /// The JSON shape of an error for scripts and the app.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorReport {
@@ -74,6 +92,10 @@ pub struct ErrorReport {
     pub fields: Vec<FieldError>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lints: Vec<Lint>,
+    /// For a run that stopped (failed or cancelled): what it made that exists, known
+    /// once every running step had ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<Vec<String>>,
 }
 
 impl RunError {
@@ -91,7 +113,7 @@ impl RunError {
             RunError::Store(StoreError::NotFound(_)) => "run-not-found",
             RunError::Store(_) => "journal",
             RunError::State(_) => "invalid-state",
-            RunError::Cancelled(_) => "cancelled",
+            RunError::Cancelled { .. } => "cancelled",
         }
     }
 
@@ -106,7 +128,7 @@ impl RunError {
             RunError::Aws { .. } | RunError::Propagation { .. } => 4,
             RunError::NameTaken { .. } | RunError::KeyLimit { .. } => 5,
             RunError::Vault(_) | RunError::Store(_) => 6,
-            RunError::Cancelled(_) => 130,
+            RunError::Cancelled { .. } => 130,
         }
     }
 
@@ -121,6 +143,10 @@ impl RunError {
             lints: match self {
                 RunError::Blocked(l) => l.clone(),
                 _ => Vec::new(),
+            },
+            created: match self {
+                RunError::Aws { run_id: Some(_), created, .. } | RunError::Cancelled { created, .. } => Some(created.clone()),
+                _ => None,
             },
         }
     }
