@@ -34,7 +34,7 @@ use rolegate_core::service::{self, aws_files, ExportRequest, TestOutcome, TestRe
 use rolegate_core::template::{self, Template};
 use rolegate_core::validate::FieldError;
 use rolegate_core::verify::VerifyReport;
-use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RollbackReport, RunError};
+use rolegate_core::{ApplyOptions, CancellationToken, Engine, RollbackOptions, RollbackReport, RunError};
 use rolegate_vault::Keychain;
 
 use clipboard::Copied;
@@ -172,7 +172,7 @@ pub struct AppState {
     keychain_service: String,
     session: Mutex<Option<Session>>,
     sandbox: Mutex<Option<sandbox::Sandbox>>,
-    running: std::sync::Mutex<HashMap<String, tokio::task::AbortHandle>>,
+    running: std::sync::Mutex<HashMap<String, CancellationToken>>,
     resource_dir: Option<PathBuf>,
 }
 
@@ -388,31 +388,30 @@ async fn start_run(
 }
 
 /// Make (or finish making) a run, streaming every step and wait to the window.
-/// `cancel_run` stops it; what was made stays journaled, to resume or roll back.
+/// `cancel_run` stops it cleanly: no new step starts, running ones finish and are
+/// journaled, and the error lists what exists, to resume or roll back.
 #[tauri::command]
 async fn apply_run(run_id: String, on_event: Channel<Event>, state: State<'_, AppState>) -> Result<RunSummary, CommandError> {
     let engine = state.engine_to(on_event).await?;
+    let cancel = CancellationToken::new();
+    state.running.lock().expect("running lock").insert(run_id.clone(), cancel.clone());
     let id = run_id.clone();
-    let task = tokio::spawn(async move { engine.apply(&id, &ApplyOptions::default()).await });
-    state.running.lock().expect("running lock").insert(run_id.clone(), task.abort_handle());
+    // Its own task, so nothing but the token stops it part-way.
+    let task = tokio::spawn(async move { engine.apply_until(&id, &ApplyOptions::default(), &cancel).await });
     let outcome = task.await;
     state.running.lock().expect("running lock").remove(&run_id);
     match outcome {
         Ok(result) => Ok(RunSummary::from(&result?)),
-        Err(e) if e.is_cancelled() => Err(CommandError::new(
-            "cancelled",
-            format!("run {run_id} was stopped at your request. What it made so far is journaled: resume it, or roll it back."),
-        )),
         Err(e) => Err(CommandError::new("internal", format!("the run stopped unexpectedly: {e}"))),
     }
 }
 
-/// Stop a run being applied. Returns whether one was running.
+/// Ask a run being applied to stop (see `apply_run`). Returns whether one was running.
 #[tauri::command]
 fn cancel_run(run_id: String, state: State<'_, AppState>) -> bool {
-    match state.running.lock().expect("running lock").remove(&run_id) {
-        Some(handle) => {
-            handle.abort();
+    match state.running.lock().expect("running lock").get(&run_id) {
+        Some(cancel) => {
+            cancel.cancel();
             true
         }
         None => false,

@@ -21,6 +21,7 @@ pub fn progress_printer() -> EventSink {
             Event::StepStarted { step, summary } => format!("… {step}: {summary}"),
             Event::StepDone { step, outcome, detail } => format!("✓ {step}: {outcome} {detail}"),
             Event::StepFailed { step, .. } => format!("✗ {step}: failed"),
+            Event::StepStopped { step, message } => format!("■ {step}: {message}"),
             Event::Waiting { step, what, elapsed_seconds, limit_seconds, last_code, .. } => {
                 format!("⏳ {step}: waiting for {what} ({elapsed_seconds} s of at most {limit_seconds} s; AWS said {last_code})")
             }

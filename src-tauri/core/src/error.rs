@@ -45,8 +45,10 @@ pub enum RunError {
     RotationStopped { stage: String, source: Box<RunError>, still_working: String, again: String },
     #[error("{0}")]
     State(String),
-    #[error("cancelled")]
-    Cancelled(String),
+    /// The run stopped at the person's request, once every running step had finished
+    /// and been journaled; `created` is what this run made that exists then.
+    #[error("{}", cancelled_message(.run_id, .created))]
+    Cancelled { run_id: String, created: Vec<String> },
 }
 
 /// Which front end shows an error: advice names its own controls.
@@ -73,14 +75,7 @@ fn aws_message(step: &Option<String>, e: &AwsError, run_id: &Option<String>, cre
         s.push_str(&format!("\nstep: {step}"));
     }
     if run_id.is_some() {
-        if created.is_empty() {
-            s.push_str("\nNothing had been created in AWS by this run.");
-        } else {
-            s.push_str("\nAlready created by this run:");
-            for c in created {
-                s.push_str(&format!("\n  - {c}"));
-            }
-        }
+        push_created(&mut s, created);
     }
     s
 }
@@ -90,6 +85,26 @@ fn resume_or_roll_back(run_id: &str, front: Frontend, cause: &str) -> String {
     match front {
         Frontend::Cli => format!("{cause}run `rolegate apply --resume {run_id}`, or undo with `rolegate rollback {run_id}`"),
         Frontend::App => format!("{cause}press Resume, or Roll back to undo (History lists run {run_id} too)"),
+    }
+}
+
+fn cancelled_message(run_id: &str, created: &[String]) -> String {
+    let mut s = format!(
+        "run {run_id} stopped at your request: no new step was started, and the steps that were running finished and were recorded."
+    );
+    push_created(&mut s, created);
+    s
+}
+
+/// The lines that say what a stopped run made that exists.
+fn push_created(s: &mut String, created: &[String]) {
+    if created.is_empty() {
+        s.push_str("\nNothing had been created in AWS by this run.");
+    } else {
+        s.push_str("\nAlready created by this run:");
+        for c in created {
+            s.push_str(&format!("\n  - {c}"));
+        }
     }
 }
 
@@ -105,6 +120,10 @@ pub struct ErrorReport {
     pub fields: Vec<FieldError>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lints: Vec<Lint>,
+    /// For a run that stopped (failed or cancelled): what it made that exists, known
+    /// once every running step had ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<Vec<String>>,
 }
 
 impl RunError {
@@ -126,7 +145,7 @@ impl RunError {
             RunError::SecretNotStored { .. } => "keychain",
             RunError::RotationStopped { source, .. } => source.code(),
             RunError::State(_) => "invalid-state",
-            RunError::Cancelled(_) => "cancelled",
+            RunError::Cancelled { .. } => "cancelled",
         }
     }
 
@@ -146,7 +165,7 @@ impl RunError {
             | RunError::SecretMissing { .. }
             | RunError::SecretNotStored { .. } => 6,
             RunError::RotationStopped { source, .. } => source.exit_code(),
-            RunError::Cancelled(_) => 130,
+            RunError::Cancelled { .. } => 130,
         }
     }
 
@@ -160,7 +179,7 @@ impl RunError {
                 "delete one of these keys yourself (in the AWS console), then press Resume".into()
             }),
             RunError::Propagation { run_id, .. } => Some(resume_or_roll_back(run_id, front, "to keep waiting, ")),
-            RunError::Cancelled(run_id) => Some(resume_or_roll_back(run_id, front, "to continue, ")),
+            RunError::Cancelled { run_id, .. } => Some(resume_or_roll_back(run_id, front, "to continue, ")),
             RunError::Aws { error, run_id, created, .. } => {
                 if error.kind == crate::ports::AwsErrorKind::NoCredentials {
                     return Some(if cli {
@@ -206,6 +225,10 @@ impl RunError {
                 RunError::Blocked(l) => l.clone(),
                 _ => Vec::new(),
             },
+            created: match self {
+                RunError::Aws { run_id: Some(_), created, .. } | RunError::Cancelled { created, .. } => Some(created.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -247,7 +270,7 @@ mod tests {
                 last: aws(AwsErrorKind::AccessDenied),
                 run_id: "rg-1".into(),
             },
-            RunError::Cancelled("rg-1".into()),
+            RunError::Cancelled { run_id: "rg-1".into(), created: vec!["IAM user u".into()] },
             RunError::SecretMissing { keychain: "the keychain".into(), access_key_id: "AKIA1".into(), entry: "e".into() },
             RunError::RotationStopped {
                 stage: "creating the new key".into(),

@@ -25,6 +25,12 @@ pub enum Event {
         step: String,
         message: String,
     },
+    /// A step that was only waiting for IAM stopped because the run is stopping (a
+    /// cancel, or another step failed); it waits again on resume.
+    StepStopped {
+        step: String,
+        message: String,
+    },
     /// Waiting for IAM to propagate a change; `last_code` is AWS's "not yet" answer.
     Waiting {
         step: String,

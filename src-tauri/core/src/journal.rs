@@ -31,6 +31,9 @@ pub enum RunStatus {
     VerifyFailed,
     /// A step failed; what was made is in `resources`.
     Failed,
+    /// Stopped at the person's request after the running steps finished; what was made
+    /// is in `resources`, to resume or roll back.
+    Cancelled,
     RollingBack,
     /// Everything this run made is deleted.
     RolledBack,
@@ -47,6 +50,7 @@ impl RunStatus {
             RunStatus::Verified => "verified",
             RunStatus::VerifyFailed => "verify-failed",
             RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
             RunStatus::RollingBack => "rolling-back",
             RunStatus::RolledBack => "rolled-back",
             RunStatus::RollbackIncomplete => "rollback-incomplete",

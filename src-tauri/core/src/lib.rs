@@ -31,4 +31,4 @@ pub mod verify;
 pub mod testing;
 
 pub use error::RunError;
-pub use runner::{ApplyOptions, Engine, RollbackOptions, RollbackReport};
+pub use runner::{ApplyOptions, CancellationToken, Engine, RollbackOptions, RollbackReport};

@@ -42,6 +42,9 @@ pub struct ApplyOptions {
     pub replace_key: Option<String>,
 }
 
+/// The signal that stops a run at the person's request (`Engine::apply_until`).
+pub use tokio_util::sync::CancellationToken;
+
 /// Choices for `rollback`.
 #[derive(Debug, Clone, Default)]
 pub struct RollbackOptions {
@@ -63,6 +66,15 @@ pub struct RollbackReport {
 enum StepError {
     Aws(AwsError),
     Run(RunError),
+    /// A propagation wait stopped because the run was cancelled; nothing is unrecorded.
+    Stopped,
+}
+
+/// How a step ended without being done.
+enum StepEnd {
+    Failed(RunError),
+    /// It was only waiting for IAM and stopped on cancel; it runs again on resume.
+    Stopped,
 }
 
 impl From<AwsError> for StepError {
@@ -172,6 +184,15 @@ impl Engine {
     /// Make (or finish making) everything a run planned. Safe to call again after any
     /// failure or crash: done steps are skipped, and each step adopts what this run made.
     pub async fn apply(&self, run_id: &str, opts: &ApplyOptions) -> Result<Journal, RunError> {
+        self.apply_until(run_id, opts, &CancellationToken::new()).await
+    }
+
+    /// `apply`, stopping cleanly when `cancel` fires: no new step starts, a step that is
+    /// only waiting for IAM to propagate stops at once (nothing it did is unrecorded),
+    /// every other running step finishes and is journaled (a key is never left between
+    /// CreateAccessKey and the keychain), and then `RunError::Cancelled` lists what exists.
+    /// A failed step stops the run the same way, and its error names what exists then.
+    pub async fn apply_until(&self, run_id: &str, opts: &ApplyOptions, cancel: &CancellationToken) -> Result<Journal, RunError> {
         let journal = self.store.load(run_id)?;
         match journal.status {
             RunStatus::RollingBack | RunStatus::RolledBack | RunStatus::RollbackIncomplete => {
@@ -192,24 +213,28 @@ impl Engine {
         .await?;
         // Each step starts as soon as the steps it depends on are done (not when a whole
         // wave is: storing a key in the keychain must not hold back attaching a policy).
-        // After a failure no new step starts, but every running step finishes and
-        // records what it made: cancelling one between CreateAccessKey and the keychain
+        // After a failure or a cancel no new step starts, but every running step finishes
+        // and records what it made: dropping one between CreateAccessKey and the keychain
         // write would leave a key nobody holds the secret of.
         let mut done: HashSet<String> = {
             let j = journal.lock().await;
             plan.steps.iter().filter(|s| j.step_done(&s.id)).map(|s| s.id.clone()).collect()
         };
         let mut waiting: Vec<&Step> = plan.steps.iter().filter(|s| !done.contains(&s.id)).collect();
+        // Fired by the person's cancel or by the first failure: waits stop at once.
+        let stop = cancel.child_token();
         let mut running = FuturesUnordered::new();
         let mut first_error = None;
+        let mut stopped = false;
         loop {
-            if first_error.is_none() {
+            if !stop.is_cancelled() {
                 let (ready, rest): (Vec<&Step>, Vec<&Step>) = waiting.into_iter().partition(|s| s.after.iter().all(|d| done.contains(d)));
                 waiting = rest;
                 for step in ready {
                     let journal = &journal;
                     let plan = &plan;
-                    running.push(async move { (step.id.clone(), self.run_step(plan, journal, step, opts).await) });
+                    let stop = &stop;
+                    running.push(async move { (step.id.clone(), self.run_step(plan, journal, step, opts, stop).await) });
                 }
             }
             match running.next().await {
@@ -217,14 +242,27 @@ impl Engine {
                 Some((id, Ok(()))) => {
                     done.insert(id);
                 }
-                Some((_, Err(e))) => {
+                Some((_, Err(StepEnd::Stopped))) => stopped = true,
+                Some((_, Err(StepEnd::Failed(e)))) => {
                     first_error.get_or_insert(e);
+                    stop.cancel();
                 }
             }
         }
         drop(running);
+        // Every step has ended and is journaled: only now is what exists known.
         if let Some(err) = first_error {
-            return Err(err);
+            return Err(self.stopped_with(&journal, err).await);
+        }
+        if cancel.is_cancelled() && (stopped || !waiting.is_empty()) {
+            let now = self.clock.now();
+            let created = Self::created(&journal).await;
+            self.commit(&journal, |j| {
+                j.status = RunStatus::Cancelled;
+                j.note(now, format!("stopped at the person's request with {} resource(s) made", created.len()));
+            })
+            .await?;
+            return Err(RunError::Cancelled { run_id: run_id.into(), created });
         }
         if let Some(stuck) = waiting.first() {
             return Err(RunError::State(format!("step {} depends on steps that are not in the plan: {:?}", stuck.id, stuck.after)));
@@ -238,20 +276,67 @@ impl Engine {
         Ok(journal.into_inner())
     }
 
-    async fn run_step(&self, plan: &Plan, journal: &Mutex<Journal>, step: &Step, opts: &ApplyOptions) -> Result<(), RunError> {
+    /// What the journal says this run made and has not deleted.
+    async fn created(journal: &Mutex<Journal>) -> Vec<String> {
+        journal.lock().await.live_resources().map(|r| r.resource.describe()).collect()
+    }
+
+    /// The error a failed apply returns, completed once every running step has ended:
+    /// an AWS error names what exists then, and the journal keeps that report.
+    async fn stopped_with(&self, journal: &Mutex<Journal>, err: RunError) -> RunError {
+        let err = match err {
+            RunError::Aws { step, error, run_id: Some(run_id), .. } => {
+                RunError::Aws { step, error, run_id: Some(run_id), created: Self::created(journal).await }
+            }
+            other => other,
+        };
+        // A simulated crash must not be followed by another write. If this write fails,
+        // the step's failure and every resource are journaled already; the error the
+        // person must act on is still the step's.
+        if !matches!(err, RunError::Store(_)) {
+            let mut j = journal.lock().await;
+            j.last_error = Some(err.to_string());
+            j.updated_at = self.clock.now();
+            let _ = self.store.save(&j);
+        }
+        err
+    }
+
+    async fn run_step(
+        &self,
+        plan: &Plan,
+        journal: &Mutex<Journal>,
+        step: &Step,
+        opts: &ApplyOptions,
+        cancel: &CancellationToken,
+    ) -> Result<(), StepEnd> {
         self.emit(Event::StepStarted { step: step.id.clone(), summary: step.summary.clone() });
-        match self.exec(plan, journal, step, opts).await {
+        match self.exec(plan, journal, step, opts, cancel).await {
             Ok(()) => Ok(()),
+            Err(StepError::Stopped) => {
+                let now = self.clock.now();
+                let message = "stopped while waiting for AWS, as the run is stopping; it waits again when the run resumes".to_string();
+                self.emit(Event::StepStopped { step: step.id.clone(), message: message.clone() });
+                self.commit(journal, |j| j.note(now, format!("step {} {message}", step.id))).await.map_err(StepEnd::Failed)?;
+                Err(StepEnd::Stopped)
+            }
             Err(err) => {
                 let now = self.clock.now();
                 let err = match err {
                     StepError::Run(e) => e,
+                    // What exists is filled in by `apply` once every running step has ended.
                     StepError::Aws(error) => {
-                        let created: Vec<String> = journal.lock().await.live_resources().map(|r| r.resource.describe()).collect();
-                        RunError::Aws { step: Some(step.id.clone()), error, run_id: Some(plan.run_id.clone()), created }
+                        RunError::Aws { step: Some(step.id.clone()), error, run_id: Some(plan.run_id.clone()), created: Vec::new() }
                     }
+                    StepError::Stopped => unreachable!("handled above"),
                 };
-                let message = err.to_string();
+                // This step's own failure, without the list of what exists (not known yet).
+                let message = match &err {
+                    RunError::Aws { step, error, .. } => {
+                        RunError::Aws { step: step.clone(), error: error.clone(), run_id: None, created: Vec::new() }.to_string()
+                    }
+                    other => other.to_string(),
+                };
                 self.emit(Event::StepFailed { step: step.id.clone(), message: message.clone() });
                 // A simulated crash must not be followed by another write.
                 if !matches!(err, RunError::Store(_)) {
@@ -264,9 +349,10 @@ impl Engine {
                         j.last_error = Some(message.clone());
                         j.note(now, format!("step {} failed", step.id));
                     })
-                    .await?;
+                    .await
+                    .map_err(StepEnd::Failed)?;
                 }
-                Err(err)
+                Err(StepEnd::Failed(err))
             }
         }
     }
@@ -307,7 +393,14 @@ impl Engine {
         }
     }
 
-    async fn exec(&self, plan: &Plan, journal: &Mutex<Journal>, step: &Step, opts: &ApplyOptions) -> Result<(), StepError> {
+    async fn exec(
+        &self,
+        plan: &Plan,
+        journal: &Mutex<Journal>,
+        step: &Step,
+        opts: &ApplyOptions,
+        cancel: &CancellationToken,
+    ) -> Result<(), StepError> {
         let iam = self.connect.iam();
         let run_id = &plan.run_id;
         match &step.call {
@@ -365,7 +458,7 @@ impl Engine {
                             tags: tags.clone(),
                         };
                         let what = format!("IAM to accept the trust policy of {role_name} (its principal was just created)");
-                        self.wait(&step.id, &what, propagation::principal_not_yet, || iam.create_role(&input), run_id).await?;
+                        self.wait(&step.id, &what, propagation::principal_not_yet, || iam.create_role(&input), run_id, cancel).await?;
                         "created"
                     }
                 };
@@ -386,7 +479,14 @@ impl Engine {
                 let creds = self.key_credentials(journal).await?;
                 let sts = self.connect.sts_as(&creds);
                 let who = self
-                    .wait(&step.id, "AWS to accept the new access key", propagation::key_not_yet, || sts.get_caller_identity(), run_id)
+                    .wait(
+                        &step.id,
+                        "AWS to accept the new access key",
+                        propagation::key_not_yet,
+                        || sts.get_caller_identity(),
+                        run_id,
+                        cancel,
+                    )
                     .await?;
                 if who.account != plan.account || !who.arn.ends_with(&format!("/{user_name}")) {
                     return Err(RunError::State(format!(
@@ -408,19 +508,58 @@ impl Engine {
                     tags: Vec::new(),
                 };
                 let assumed = self
-                    .wait(&step.id, "AWS to let the new key assume the role", propagation::role_not_yet, || sts.assume_role(&input), run_id)
+                    .wait(
+                        &step.id,
+                        "AWS to let the new key assume the role",
+                        propagation::role_not_yet,
+                        || sts.assume_role(&input),
+                        run_id,
+                        cancel,
+                    )
                     .await?;
                 self.done(journal, step, "waited", format!("assumed as {}", assumed.arn), None).await
             }
         }
     }
 
-    async fn wait<T, F, Fut>(&self, step: &str, what: &str, not_yet: fn(&AwsError) -> bool, f: F, run_id: &str) -> Result<T, StepError>
+    /// Poll until IAM has propagated a change. On cancel the wait stops as soon as no
+    /// attempt is in flight: between attempts nothing is unrecorded, while an attempt
+    /// (CreateRole may make the role) is let finish and its answer is kept.
+    #[allow(clippy::too_many_arguments)] // the poll's labels, plus the run id and the cancel signal
+    async fn wait<T, F, Fut>(
+        &self,
+        step: &str,
+        what: &str,
+        not_yet: fn(&AwsError) -> bool,
+        mut f: F,
+        run_id: &str,
+        cancel: &CancellationToken,
+    ) -> Result<T, StepError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, AwsError>>,
     {
-        match propagation::poll(self.clock.as_ref(), self.entropy.as_ref(), &self.events, self.poll, step, what, not_yet, f).await {
+        let in_flight = Mutex::new(());
+        let attempt = || {
+            let call = f();
+            let in_flight = &in_flight;
+            async move {
+                let _busy = in_flight.lock().await;
+                call.await
+            }
+        };
+        let polling = propagation::poll(self.clock.as_ref(), self.entropy.as_ref(), &self.events, self.poll, step, what, not_yet, attempt);
+        let idle_after_cancel = async {
+            cancel.cancelled().await;
+            in_flight.lock().await
+        };
+        let outcome = tokio::select! {
+            // The poll first: an attempt that just answered is never thrown away.
+            biased;
+            r = polling => r,
+            _idle = idle_after_cancel => return Err(StepError::Stopped),
+        };
+        match outcome {
             Ok(v) => Ok(v),
             Err(WaitError::Failed(e)) => Err(StepError::Aws(e)),
             Err(WaitError::TimedOut { waited, last }) => Err(StepError::Run(RunError::Propagation {
@@ -822,3 +961,7 @@ mod tests {
 #[cfg(test)]
 #[path = "runner_tests.rs"]
 mod engine_tests;
+
+#[cfg(test)]
+#[path = "runner_stop_tests.rs"]
+mod stop_tests;

@@ -19,17 +19,17 @@ use crate::testing::{FixedEntropy, ManualClock, MemoryVault};
 use crate::verify::CheckStatus;
 use crate::{ApplyOptions, Engine, RollbackOptions, RunError};
 
-struct Rig {
-    aws: FakeAws,
-    vault: Arc<MemoryVault>,
-    clock: Arc<ManualClock>,
+pub(super) struct Rig {
+    pub(super) aws: FakeAws,
+    pub(super) vault: Arc<MemoryVault>,
+    pub(super) clock: Arc<ManualClock>,
     events: Arc<Mutex<Vec<Event>>>,
-    engine: Engine,
+    pub(super) engine: Engine,
     _dir: tempfile::TempDir,
 }
 
 impl Rig {
-    fn new() -> Rig {
+    pub(super) fn new() -> Rig {
         let clock = Arc::new(ManualClock::new());
         let aws = FakeAws::new("111122223333", clock.clone());
         let vault = Arc::new(MemoryVault::default());
@@ -48,22 +48,22 @@ impl Rig {
         Rig { aws, vault, clock, events, engine, _dir: dir }
     }
 
-    async fn start(&self, template: &str) -> String {
+    pub(super) async fn start(&self, template: &str) -> String {
         let t = find_builtin(template).unwrap();
         let inputs = RunInputs { template_id: template.into(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
         let plan = self.engine.plan(&t, &inputs).await.unwrap();
         self.engine.start(plan, inputs).unwrap().run_id
     }
 
-    fn events(&self) -> Vec<Event> {
+    pub(super) fn events(&self) -> Vec<Event> {
         self.events.lock().unwrap().clone()
     }
 
-    fn waits(&self) -> usize {
+    pub(super) fn waits(&self) -> usize {
         self.events().iter().filter(|e| matches!(e, Event::Waiting { .. })).count()
     }
 
-    fn count(&self, op: &str) -> usize {
+    pub(super) fn count(&self, op: &str) -> usize {
         self.aws.calls().iter().filter(|c| *c == op).count()
     }
 
@@ -78,12 +78,12 @@ impl Rig {
         (run, user)
     }
 
-    fn status(&self, run_id: &str) -> RunStatus {
+    pub(super) fn status(&self, run_id: &str) -> RunStatus {
         self.engine.store.load(run_id).unwrap().status
     }
 }
 
-fn aws_err(kind: AwsErrorKind, code: &str, message: &str) -> AwsError {
+pub(super) fn aws_err(kind: AwsErrorKind, code: &str, message: &str) -> AwsError {
     AwsError::new(kind, "", code, message)
 }
 
@@ -186,7 +186,7 @@ fn notices(rig: &Rig) -> Vec<String> {
         .collect()
 }
 
-fn keys_in_aws(rig: &Rig) -> Vec<String> {
+pub(super) fn keys_in_aws(rig: &Rig) -> Vec<String> {
     rig.aws.inventory().into_iter().filter(|l| l.starts_with("key ")).collect()
 }
 

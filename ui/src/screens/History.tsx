@@ -5,7 +5,7 @@ import { api, asCommandError, type CommandError, type RollbackReport, type Rotat
 import { Checks, Confirm, ErrorBox } from "../components";
 import { RollbackResult } from "./Run";
 
-const UNFINISHED = ["planned", "applying", "failed", "rolling-back", "rollback-incomplete"];
+const UNFINISHED = ["planned", "applying", "failed", "cancelled", "rolling-back", "rollback-incomplete"];
 
 export function isUnfinished(r: RunSummary) {
   return UNFINISHED.includes(r.status);

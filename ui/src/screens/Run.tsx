@@ -1,11 +1,12 @@
 // Step 5: making it. Each step's status streams over a Channel, including the waits
-// for IAM to propagate. Cancel stops the run; what it made stays journaled, and the
-// person is offered Resume or Roll back with the list of what a roll-back deletes.
+// for IAM to propagate. Cancel asks the run to stop: no new step starts, a wait stops
+// at once, and running steps finish and are journaled; then the person sees what
+// exists and is offered Resume or Roll back with the list of what a roll-back deletes.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, asCommandError, type CommandError, type Event, type RollbackReport, type RunDetail, type RunSummary, type Step } from "../api";
 import { Confirm, ErrorBox } from "../components";
 
-type StepState = { status: "pending" | "running" | "waiting" | "done" | "failed"; text: string };
+type StepState = { status: "pending" | "running" | "waiting" | "done" | "failed" | "stopped"; text: string };
 
 export function RollbackResult({ report }: { report: RollbackReport }) {
   return (
@@ -30,6 +31,7 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
   const [state, setState] = useState<Record<string, StepState>>(() => Object.fromEntries(props.steps.map((s) => [s.id, { status: "pending", text: "" }])));
   const [notices, setNotices] = useState<string[]>([]);
   const [running, setRunning] = useState(false);
+  const [stopping, setStopping] = useState(false);
   const [error, setError] = useState<CommandError | null>(null);
   const [detail, setDetail] = useState<RunDetail | null>(null);
   const [confirmRollback, setConfirmRollback] = useState(false);
@@ -45,6 +47,8 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
         return put(e.step, { status: "done", text: `${e.outcome}${e.detail ? `: ${e.detail}` : ""}` });
       case "step-failed":
         return put(e.step, { status: "failed", text: e.message });
+      case "step-stopped":
+        return put(e.step, { status: "stopped", text: e.message });
       case "waiting":
         return put(e.step, {
           status: "waiting",
@@ -63,6 +67,7 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
 
   async function apply() {
     setRunning(true);
+    setStopping(false);
     setError(null);
     setDetail(null);
     try {
@@ -73,7 +78,13 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
       api.runDetail(props.runId).then(setDetail, () => undefined);
     } finally {
       setRunning(false);
+      setStopping(false);
     }
+  }
+
+  async function cancel() {
+    setStopping(true);
+    await api.cancelRun(props.runId);
   }
 
   async function doRollback() {
@@ -98,6 +109,7 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
   }, []);
 
   const live = detail?.live ?? [];
+  const cancelled = error?.code === "cancelled";
   return (
     <section aria-labelledby="run-h">
       <h2 id="run-h">Creating run {props.runId}</h2>
@@ -119,7 +131,18 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
           ))}
         </ul>
       )}
-      <ErrorBox error={error} />
+      {stopping && running && (
+        <p role="status" data-testid="run-stopping">
+          Stopping: no new step starts; the steps that are running finish and are recorded first.
+        </p>
+      )}
+      {cancelled ? (
+        <p role="status" data-testid="run-cancelled">
+          <strong>Stopped at your request.</strong> No new step was started, and the steps that were running finished and were recorded.
+        </p>
+      ) : (
+        <ErrorBox error={error} />
+      )}
       {error && detail && !rollback && (
         <section class="notice warn" aria-label="What was made">
           {live.length === 0 ? (
@@ -150,8 +173,8 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
       {rollback && <RollbackResult report={rollback} />}
       <div class="actions">
         {running && (
-          <button type="button" class="danger" onClick={() => void api.cancelRun(props.runId)}>
-            Cancel
+          <button type="button" class="danger" disabled={stopping} onClick={() => void cancel()}>
+            {stopping ? "Stopping…" : "Cancel"}
           </button>
         )}
         {!running && error && !rollback && (

@@ -253,6 +253,36 @@ test("run: steps follow the channel, propagation waits are spelled out, cancel a
   expect(applied).toBe(true);
 });
 
+test("run: a cancel waits for the running steps, then says it stopped, lists what exists, and offers resume or roll back", async () => {
+  let applyArgs: Record<string, unknown> = {};
+  let stop: (e: unknown) => void = () => undefined;
+  const ipc = backend({
+    apply_run: (a: Record<string, unknown>) => {
+      applyArgs = a;
+      return new Promise((_, reject) => (stop = reject));
+    },
+    cancel_run: true,
+    run_detail: detail({ summary: { ...detail().summary, status: "cancelled" } }),
+  });
+  const root = await mount(<RunProgress runId="rg-000000000001" steps={plan().steps} onApplied={() => undefined} onRolledBack={() => undefined} />);
+  emit(applyArgs, { type: "waiting", step: "wait:key", what: "the new access key", attempt: 1, elapsed_seconds: 1, limit_seconds: 120, last_code: "InvalidClientTokenId" });
+  await click(button(root, "Cancel"));
+  expect(ipc.called("cancel_run")[0].args).toEqual({ runId: "rg-000000000001" });
+  // Until the engine answers, the run is winding down, not stopped.
+  expect(button(root, "Stopping…").disabled).toBe(true);
+  expect(root.querySelector("[data-testid=run-stopping]")?.textContent).toContain("the steps that are running finish and are recorded first");
+  emit(applyArgs, { type: "step-stopped", step: "wait:key", message: "stopped while waiting for AWS, as the run is stopping; it waits again when the run resumes" });
+  stop({ code: "cancelled", message: "run rg-000000000001 stopped at your request", fields: [] });
+  await settle();
+  expect(root.querySelector("[data-step='wait:key']")?.getAttribute("data-status")).toBe("stopped");
+  expect(root.querySelector("[data-testid=run-cancelled]")?.textContent).toContain("Stopped at your request");
+  expect(root.querySelector("[role=alert]")).toBeNull();
+  const made = root.querySelector("[aria-label='What was made']")?.textContent ?? "";
+  for (const r of detail().live) expect(made).toContain(r);
+  expect(button(root, "Resume")).toBeTruthy();
+  expect(button(root, "Roll back…")).toBeTruthy();
+});
+
 test("run: after a failure, what was made is listed and roll-back confirms with the same list", async () => {
   const ipc = backend({
     apply_run: () => {
@@ -340,6 +370,17 @@ test("history: roll back lists what will be deleted and deletes nothing until co
   expect(ipc.called("rollback_run").length).toBe(1);
   expect(root.textContent).toContain("kept IAM role seqera-launch: it carries another run's tag");
   expect(root.querySelector("[data-testid=rollback-clean]")).toBeNull();
+});
+
+test("history: a cancelled run is unfinished, offered for resume and roll back, not for export", async () => {
+  const cancelled = detail({ summary: { ...detail().summary, status: "cancelled" } });
+  let resumed: string | null = null;
+  backend({ runs: [cancelled.summary], run_detail: cancelled });
+  const root = await mount(<History session={session} selected="rg-000000000001" onSelect={() => undefined} onExport={() => undefined} onResume={(id) => (resumed = id)} onIdentity={() => undefined} />);
+  expect(button(root, "Roll back…")).toBeTruthy();
+  expect([...root.querySelectorAll("button")].some((b) => b.textContent === "Export again")).toBe(false);
+  await click(button(root, "Resume"));
+  expect(resumed).toBe("rg-000000000001");
 });
 
 test("test connection: blank fields are sent as null and failed checks show their copyable fix", async () => {

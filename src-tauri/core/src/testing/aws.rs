@@ -2,8 +2,9 @@
 //! policies and roles, evaluates trust policies (exact principal or account root,
 //! `sts:ExternalId` under StringEquals or StringLike) and can be told to answer a given
 //! operation with an error a number of times, which is how tests play out IAM's
-//! propagation delays, throttling and lost responses. The emulator scenarios prove the
-//! same paths against a real IAM implementation; this one makes them fast and exact.
+//! propagation delays, throttling and lost responses; it can also hold one call in
+//! flight until the test releases it. The emulator scenarios prove the same paths
+//! against a real IAM implementation; this one makes them fast and exact.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -51,6 +52,29 @@ struct Fault {
     only_new_credentials: bool,
 }
 
+/// A call of one operation held at the door until the test lets it through: how a
+/// test catches a step while its AWS call is in flight.
+#[derive(Clone)]
+pub struct Hold {
+    inner: Arc<HoldState>,
+}
+
+struct HoldState {
+    reached: tokio::sync::Notify,
+    open: tokio::sync::watch::Sender<bool>,
+}
+
+impl Hold {
+    /// Resolves once the held call has arrived (at once if it already has).
+    pub async fn reached(&self) {
+        self.inner.reached.notified().await
+    }
+    /// Let the held call go on.
+    pub fn release(&self) {
+        self.inner.open.send_replace(true);
+    }
+}
+
 struct User {
     path: String,
     tags: Vec<Tag>,
@@ -94,6 +118,7 @@ struct State {
     roles: BTreeMap<String, Role>,
     sessions: BTreeMap<String, Session>,
     faults: Vec<Fault>,
+    holds: Vec<(String, Hold)>,
     calls: Vec<String>,
     counter: u64,
 }
@@ -145,6 +170,28 @@ impl FakeAws {
             mode,
             only_new_credentials,
         });
+    }
+
+    /// Hold the next call of `operation` (`iam:CreateAccessKey`, `iam:CreateUser`) after
+    /// it has acted and before its answer arrives, until `Hold::release`.
+    pub fn hold(&self, operation: &str) -> Hold {
+        let hold =
+            Hold { inner: Arc::new(HoldState { reached: tokio::sync::Notify::new(), open: tokio::sync::watch::Sender::new(false) }) };
+        self.state.lock().unwrap().holds.push((operation.into(), hold.clone()));
+        hold
+    }
+
+    /// Wait here if a test holds this call.
+    async fn door(&self, operation: &str) {
+        let hold = {
+            let mut s = self.state.lock().unwrap();
+            s.holds.iter().position(|(op, _)| op == operation).map(|i| s.holds.remove(i).1)
+        };
+        if let Some(h) = hold {
+            h.inner.reached.notify_one();
+            let mut open = h.inner.open.subscribe();
+            let _ = open.wait_for(|o| *o).await;
+        }
     }
 
     /// Drop every fault that has not fired yet.
@@ -443,7 +490,7 @@ impl Iam for FakeClient {
         self.call("iam:GetUser", |s, aws| Ok(s.users.get(name).map(|u| user_info(aws, name, u))))
     }
     async fn create_user(&self, name: &str, path: &str, tags: &[Tag]) -> Result<UserInfo, AwsError> {
-        self.call("iam:CreateUser", |s, aws| {
+        let made = self.call("iam:CreateUser", |s, aws| {
             if s.users.contains_key(name) {
                 return Err(err(
                     AwsErrorKind::AlreadyExists,
@@ -456,7 +503,9 @@ impl Iam for FakeClient {
             let info = user_info(aws, name, &u);
             s.users.insert(name.into(), u);
             Ok(info)
-        })
+        });
+        self.aws.door("iam:CreateUser").await;
+        made
     }
     async fn delete_user(&self, name: &str) -> Result<(), AwsError> {
         let op = "iam:DeleteUser";
@@ -489,7 +538,7 @@ impl Iam for FakeClient {
     }
     async fn create_access_key(&self, user: &str) -> Result<NewAccessKey, AwsError> {
         let op = "iam:CreateAccessKey";
-        self.call(op, |s, aws| {
+        let made = self.call(op, |s, aws| {
             if !s.users.contains_key(user) {
                 return Err(not_found(op, "user"));
             }
@@ -502,7 +551,9 @@ impl Iam for FakeClient {
             let created = aws.clock.now();
             s.keys.insert(id.clone(), Key { user: user.into(), secret: secret.clone(), status: KeyStatus::Active, created });
             Ok(NewAccessKey { id, secret: SecretString::from(secret), created: Some(created) })
-        })
+        });
+        self.aws.door(op).await;
+        made
     }
     async fn update_access_key(&self, user: &str, id: &str, status: KeyStatus) -> Result<(), AwsError> {
         let op = "iam:UpdateAccessKey";
