@@ -3,6 +3,7 @@
 //! the output. Writing files (profiles, bundles) is the caller's job; the AWS profile
 //! merge lives in `ini` and `profile`, the IaC replay in `iac`.
 
+pub mod command_line;
 pub mod iac;
 pub mod ini;
 pub mod profile;
