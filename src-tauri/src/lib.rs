@@ -519,10 +519,8 @@ async fn profile_options(run_id: &str, req: &ProfileRequest, state: &AppState) -
         Source::PlainKeys
     } else {
         // The app answers credential_process itself (see main.rs), reading the keychain.
-        let exe = std::env::current_exe().map_err(|e| CommandError::new("state", format!("cannot find this program's path: {e}")))?;
-        let exe = exe.canonicalize().unwrap_or(exe);
         let service = (s.keychain_service != rolegate_vault::SERVICE).then_some(s.keychain_service.as_str());
-        Source::CredentialProcess { command: profile::credential_process_command(&exe, &s.home, service, run_id) }
+        profile::this_program(&s.home, service, run_id)?
     };
     Ok(ProfileOptions { name: req.name.clone(), source, force: req.force })
 }

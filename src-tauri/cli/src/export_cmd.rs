@@ -78,14 +78,8 @@ async fn aws_profile(g: &Global, a: &ExportArgs, engine: &rolegate_core::Engine)
     let source = if a.plain_keys {
         Source::PlainKeys
     } else {
-        let exe = std::env::current_exe().map_err(|e| RunError::Local {
-            action: "find this program's path for credential_process".into(),
-            path: PathBuf::new(),
-            message: e.to_string(),
-        })?;
-        let exe = exe.canonicalize().unwrap_or(exe);
         let service = (g.keychain_service != rolegate_vault::SERVICE).then_some(g.keychain_service.as_str());
-        Source::CredentialProcess { command: profile::credential_process_command(&exe, &home(g), service, &a.run_id) }
+        profile::this_program(&home(g), service, &a.run_id)?
     };
     let opts = ProfileOptions { name: name.clone(), source, force: a.force };
     let edit = engine.profile_edit(&a.run_id, &opts, &files).await?;

@@ -4,6 +4,7 @@
 //! merge lives in `ini` and `profile` (their backups in `backup`), the IaC replay in `iac`.
 
 pub mod backup;
+pub mod command_line;
 pub mod iac;
 pub mod ini;
 pub mod profile;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
+use super::command_line::{self, Shell};
 use super::ini::{self, Change, FileKind, SectionExists};
 use super::{Bundle, MASK};
 use crate::template::Mode;
@@ -111,23 +112,44 @@ pub struct ProfileOptions {
 }
 
 /// The command line for `credential_process`: `rolegate credential-process --run RUN_ID`
-/// with the Rolegate home (and a non-default keychain service) spelled out, quoted the
-/// way the AWS CLI and SDKs split it. Naming the run, not the key, keeps the profile
-/// working across key rotations.
-pub fn credential_process_command(exe: &Path, home: &Path, keychain_service: Option<&str>, run_id: &str) -> String {
-    let quote = |s: &str| {
-        if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=@".contains(c)) {
-            s.to_string()
-        } else {
-            format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-        }
-    };
-    let mut cmd = format!("{} --home {}", quote(&exe.to_string_lossy()), quote(&home.to_string_lossy()));
+/// with the Rolegate home (and a non-default keychain service) spelled out, each part
+/// quoted for the platform's shell (`command_line::quote`), so that neither `sh -c` nor
+/// a shell-style split runs anything else. Naming the run, not the key, keeps the
+/// profile working across key rotations.
+pub fn credential_process_command(exe: &Path, home: &Path, keychain_service: Option<&str>, run_id: &str) -> Result<String, FieldError> {
+    credential_process_command_for(Shell::native(), exe, home, keychain_service, run_id)
+}
+
+/// The `credential_process` source for a profile that runs this very program (the CLI
+/// or the app, which both answer `credential-process`): `$APPIMAGE` when set, refused
+/// in a world-writable folder, quoted for the platform's shell.
+pub fn this_program(home: &Path, keychain_service: Option<&str>, run_id: &str) -> Result<Source, crate::RunError> {
+    let exe = std::env::current_exe().map_err(|e| crate::RunError::Local {
+        action: "find this program's path for credential_process".into(),
+        path: PathBuf::new(),
+        message: e.to_string(),
+    })?;
+    let appimage = std::env::var_os("APPIMAGE").map(PathBuf::from);
+    let exe = command_line::program(&exe, appimage.as_deref()).map_err(|e| crate::RunError::Invalid(vec![e]))?;
+    let command = credential_process_command(&exe, home, keychain_service, run_id).map_err(|e| crate::RunError::Invalid(vec![e]))?;
+    Ok(Source::CredentialProcess { command })
+}
+
+/// [`credential_process_command`] for the given shell's rules.
+pub fn credential_process_command_for(
+    shell: Shell,
+    exe: &Path,
+    home: &Path,
+    keychain_service: Option<&str>,
+    run_id: &str,
+) -> Result<String, FieldError> {
+    let q = |s: &str| command_line::quote(s, shell);
+    let mut cmd = format!("{} --home {}", q(&exe.to_string_lossy())?, q(&home.to_string_lossy())?);
     if let Some(service) = keychain_service {
-        cmd.push_str(&format!(" --keychain-service {}", quote(service)));
+        cmd.push_str(&format!(" --keychain-service {}", q(service)?));
     }
-    cmd.push_str(&format!(" credential-process --run {}", quote(run_id)));
-    cmd
+    cmd.push_str(&format!(" credential-process --run {}", q(run_id)?));
+    Ok(cmd)
 }
 
 /// A profile name the AWS config format can hold.
@@ -404,12 +426,14 @@ mod tests {
         let opts = ProfileOptions {
             name: "acme".into(),
             source: Source::CredentialProcess {
-                command: credential_process_command(
+                command: credential_process_command_for(
+                    Shell::Posix,
                     Path::new("/opt/Role Gate/rolegate"),
                     Path::new("/home/u/.rg"),
                     None,
                     "rg-0123456789ab",
-                ),
+                )
+                .unwrap(),
             },
             force: false,
         };
@@ -425,7 +449,7 @@ mod tests {
             ("role_arn".into(), "arn:aws:iam::111122223333:role/launch".into())
         );
         let src = ini::read_section(&text, "profile acme-source").unwrap();
-        assert_eq!(src[0].1, "\"/opt/Role Gate/rolegate\" --home /home/u/.rg credential-process --run rg-0123456789ab");
+        assert_eq!(src[0].1, "'/opt/Role Gate/rolegate' --home /home/u/.rg credential-process --run rg-0123456789ab");
         assert!(!f.credentials.exists());
         // A second export under the same name is refused, and nothing is written.
         let e = plan(&bundle(Mode::KeyRole), &ProfileOptions { name: "other".into(), ..opts.clone() }, &f, None).unwrap_err();
