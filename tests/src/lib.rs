@@ -206,6 +206,7 @@ impl Harness {
             events,
             poll: PollSettings {
                 timeout: Duration::from_secs(20),
+                first: Duration::from_millis(100),
                 interval: Duration::from_millis(200),
                 jitter: Duration::from_millis(50),
             },
