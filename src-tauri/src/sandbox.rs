@@ -14,6 +14,10 @@ use rolegate_core::ports::Credentials;
 /// The sandbox's account id.
 pub const ACCOUNT: &str = "123456789012";
 const SCRIPT: &str = "rolegate_emulator.py";
+/// IAM takes time in the Sandbox as in AWS, briefly, so a newcomer sees the waits: a new
+/// key is refused for 2 s, a new role denies AssumeRole for 3 s, and a new user is an
+/// invalid trust principal for 2 s (the emulator's propagation model).
+const PROPAGATION: [&str; 6] = ["--key-delay", "2", "--role-delay", "3", "--principal-delay", "2"];
 
 /// A running emulator; it is stopped when dropped (and exits by itself when the app
 /// does, through `--parent-pid`).
@@ -65,6 +69,7 @@ pub fn start(script: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
     let mut child = cmd
         .arg(script)
         .args(["--host", "127.0.0.1", "--port", "0", "--sandbox-account", ACCOUNT])
+        .args(PROPAGATION)
         .args(["--parent-pid", &std::process::id().to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -129,5 +134,10 @@ mod tests {
         let policy = c.iam().get_policy(&format!("arn:aws:iam::{ACCOUNT}:policy/nothing-here")).await;
         assert!(matches!(policy, Ok(None)), "{policy:?}");
         assert!(c.iam().get_user("nobody").await.expect("iam").is_none());
+        // The administrator works at once; what the person makes takes its time, as in AWS.
+        c.iam().create_user("newcomer", "/", &[]).await.expect("create user");
+        let key = c.iam().create_access_key("newcomer").await.expect("create key");
+        let e = c.sts_as(&Credentials::long_lived(key.id, key.secret)).get_caller_identity().await.unwrap_err();
+        assert_eq!(e.kind, rolegate_core::ports::AwsErrorKind::InvalidClientTokenId, "a new key is not accepted at once: {e}");
     }
 }

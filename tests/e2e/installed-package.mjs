@@ -38,6 +38,7 @@ test("the .deb installs, its app opens on the start screen, and it removes clean
     assert.match(entry, new RegExp(`^Exec=${bin.split("/").pop()}`, "m"));
     assert.ok(files.some((f) => f.startsWith("/usr/share/icons/hicolor/") && f.endsWith(".png")), "icons are installed");
     assert.ok(files.some((f) => f.endsWith("/emulator/rolegate_emulator.py")), "the Sandbox emulator ships with the app");
+    assert.ok(files.some((f) => f.endsWith("/emulator/rolegate_propagation.py")), "with its propagation model beside it");
     assert.match(readFileSync(`/usr/share/doc/${pkg}/copyright`, "utf8"), /Apache-2\.0/, "the licence is installed");
 
     const home = privateHome("installed");

@@ -29,7 +29,18 @@ client at an exact point); "user_arn" instead of "access_key_id" matches every k
 that IAM user. GET /_rolegate/faults?access_key_id=ID (or the user ARN) says how many
 are still to fire, and GET /_rolegate/health.
 
-Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0]
+Propagation (rolegate_propagation.py, off unless asked for): for KEY seconds after
+CreateAccessKey the new key is refused as unknown (InvalidClientTokenId), for ROLE
+seconds after CreateRole or UpdateAssumeRolePolicy AssumeRole of that role is denied,
+and for PRINCIPAL seconds after CreateUser a trust policy naming that user is refused
+(MalformedPolicyDocument "Invalid principal in policy"). Set them for every account
+with --key-delay, --role-delay and --principal-delay, or for one account (a test,
+beside others) with POST /_rolegate/propagation {"account": ID, "key": S, "role": S,
+"principal": S}; GET /_rolegate/propagation?account=ID answers the delays in force,
+and GET /_rolegate/propagation/made?account=ID when each key, role and user was made
+(wall-clock seconds). What the bootstrap route makes is ready at once.
+
+Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0] [--key-delay S] [--role-delay S] [--principal-delay S]
 Prints one line "ROLEGATE_EMULATOR_READY http://HOST:PORT" when it listens.
 """
 
@@ -68,6 +79,8 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+import rolegate_propagation as propagation
+
 SUPPORTED_MOTO = ("5.2.",)
 
 # --------------------------------------------------------------------------- keys
@@ -81,6 +94,8 @@ def _user_key_init(self, account_id, partition, access_key_id, headers):
     for key in user.access_keys:
         if key.access_key_id == access_key_id and key.status != "Active":
             raise CreateAccessKeyFailure(reason="InvalidId")
+    if propagation.not_yet("key", access_key_id):  # AWS does not know a new key yet
+        raise CreateAccessKeyFailure(reason="InvalidId")
 
 
 IAMUserAccessKey.__init__ = _user_key_init
@@ -256,7 +271,7 @@ def _check_action_permitted(self, resource):
         if result == PermissionResult.PERMITTED:
             by_identity = True
     role = _find_role(resource)
-    if role is None:
+    if role is None or propagation.not_yet("role", role.arn):
         self._raise_access_denied()
     account, ids = _caller(self._access_key)
     context = {
@@ -315,6 +330,12 @@ IAMBackend.delete_user = _delete_user
 IAMBackend.delete_role = _delete_role
 IAMBackend.delete_policy = _delete_policy
 
+# ------------------------------------------------------------------ propagation
+# Time-based propagation (rolegate_propagation.py, beside this file): the creations
+# are recorded, and refused below while they are "not yet" known.
+
+propagation.install(IAMBackend)
+
 # -------------------------------------------------------------------- bootstrap
 
 ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
@@ -329,6 +350,9 @@ def bootstrap_account(body):
     backend.create_user(region_name="us-east-1", user_name=user_name, path=body.get("path", "/"), tags=[])
     backend.put_user_policy(user_name, "rolegate-test-permissions", document)
     key = backend.create_access_key(user_name)
+    # Set-up is ready at once, whatever the propagation delays.
+    propagation.forget("principal", backend.get_user(user_name).arn)
+    propagation.forget("key", key.access_key_id)
     return {
         "account": account,
         "user_arn": backend.get_user(user_name).arn,
@@ -462,6 +486,20 @@ class App:
             except Exception as e:
                 resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
             return resp(environ, start_response)
+        if path == "/_rolegate/propagation/made":
+            out = propagation.made(Request(environ).args.get("account", ""))
+            return Response(json.dumps(out), mimetype="application/json")(environ, start_response)
+        if path == "/_rolegate/propagation":
+            req = Request(environ)
+            try:
+                if environ.get("REQUEST_METHOD") == "POST":
+                    out = propagation.configure(json.loads(req.get_data() or b"{}"))
+                else:
+                    out = propagation.delays(req.args.get("account"))
+                resp = Response(json.dumps(out), mimetype="application/json")
+            except Exception as e:
+                resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
+            return resp(environ, start_response)
         _request.body = None
         if environ.get("REQUEST_METHOD") == "POST":
             try:
@@ -500,7 +538,12 @@ def main():
     ap.add_argument("--parent-pid", type=int, default=0, help="exit when this process is gone (test harness)")
     ap.add_argument("--sandbox-account", default="", help="make an administrator in this account at start and print its key "
                     "on a second line, ROLEGATE_SANDBOX {json} (the desktop app's Sandbox reads it from the pipe)")
+    for kind, what in (("key", "a new access key is refused (InvalidClientTokenId)"),
+                       ("role", "AssumeRole of a new role (or trust) is denied"),
+                       ("principal", "a new user is an invalid principal in a trust policy")):
+        ap.add_argument(f"--{kind}-delay", type=float, default=0.0, metavar="S", help=f"for S seconds after its creation, {what}")
     args = ap.parse_args()
+    propagation.configure({"key": args.key_delay, "role": args.role_delay, "principal": args.principal_delay})
     if args.parent_pid:
         def watch():
             import time

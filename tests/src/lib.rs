@@ -151,6 +151,16 @@ impl Emulator {
         serde_json::from_str::<Value>(body).ok().and_then(|v| v["pending"].as_u64()).expect("pending faults")
     }
 
+    /// Make IAM in `account` take time, as in AWS: a new access key is refused for
+    /// `key` seconds, AssumeRole of a new role is denied for `role` seconds, and a new
+    /// user is an invalid trust principal for `principal` seconds. Other accounts are
+    /// not affected.
+    pub fn set_propagation(&self, account: &str, key: f64, role: f64, principal: f64) {
+        let body = serde_json::json!({ "account": account, "key": key, "role": role, "principal": principal });
+        let (status, text) = http_post(&self.url, "/_rolegate/propagation", &body.to_string());
+        assert_eq!(status, 200, "setting propagation delays failed: {text}");
+    }
+
     /// A fresh account with an administrator.
     pub fn admin_account(&self) -> Account {
         self.bootstrap(&fresh_account_id(), "rolegate-admin", None)
@@ -221,6 +231,7 @@ impl Harness {
             events,
             poll: PollSettings {
                 timeout: Duration::from_secs(20),
+                first: Duration::from_millis(100),
                 interval: Duration::from_millis(200),
                 jitter: Duration::from_millis(50),
             },
@@ -243,8 +254,8 @@ impl Default for Harness {
     }
 }
 
-/// What exists in an account, listed through the IAM API.
-pub async fn inventory(account: &Account) -> Vec<String> {
+/// An AWS SDK IAM client signed by `account`'s key, for calls the ports do not have.
+pub fn sdk_iam(account: &Account) -> aws_sdk_iam::Client {
     let emu = emulator();
     let config = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
@@ -258,7 +269,12 @@ pub async fn inventory(account: &Account) -> Vec<String> {
             "test",
         )))
         .build();
-    let iam = aws_sdk_iam::Client::new(&config);
+    aws_sdk_iam::Client::new(&config)
+}
+
+/// What exists in an account, listed through the IAM API.
+pub async fn inventory(account: &Account) -> Vec<String> {
+    let iam = sdk_iam(account);
     let mut out = Vec::new();
     for u in iam.list_users().send().await.expect("list users").users() {
         if u.user_name() != "rolegate-admin" && !u.user_name().starts_with("bootstrap") {
