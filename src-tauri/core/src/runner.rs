@@ -144,7 +144,9 @@ impl Engine {
     pub async fn plan(&self, template: &Template, inputs: &RunInputs) -> Result<Plan, RunError> {
         let caller = self.identity().await?;
         let run_id = self.entropy.run_id();
-        Ok(plan::build(template, inputs, &caller, &run_id, self.entropy.as_ref())?)
+        let mut plan = plan::build(template, inputs, &caller, &run_id, self.entropy.as_ref())?;
+        plan.identity = self.connect.identity_source();
+        Ok(plan)
     }
 
     /// Record a planned run in the journal; nothing is made in AWS yet.

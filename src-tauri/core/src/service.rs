@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::error::RunError;
 use crate::export::profile::{self, ProfileEdit, ProfileError, ProfileFiles, ProfileOptions, WriteReport};
 use crate::export::{self, Bundle, ExportCredentials, Format, Rendered};
+use crate::identity::IdentitySource;
 use crate::journal::{Journal, JournalStore, ProfileExport, RunStatus};
 use crate::ports::{vault_entry, Credentials, Vault};
 use crate::runner::Engine;
@@ -283,6 +284,11 @@ impl Engine {
     /// External ID, assume it with the ID and prove it cannot be assumed without.
     pub async fn test_connection(&self, req: &TestRequest) -> Result<VerifyReport, RunError> {
         let probe = req.probe()?;
+        let source = match (&req.access_key_id, &req.secret) {
+            (Some(id), Some(_)) => IdentitySource::PastedKey { access_key_id: id.clone() },
+            (Some(id), None) => IdentitySource::KeychainKey { access_key_id: id.clone() },
+            (None, _) => self.connect.identity_source(),
+        };
         let creds = match (&req.access_key_id, &req.secret) {
             (None, Some(_)) => return Err(invalid("access_key_id", "required", "give the access key id the secret belongs to")),
             (None, None) => None,
@@ -297,7 +303,10 @@ impl Engine {
             }
             (Some(id), None) => Some(self.credentials_for_key(id).await?),
         };
-        Ok(verify::test_connection(self.connect.as_ref(), &self.events, creds.as_ref(), probe.as_ref(), self.clock.now()).await)
+        let mut report =
+            verify::test_connection(self.connect.as_ref(), &self.events, creds.as_ref(), probe.as_ref(), self.clock.now()).await;
+        report.identity = Some(source);
+        Ok(report)
     }
 }
 
