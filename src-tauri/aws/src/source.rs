@@ -20,7 +20,8 @@ async fn profiles(files: ProfileFiles) -> Option<ProfileSet> {
 }
 
 /// What the named (or selected) profile signs in with, in the SDK's order: a `role_arn`
-/// chain first, then web identity, SSO, `aws login`, `credential_process`, static keys.
+/// chain first, then `credential_source`, web identity, SSO, `aws login`,
+/// `credential_process`, static keys.
 async fn classify(name: &str) -> ProfileCredentials {
     let Some(all) = profiles(ProfileFiles::default()).await else { return ProfileCredentials::NotFound };
     let Some(p) = all.get_profile(name) else { return ProfileCredentials::NotFound };
@@ -33,6 +34,9 @@ async fn classify(name: &str) -> ProfileCredentials {
             (None, None) => "no source_profile or credential_source (the SDK refuses it)".to_string(),
         };
         return ProfileCredentials::AssumeRole { role_arn: role_arn.to_string(), source };
+    }
+    if let Some(source) = p.get("credential_source") {
+        return ProfileCredentials::CredentialSource { source: source.to_string() };
     }
     if has(p, "web_identity_token_file") {
         return ProfileCredentials::WebIdentity { role_arn: p.get("role_arn").unwrap_or_default().to_string() };

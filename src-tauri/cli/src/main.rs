@@ -447,6 +447,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
                         endpoint_url: g.endpoint_url.clone(),
                     })
                     .await;
+                    c.source().check_named("assume_as_profile").map_err(|e| RunError::Invalid(vec![e]))?;
                     eprintln!("assuming the roles as {}", c.source());
                     Some(c.resolve_credentials().await.map_err(|e| RunError::Aws {
                         step: None,

@@ -246,3 +246,19 @@ fn endpoint_follows_option_then_aws_endpoint_url_then_the_profile() {
     assert_eq!(out.code, 0, "{}\n{}", out.json, out.stderr);
     assert_eq!(out.json["connection"]["account"], s.other.id.as_str());
 }
+
+#[test]
+fn a_named_profile_that_does_not_exist_is_bad_input_not_the_environment() {
+    let s = setup("region = eu-west-1\n");
+    let out = s.run(&["--profile", "nosuch", "plan", "-t", "seqera-batch-forge"]);
+    assert_eq!(out.code, 2, "never falls back to the environment's keys: {}", out.json);
+    assert_eq!(out.json["error"]["code"], "invalid-input");
+    assert_eq!(out.json["error"]["fields"][0]["field"], "profile");
+    assert_eq!(out.json["error"]["fields"][0]["rule"], "unknown-profile");
+    assert!(out.json["error"]["fields"][0]["message"].as_str().unwrap().contains("nosuch"), "{}", out.json);
+
+    let out = s.run(&["verify", "rg-000000000000", "--assume-as-profile", "nosuch"]);
+    assert_eq!(out.code, 2, "{}", out.json);
+    assert_eq!(out.json["error"]["fields"][0]["field"], "assume_as_profile");
+    assert_eq!(out.json["error"]["fields"][0]["rule"], "unknown-profile");
+}

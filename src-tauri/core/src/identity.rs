@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::validate::FieldError;
+
 /// The source of the credentials the onboarding signs with.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -66,6 +68,8 @@ pub enum ProfileCredentials {
     WebIdentity { role_arn: String },
     /// `login_session` (`aws login`).
     LoginSession,
+    /// `credential_source` (`Environment`, `Ec2InstanceMetadata`, `EcsContainer`) alone.
+    CredentialSource { source: String },
     /// The profile exists but names no way to sign in.
     NoCredentials,
     /// No such profile in the AWS config files.
@@ -82,6 +86,7 @@ impl std::fmt::Display for ProfileCredentials {
             ProfileCredentials::AssumeRole { role_arn, source } => write!(f, "role {role_arn} assumed with {source}"),
             ProfileCredentials::WebIdentity { role_arn } => write!(f, "role {role_arn} assumed with a web identity token"),
             ProfileCredentials::LoginSession => write!(f, "an aws login session"),
+            ProfileCredentials::CredentialSource { source } => write!(f, "credential_source {source}"),
             ProfileCredentials::NoCredentials => write!(f, "no credentials configured in it"),
             ProfileCredentials::NotFound => write!(f, "not found in the AWS config files"),
         }
@@ -121,6 +126,28 @@ impl std::fmt::Display for IdentitySource {
     }
 }
 
+impl IdentitySource {
+    /// Bad input when a profile the person named cannot sign in at all (not in the AWS
+    /// config files, or naming no way to sign in): said before any AWS call, under the
+    /// name of the field that named it.
+    pub fn check_named(&self, field: &str) -> Result<(), FieldError> {
+        let IdentitySource::Profile { profile, chosen: ProfileChoice::Named, credentials } = self else { return Ok(()) };
+        match credentials {
+            ProfileCredentials::NotFound => Err(FieldError::new(
+                field,
+                "unknown-profile",
+                format!("there is no profile {profile} in the AWS config files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials); name one that exists"),
+            )),
+            ProfileCredentials::NoCredentials => Err(FieldError::new(
+                field,
+                "profile-without-credentials",
+                format!("profile {profile} names no way to sign in: give it keys, sso_session, credential_process, or role_arn with source_profile"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +173,23 @@ mod tests {
         );
         assert_eq!(IdentitySource::PastedKey { access_key_id: "AKIAX".into() }.to_string(), "pasted key AKIAX");
         assert_eq!(IdentitySource::Sandbox.to_string(), "Sandbox");
+    }
+
+    #[test]
+    fn a_named_profile_that_cannot_sign_in_is_bad_input_naming_the_field() {
+        let named = |credentials| IdentitySource::Profile { profile: "nosuch".into(), chosen: ProfileChoice::Named, credentials };
+        let e = named(ProfileCredentials::NotFound).check_named("assume_as_profile").unwrap_err();
+        assert_eq!((e.field.as_str(), e.rule.as_str()), ("assume_as_profile", "unknown-profile"));
+        assert!(e.message.contains("nosuch"), "{}", e.message);
+        assert_eq!(named(ProfileCredentials::NoCredentials).check_named("profile").unwrap_err().rule, "profile-without-credentials");
+        assert!(named(ProfileCredentials::Sso).check_named("profile").is_ok());
+        // AWS_PROFILE is the SDK's business: the default chain goes on to other sources.
+        let from_env = IdentitySource::Profile {
+            profile: "x".into(),
+            chosen: ProfileChoice::AwsProfileVariable,
+            credentials: ProfileCredentials::NotFound,
+        };
+        assert!(from_env.check_named("profile").is_ok());
     }
 
     #[test]

@@ -137,6 +137,7 @@ impl Engine {
 
     /// Who the bootstrap identity is (step 0).
     pub async fn identity(&self) -> Result<CallerIdentity, RunError> {
+        self.connect.identity_source().check_named("profile").map_err(|e| RunError::Invalid(vec![e]))?;
         self.connect.sts().get_caller_identity().await.map_err(Self::aws)
     }
 

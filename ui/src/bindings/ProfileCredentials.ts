@@ -3,4 +3,4 @@
 /**
  * What a profile signs in with, as the SDK reads it.
  */
-export type ProfileCredentials = { "kind": "credentials-file-keys" } | { "kind": "config-file-keys" } | { "kind": "sso" } | { "kind": "credential-process" } | { "kind": "assume-role", role_arn: string, source: string, } | { "kind": "web-identity", role_arn: string, } | { "kind": "login-session" } | { "kind": "no-credentials" } | { "kind": "not-found" };
+export type ProfileCredentials = { "kind": "credentials-file-keys" } | { "kind": "config-file-keys" } | { "kind": "sso" } | { "kind": "credential-process" } | { "kind": "assume-role", role_arn: string, source: string, } | { "kind": "web-identity", role_arn: string, } | { "kind": "login-session" } | { "kind": "credential-source", source: string, } | { "kind": "no-credentials" } | { "kind": "not-found" };
