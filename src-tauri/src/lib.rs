@@ -25,6 +25,7 @@ use rolegate_core::error::Frontend;
 use rolegate_core::events::{Event, EventSink};
 use rolegate_core::export::profile::{self, describe_profiles, ProfileEdit, ProfileInfo, ProfileOptions, Source, WriteReport};
 use rolegate_core::export::{Format, Rendered};
+use rolegate_core::identity::IdentitySource;
 use rolegate_core::journal::{write_private_atomic, FileJournalStore, JournalStore, RunSummary};
 use rolegate_core::plan::{Plan, RunInputs};
 use rolegate_core::ports::{CallerIdentity, Credentials};
@@ -112,6 +113,9 @@ pub struct SessionInfo {
     pub who: CallerIdentity,
     /// How it was chosen, in words: `profile ops`, `environment`, `pasted key AKIA…`, `Sandbox`.
     pub label: String,
+    /// Where its credentials came from, as the core words it ("profile ops, keys from the
+    /// credentials file"; "environment variables AWS_ACCESS_KEY_ID (AKIA…) and …").
+    pub source: String,
     pub sandbox: bool,
     pub region: String,
     /// Where this identity's runs are journaled (the Sandbox keeps its own).
@@ -250,11 +254,7 @@ async fn new_external_id(state: State<'_, AppState>) -> Result<String, CommandEr
 
 #[tauri::command]
 async fn identity_sources(app: tauri::AppHandle, state: State<'_, AppState>) -> Result<IdentitySources, CommandError> {
-    let environment = match (std::env::var("AWS_PROFILE"), std::env::var("AWS_ACCESS_KEY_ID")) {
-        (Ok(p), _) if !p.is_empty() => Some(format!("AWS_PROFILE={p}")),
-        (_, Ok(k)) if !k.is_empty() => Some(format!("AWS_ACCESS_KEY_ID={k}")),
-        _ => None,
-    };
+    let environment = rolegate_aws::environment_source().await.map(|s| s.to_string());
     let script = sandbox::locate(app.path().resource_dir().ok().or(state.resource_dir.clone()));
     Ok(IdentitySources {
         profiles: describe_profiles(&aws_files(&home_dir())),
@@ -322,10 +322,11 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
             let s = sb.as_ref().expect("started above");
             home = sandbox_home;
             service = format!("{}{SANDBOX_SERVICE_SUFFIX}", state.keychain_service);
-            (AwsConnect::with_static(&s.url, "eu-west-1", &s.creds), "Sandbox".to_string(), true)
+            (AwsConnect::with_static(&s.url, "eu-west-1", &s.creds).with_source(IdentitySource::Sandbox), "Sandbox".to_string(), true)
         }
     };
     let region = connect.region();
+    let source = connect.source().to_string();
     let engine = Engine::with_home(
         Arc::new(connect),
         Arc::new(Keychain::with_service(&service)),
@@ -343,7 +344,7 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
             rolegate_core::ports::Vault::describe(engine.vault.as_ref())
         ));
     }
-    let info = SessionInfo { who, label, sandbox: is_sandbox, region, home: home.display().to_string(), notice };
+    let info = SessionInfo { who, label, source, sandbox: is_sandbox, region, home: home.display().to_string(), notice };
     *state.session.lock().await = Some(Session { engine, info: info.clone(), home, keychain_service: service });
     Ok(info)
 }

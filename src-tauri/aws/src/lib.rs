@@ -1,8 +1,10 @@
 //! The core's IAM and STS ports over the AWS SDK for Rust. The bootstrap identity is
-//! whatever aws-config resolves (environment, profiles with SSO or credential_process,
-//! `AWS_ENDPOINT_URL`), narrowed by `--profile`, `--region` and `--endpoint-url`.
+//! resolved as the AWS CLI resolves it: a named profile signs with its own credentials
+//! (SSO, credential_process, role chains, keys), otherwise the SDK's default chain;
+//! region and endpoint come from the options, the environment, then the profile.
 
 mod errors;
+mod source;
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use aws_sdk_iam::types::{StatusType, Tag as IamTag};
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 
+use rolegate_core::identity::IdentitySource;
 use rolegate_core::ports::{
     AccessKeyMeta, AssumeRoleInput, AssumedRole, AwsError, AwsErrorKind, CallerIdentity, Connect, CreateRole, Credentials, Iam, KeyStatus,
     NewAccessKey, PolicyInfo, PolicyVersion, RoleInfo, SimulationResult, Sts, UserInfo,
@@ -21,6 +24,7 @@ use rolegate_core::validate::Tag;
 
 pub use errors::classify;
 use errors::{map_err, Found};
+pub use source::environment_source;
 
 /// Where and as whom to connect.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +38,7 @@ pub struct ConnectOptions {
 #[derive(Clone)]
 pub struct AwsConnect {
     config: SdkConfig,
+    source: IdentitySource,
 }
 
 /// The region used when nothing configures one (IAM is global; STS answers anywhere).
@@ -41,6 +46,12 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 
 impl AwsConnect {
     /// Resolve the configuration the way the AWS CLI would, then apply the options.
+    ///
+    /// Credentials: a named profile's own (the environment's keys are not consulted, as
+    /// with `aws --profile`); with no profile, the SDK's default chain. Region: the
+    /// option, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`, us-east-1.
+    /// Endpoint: the option, `AWS_ENDPOINT_URL_IAM`/`_STS`, `AWS_ENDPOINT_URL`, the
+    /// profile's `endpoint_url` (services section included).
     pub async fn load(opts: &ConnectOptions) -> AwsConnect {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(p) = &opts.profile {
@@ -56,7 +67,27 @@ impl AwsConnect {
         if config.region().is_none() {
             config = config.into_builder().region(aws_config::Region::new(DEFAULT_REGION)).build();
         }
-        AwsConnect { config }
+        if let Some(p) = &opts.profile {
+            // `profile_name` alone keeps the environment provider first in the chain.
+            let provider_config = aws_config::provider_config::ProviderConfig::default()
+                .with_region(config.region().cloned())
+                .with_behavior_version(Some(BehaviorVersion::latest()));
+            let provider =
+                aws_config::profile::ProfileFileCredentialsProvider::builder().configure(&provider_config).profile_name(p).build();
+            config = config.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
+        }
+        AwsConnect { config, source: source::describe(opts.profile.as_deref()).await }
+    }
+
+    /// Say where the credentials come from (the app's Sandbox, tests).
+    pub fn with_source(mut self, source: IdentitySource) -> AwsConnect {
+        self.source = source;
+        self
+    }
+
+    /// Where the credentials this connection signs with come from.
+    pub fn source(&self) -> &IdentitySource {
+        &self.source
     }
 
     /// A connection with fixed credentials, region and endpoint (tests, the sandbox).
@@ -67,15 +98,19 @@ impl AwsConnect {
                 .region(aws_config::Region::new(region.to_string()))
                 .endpoint_url(endpoint_url)
                 .build(),
+            source: IdentitySource::PastedKey { access_key_id: creds.access_key_id.clone() },
         };
-        AwsConnect { config: base.with_credentials(creds) }
+        AwsConnect { config: base.with_credentials(creds), source: base.source }
     }
 
     /// The configuration the options resolve to, signing with the given key instead of
     /// whatever the default chain would find (keys pasted into the app).
     pub async fn load_with_credentials(opts: &ConnectOptions, creds: &Credentials) -> AwsConnect {
         let base = AwsConnect::load(opts).await;
-        AwsConnect { config: base.with_credentials(creds) }
+        AwsConnect {
+            config: base.with_credentials(creds),
+            source: IdentitySource::PastedKey { access_key_id: creds.access_key_id.clone() },
+        }
     }
 
     /// Resolve the configured identity's credentials (to sign as it elsewhere).
@@ -136,6 +171,9 @@ impl Connect for AwsConnect {
     }
     fn region(&self) -> String {
         self.config.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.into())
+    }
+    fn identity_source(&self) -> IdentitySource {
+        self.source.clone()
     }
 }
 

@@ -45,13 +45,16 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct Global {
-    /// AWS profile for the identity doing the onboarding (default: the usual AWS resolution).
-    #[arg(long, global = true, env = "AWS_PROFILE")]
+    /// AWS profile for the identity doing the onboarding: its own credentials are used,
+    /// whatever AWS_* variables hold (as `aws --profile`). Without it: the usual AWS
+    /// resolution, where environment keys come before AWS_PROFILE.
+    #[arg(long, global = true)]
     profile: Option<String>,
-    /// AWS region (default: the profile's or AWS_REGION, else us-east-1).
+    /// AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else us-east-1).
     #[arg(long, global = true)]
     region: Option<String>,
-    /// Send IAM and STS calls to this endpoint (an emulator, a VPC endpoint).
+    /// Send IAM and STS calls to this endpoint (an emulator, a VPC endpoint); default:
+    /// AWS_ENDPOINT_URL_IAM/_STS, AWS_ENDPOINT_URL, the profile's endpoint_url.
     #[arg(long, global = true)]
     endpoint_url: Option<String>,
     /// Print one JSON document on stdout instead of text.
@@ -439,7 +442,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
             let journal = engine.store.load(&run_id).unwrap_or(journal);
             if g.json {
                 render::print_json(
-                    &json!({ "run_id": run_id, "status": journal.status, "resources": journal.resources, "access_key_id": journal.access_key_id, "roles": journal.plan.roles, "verification": report }),
+                    &json!({ "run_id": run_id, "identity": journal.plan.identity, "status": journal.status, "resources": journal.resources, "access_key_id": journal.access_key_id, "roles": journal.plan.roles, "verification": report }),
                 );
             } else {
                 render::applied(&journal);
@@ -462,6 +465,8 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
                         endpoint_url: g.endpoint_url.clone(),
                     })
                     .await;
+                    c.source().check_named("assume_as_profile").map_err(|e| RunError::Invalid(vec![e]))?;
+                    eprintln!("assuming the roles as {}", c.source());
                     Some(c.resolve_credentials().await.map_err(|e| RunError::Aws {
                         step: None,
                         error: e,

@@ -52,6 +52,7 @@ pub fn templates(all: &[Template]) {
 pub fn plan(p: &Plan) {
     println!("Plan {} ({} template, {} mode)", p.run_id, p.template_id, p.mode.as_str());
     println!("  account {} ({}) region {} as {}", p.account, p.partition, p.region, p.caller_arn);
+    println!("  identity from {}", p.identity);
     for (i, wave) in p.waves().iter().enumerate() {
         println!("\nWave {} ({} call{} that may run together):", i + 1, wave.len(), if wave.len() == 1 { "" } else { "s" });
         for s in wave {
@@ -97,6 +98,9 @@ pub fn applied(j: &Journal) {
 }
 
 pub fn report(r: &VerifyReport) {
+    if let Some(i) = &r.identity {
+        println!("identity from {i}");
+    }
     if let Some(a) = &r.account {
         println!("account: {a}");
     }

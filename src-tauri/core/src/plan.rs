@@ -164,6 +164,9 @@ pub struct Plan {
     pub partition: Partition,
     pub region: String,
     pub caller_arn: String,
+    /// Where the caller's credentials came from (a named profile, the environment...).
+    #[serde(default)]
+    pub identity: crate::identity::IdentitySource,
     pub path: String,
     pub tags: Vec<Tag>,
     pub policies: Vec<PlannedPolicy>,
@@ -447,6 +450,7 @@ pub fn build(
         partition,
         region: inputs.region.clone(),
         caller_arn: caller.arn.clone(),
+        identity: Default::default(),
         path,
         tags,
         policies,

@@ -259,6 +259,10 @@ pub trait Connect: Send + Sync {
     fn sts_as(&self, creds: &Credentials) -> Arc<dyn Sts>;
     /// The region calls go to.
     fn region(&self) -> String;
+    /// Where the onboarding identity's credentials come from, in words for the person.
+    fn identity_source(&self) -> crate::identity::IdentitySource {
+        crate::identity::IdentitySource::Unknown
+    }
 }
 
 /// Errors of the secret vault (the OS keychain).

@@ -142,6 +142,7 @@ impl Engine {
 
     /// Who the bootstrap identity is (step 0).
     pub async fn identity(&self) -> Result<CallerIdentity, RunError> {
+        self.connect.identity_source().check_named("profile").map_err(|e| RunError::Invalid(vec![e]))?;
         self.connect.sts().get_caller_identity().await.map_err(Self::aws)
     }
 
@@ -149,7 +150,9 @@ impl Engine {
     pub async fn plan(&self, template: &Template, inputs: &RunInputs) -> Result<Plan, RunError> {
         let caller = self.identity().await?;
         let run_id = self.entropy.run_id();
-        Ok(plan::build(template, inputs, &caller, &run_id, self.entropy.as_ref())?)
+        let mut plan = plan::build(template, inputs, &caller, &run_id, self.entropy.as_ref())?;
+        plan.identity = self.connect.identity_source();
+        Ok(plan)
     }
 
     /// Record a planned run in the journal; nothing is made in AWS yet.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::RunError;
 use crate::export::profile::{self, ProfileEdit, ProfileError, ProfileFiles, ProfileOptions, WriteReport};
 use crate::export::{self, Bundle, ExportCredentials, Format, Rendered};
+use crate::identity::IdentitySource;
 use crate::journal::{Journal, JournalStore, ProfileExport, RunStatus};
 use crate::ports::{vault_entry, Credentials, Vault};
 use crate::runner::Engine;
@@ -295,6 +296,11 @@ impl Engine {
     pub async fn test_connection(&self, req: &TestRequest) -> Result<TestOutcome, RunError> {
         let probe = req.probe()?;
         let mut save = None;
+        let source = match (&req.access_key_id, &req.secret) {
+            (Some(id), Some(_)) => IdentitySource::PastedKey { access_key_id: id.clone() },
+            (Some(id), None) => IdentitySource::KeychainKey { access_key_id: id.clone() },
+            (None, _) => self.connect.identity_source(),
+        };
         let creds = match (&req.access_key_id, &req.secret) {
             (None, Some(_)) => return Err(invalid("access_key_id", "required", "give the access key id the secret belongs to")),
             (None, None) => None,
@@ -309,8 +315,9 @@ impl Engine {
             }
             (Some(id), None) => Some(self.credentials_for_key(id).await?),
         };
-        let connection =
+        let mut connection =
             verify::test_connection(self.connect.as_ref(), &self.events, creds.as_ref(), probe.as_ref(), self.clock.now()).await;
+        connection.identity = Some(source);
         let saved = match (save, &req.access_key_id, &req.secret) {
             (Some(existing), Some(id), Some(secret)) => Some(self.save_tested_secret(id, secret, existing, &connection).await?),
             _ => None,

@@ -54,6 +54,9 @@ pub struct VerifyReport {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub account: Option<String>,
+    /// Where the tested credentials came from (Test connection).
+    #[serde(default)]
+    pub identity: Option<crate::identity::IdentitySource>,
     /// The principal the credentials sign in as.
     pub principal: Option<String>,
     /// Age of the long-lived access key, where IAM lets the caller see it.
@@ -68,7 +71,7 @@ pub struct VerifyReport {
 
 impl VerifyReport {
     pub fn new(at: OffsetDateTime) -> Self {
-        VerifyReport { at, account: None, principal: None, key_age_days: None, session_expires: None, checks: Vec::new() }
+        VerifyReport { at, account: None, identity: None, principal: None, key_age_days: None, session_expires: None, checks: Vec::new() }
     }
     /// No check failed (skipped checks do not fail a report).
     pub fn passed(&self) -> bool {

@@ -8,7 +8,12 @@ export type SessionInfo = { who: CallerIdentity,
 /**
  * How it was chosen, in words: `profile ops`, `environment`, `pasted key AKIA…`, `Sandbox`.
  */
-label: string, sandbox: boolean, region: string, 
+label: string, 
+/**
+ * Where its credentials came from, as the core words it ("profile ops, keys from the
+ * credentials file"; "environment variables AWS_ACCESS_KEY_ID (AKIA…) and …").
+ */
+source: string, sandbox: boolean, region: string, 
 /**
  * Where this identity's runs are journaled (the Sandbox keeps its own).
  */

@@ -170,6 +170,9 @@ export function Identity(props: {
             Signed in with <strong>{props.session.label}</strong>
           </div>
           <div>
+            Identity from <strong data-testid="identity-source">{props.session.source}</strong>
+          </div>
+          <div>
             Account <strong data-testid="account">{props.session.who.account}</strong>
           </div>
           <div>

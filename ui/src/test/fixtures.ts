@@ -30,6 +30,7 @@ export const template: Template = {
 export const session: SessionInfo = {
   who: { account: "123456789012", arn: "arn:aws:iam::123456789012:user/admin", user_id: "AIDAEXAMPLE" },
   label: "profile ops",
+  source: "profile ops, keys from the credentials file",
   sandbox: false,
   region: "eu-west-1",
   home: "/home/u/.local/share/rolegate",
@@ -46,6 +47,7 @@ export function plan(extra: Partial<Plan> = {}): Plan {
     partition: "aws",
     region: "eu-west-1",
     caller_arn: "arn:aws:iam::123456789012:user/admin",
+    identity: { kind: "profile", profile: "ops", chosen: "named", credentials: { kind: "credentials-file-keys" } },
     path: "/",
     tags: [{ key: "rolegate:run-id", value: "rg-000000000001" }],
     policies: [{ key: "main", name: "seqera-batch-launch", arn: "arn:aws:iam::123456789012:policy/seqera-batch-launch", description: "", document: {} }],
