@@ -287,7 +287,7 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
             if sb.is_none() {
                 let script = sandbox::locate(app.path().resource_dir().ok().or(state.resource_dir.clone()))
                     .ok_or_else(|| CommandError::new("no-sandbox", "the sandbox emulator is not installed with this build"))?;
-                std::fs::create_dir_all(&sandbox_home)
+                rolegate_core::home::ensure_private_dir(&sandbox_home)
                     .map_err(|e| CommandError::new("no-sandbox", format!("{}: {e}", sandbox_home.display())))?;
                 let log = sandbox_home.join("emulator.log");
                 let started = tokio::task::spawn_blocking(move || sandbox::start(&script, Some(&log)))

@@ -10,6 +10,7 @@ pub mod arn;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod home;
 pub mod journal;
 pub mod plan;
 pub mod policy;
