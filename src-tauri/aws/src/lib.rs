@@ -3,6 +3,7 @@
 //! `AWS_ENDPOINT_URL`), narrowed by `--profile`, `--region` and `--endpoint-url`.
 
 mod errors;
+pub mod logging;
 
 use std::sync::Arc;
 
