@@ -443,7 +443,9 @@ async fn export_copy(
 ) -> Result<bool, CommandError> {
     request.reveal = true;
     let r = state.engine().await?.render_export(&run_id, &request).await?;
-    app.clipboard().write_text(r.text).map_err(|e| CommandError::new("clipboard", format!("the clipboard refused the text: {e}")))?;
+    app.clipboard()
+        .write_text(r.text.as_str())
+        .map_err(|e| CommandError::new("clipboard", format!("the clipboard refused the text: {e}")))?;
     Ok(r.holds_secret)
 }
 
