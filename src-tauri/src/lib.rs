@@ -304,7 +304,7 @@ async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State<'_,
             if sb.is_none() {
                 let script = sandbox::locate(app.path().resource_dir().ok().or(state.resource_dir.clone()))
                     .ok_or_else(|| CommandError::new("no-sandbox", "the sandbox emulator is not installed with this build"))?;
-                std::fs::create_dir_all(&sandbox_home)
+                rolegate_core::home::ensure_private_dir(&sandbox_home)
                     .map_err(|e| CommandError::new("no-sandbox", format!("{}: {e}", sandbox_home.display())))?;
                 let log = sandbox_home.join("emulator.log");
                 let started = tokio::task::spawn_blocking(move || sandbox::start(&script, Some(&log)))
@@ -487,11 +487,11 @@ async fn export_copy(
     let r = state.engine().await?.render_export(&run_id, &request).await?;
     let refused = |e| CommandError::new("clipboard", format!("the clipboard refused the text: {e}"));
     if !r.holds_secret {
-        app.clipboard().write_text(r.text).map_err(refused)?;
+        app.clipboard().write_text(r.text.as_str()).map_err(refused)?;
         return Ok(Copied { holds_secret: false, cleared_in_seconds: None });
     }
     app.clipboard().write_secret(r.text.as_str()).map_err(refused)?;
-    let due = guard.lock().expect("clipboard guard").copied(&r.text, std::time::Instant::now());
+    let due = guard.lock().expect("clipboard guard").copied(r.text.as_str(), std::time::Instant::now());
     clipboard::schedule(guard.inner().clone(), clipboard::System(app.clone()), due);
     Ok(Copied { holds_secret: true, cleared_in_seconds: Some(clipboard::CLEAR_AFTER.as_secs() as u32) })
 }

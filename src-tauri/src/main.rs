@@ -2,6 +2,11 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    // ROLEGATE_LOG (stderr), refused together with the SDK's secret-printing switch.
+    if let Err(message) = rolegate_aws::logging::init_from_env() {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
     let args: Vec<String> = std::env::args().collect();
     if rolegate_app::is_credential_process(&args) {
         std::process::exit(rolegate_app::credential_process(&args));

@@ -4,6 +4,7 @@
 //! region and endpoint come from the options, the environment, then the profile.
 
 mod errors;
+pub mod logging;
 mod source;
 
 use std::sync::Arc;

@@ -59,7 +59,7 @@ pub async fn export(g: &Global, a: ExportArgs) -> Result<i32, RunError> {
             if g.json {
                 render::print_json(&json!({ "export": rendered }));
             } else {
-                print!("{}", rendered.text);
+                print!("{}", rendered.text.as_str());
             }
             if format.carries_secret() && !rendered.holds_secret {
                 eprintln!("note: secrets are masked; --out FILE writes them to a 0600 file, --reveal prints them");

@@ -259,10 +259,10 @@ struct TestArgs {
 
 fn main() {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ROLEGATE_LOG").unwrap_or_else(|_| "off".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(message) = rolegate_aws::logging::init_from_env() {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let json = cli.global.json;
     let code = match rt.block_on(run(cli)) {
@@ -551,22 +551,22 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
     }
 }
 
+/// The secret access key: typed at the terminal without echo, or the first line of a
+/// pipe or file.
 fn read_secret_stdin() -> Result<SecretString, RunError> {
     let stdin = std::io::stdin();
+    let read_err = |e: std::io::Error| RunError::Invalid(vec![FieldError::new("secret", "stdin", format!("could not read stdin: {e}"))]);
+    let mut line = zeroize::Zeroizing::new(String::new());
     if stdin.is_terminal() {
-        eprint!("secret access key: ");
+        *line = rpassword::prompt_password("secret access key (not shown): ").map_err(read_err)?;
+    } else {
+        stdin.lock().read_line(&mut line).map_err(read_err)?;
     }
-    let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| RunError::Invalid(vec![FieldError::new("secret", "stdin", format!("could not read stdin: {e}"))]))?;
-    let secret = line.trim().to_string();
-    zeroize::Zeroize::zeroize(&mut line);
+    let secret = line.trim();
     if secret.is_empty() {
         return Err(RunError::Invalid(vec![FieldError::new("secret", "required", "stdin held no secret access key")]));
     }
-    Ok(SecretString::from(secret))
+    Ok(SecretString::from(secret.to_string()))
 }
 
 #[cfg(test)]

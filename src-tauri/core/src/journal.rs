@@ -389,18 +389,15 @@ impl FileJournalStore {
 }
 
 /// Write `bytes` to `path` atomically: a temporary file in the same folder, mode 0600,
-/// flushed and synced, then renamed over the target.
+/// flushed and synced, then renamed over the target. A bare file name is in the current
+/// folder. A missing folder is created as usual; Rolegate's own folders are made private
+/// by their stores (`home::ensure_private_dir`), not here, since `path` may be anywhere.
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(dir)?;
-        if meta.permissions().mode() & 0o077 != 0 && dir.ends_with("runs") {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-    }
     // tempfile creates the file with mode 0600 on Unix.
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
@@ -414,6 +411,7 @@ impl JournalStore for FileJournalStore {
         check_id(&journal.run_id)?;
         let path = self.path_of(&journal.run_id);
         let bytes = serde_json::to_vec_pretty(journal).expect("journal serialises");
+        crate::home::ensure_private_dir(&self.dir).map_err(|source| StoreError::Io { action: "create", path: self.dir.clone(), source })?;
         write_private_atomic(&path, &bytes).map_err(|source| StoreError::Io { action: "write", path, source })
     }
 

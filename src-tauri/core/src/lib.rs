@@ -12,6 +12,7 @@ pub mod events;
 pub mod export;
 #[cfg(test)]
 mod forge_tests;
+pub mod home;
 pub mod identity;
 pub mod journal;
 pub mod lint;

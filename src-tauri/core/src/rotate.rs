@@ -447,6 +447,11 @@ impl UserRotationStore {
         std::fs::read_to_string(self.path(user)).ok().and_then(|t| serde_json::from_str(&t).ok())
     }
     fn save(&self, user: &str, r: &Rotation) -> Result<(), RunError> {
+        crate::home::ensure_private_dir(&self.dir).map_err(|e| RunError::Local {
+            action: "create".into(),
+            path: self.dir.clone(),
+            message: e.to_string(),
+        })?;
         crate::journal::write_private_atomic(&self.path(user), serde_json::to_string_pretty(r).expect("json").as_bytes()).map_err(|e| {
             RunError::Local { action: format!("record the rotation of {user} in"), path: self.path(user), message: e.to_string() }
         })

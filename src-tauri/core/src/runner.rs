@@ -116,6 +116,12 @@ impl Engine {
         events: EventSink,
         poll: PollSettings,
     ) -> Engine {
+        // The home is the person's alone; a folder found open to others is tightened and
+        // the person told. One that cannot be made is reported by the first write to it.
+        for t in crate::home::secure_home(home).unwrap_or_default() {
+            tracing::warn!("{}", t.describe());
+            events(&Event::Notice { message: t.describe() });
+        }
         let clock: Arc<dyn Clock> = Arc::new(crate::ports::SystemClock);
         Engine {
             connect,

@@ -43,6 +43,9 @@ impl SecretIndex {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut all = self.load();
         f(&mut all);
+        if let Some(home) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::home::ensure_private_dir(home)?;
+        }
         write_private_atomic(&self.path, serde_json::to_string_pretty(&all).expect("json").as_bytes())
     }
 }

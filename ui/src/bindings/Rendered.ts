@@ -4,7 +4,11 @@ import type { Format } from "./Format";
 /**
  * The output of one format.
  */
-export type Rendered = { format: Format, text: string, 
+export type Rendered = { format: Format, 
+/**
+ * May hold a secret (`holds_secret`): zeroed when dropped.
+ */
+text: string, 
 /**
  * Whether `text` holds a real secret (revealed); previews never do.
  */

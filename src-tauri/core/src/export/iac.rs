@@ -150,7 +150,7 @@ pub fn terraform(journal: &Journal) -> Rendered {
     let mut text: String = header(&bundle).lines().map(|l| format!("# {l}\n")).collect();
     text.push('\n');
     text.push_str(&hcl::format::to_string(&body.build()).expect("hcl"));
-    Rendered { format: Format::Terraform, text, holds_secret: false, file_name: Format::Terraform.file_name(&journal.run_id) }
+    Rendered { format: Format::Terraform, text: text.into(), holds_secret: false, file_name: Format::Terraform.file_name(&journal.run_id) }
 }
 
 fn cfn_id(prefix: &str, key: &str) -> String {
@@ -241,7 +241,7 @@ pub fn cloudformation(journal: &Journal) -> Rendered {
     }
     Rendered {
         format: Format::Cloudformation,
-        text: out,
+        text: out.into(),
         holds_secret: false,
         file_name: Format::Cloudformation.file_name(&journal.run_id),
     }

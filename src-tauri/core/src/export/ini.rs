@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use super::secret::{RedactedPairs, SecretPairs};
+
 /// Which of the two files a section is for (their header syntax differs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -99,12 +101,20 @@ pub enum Change {
     Unchanged,
 }
 
-/// The section exists and the caller did not allow replacing it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// The section exists and the caller did not allow replacing it. `existing` holds its
+/// settings, a secret access key among them in a credentials file: zeroed when dropped,
+/// and `Debug` shows only their names.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("[{header}] already exists ({} setting(s)); choose another profile name or replace it explicitly", .existing.len())]
 pub struct SectionExists {
     pub header: String,
-    pub existing: Vec<(String, String)>,
+    pub existing: SecretPairs,
+}
+
+impl std::fmt::Debug for SectionExists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SectionExists").field("header", &self.header).field("existing", &RedactedPairs(&self.existing)).finish()
+    }
 }
 
 /// Add the section, or replace it when `force`; everything else is kept as it was.
@@ -119,8 +129,8 @@ pub fn upsert(
     let lines: Vec<&str> = text.lines().collect();
     match find_section(&lines, header) {
         Some((start, end)) => {
-            let existing = read_section(text, header).unwrap_or_default();
-            if existing == entries {
+            let existing = SecretPairs::new(read_section(text, header).unwrap_or_default());
+            if *existing == entries {
                 return Ok((text.to_string(), Change::Unchanged));
             }
             if !force {
@@ -200,7 +210,7 @@ mod tests {
     #[test]
     fn an_existing_section_is_refused_unless_forced_and_then_only_it_changes() {
         let e = upsert(CONFIG, "profile work", &kv(&[("region", "x")]), None, false).unwrap_err();
-        assert_eq!(e.existing, kv(&[("sso_session", "corp"), ("sso_account_id", "111122223333")]));
+        assert_eq!(*e.existing, kv(&[("sso_session", "corp"), ("sso_account_id", "111122223333")]));
         let (out, change) = upsert(CONFIG, "profile work", &kv(&[("region", "x")]), None, true).unwrap();
         assert_eq!(change, Change::Replaced);
         assert_eq!(

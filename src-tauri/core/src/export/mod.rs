@@ -8,11 +8,16 @@ pub mod command_line;
 pub mod iac;
 pub mod ini;
 pub mod profile;
+pub mod secret;
+
+#[cfg(test)]
+mod redaction_tests;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
 use crate::arn::Partition;
 use crate::journal::Journal;
@@ -237,14 +242,27 @@ impl ExportCredentials {
 }
 
 /// The output of one format.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Rendered {
     pub format: Format,
-    pub text: String,
+    /// May hold a secret (`holds_secret`): zeroed when dropped.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub text: secret::SecretText,
     /// Whether `text` holds a real secret (revealed); previews never do.
     pub holds_secret: bool,
     pub file_name: String,
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rendered")
+            .field("format", &self.format)
+            .field("text", &secret::Redacted)
+            .field("holds_secret", &self.holds_secret)
+            .field("file_name", &self.file_name)
+            .finish()
+    }
 }
 
 fn sh_quote(s: &str) -> String {
@@ -262,32 +280,37 @@ fn fish_quote(s: &str) -> String {
 /// Environment variables for a shell. Long-lived keys also clear any session token left
 /// in the environment (a stale token would make every call fail).
 pub fn env(format: Format, bundle: &Bundle, creds: &ExportCredentials) -> Rendered {
-    let mut vars: Vec<(&str, String)> =
-        vec![("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()), ("AWS_SECRET_ACCESS_KEY", creds.secret().to_string())];
-    let token = creds.token().map(String::from);
+    // Copies of the secret and token live in zeroizing buffers until the text is made.
+    let secret_copy = |s: &str| Zeroizing::new(s.to_string());
+    let mut vars: Vec<(&str, Zeroizing<String>)> =
+        vec![("AWS_ACCESS_KEY_ID", secret_copy(&creds.access_key_id)), ("AWS_SECRET_ACCESS_KEY", secret_copy(creds.secret()))];
+    let token = creds.token().map(secret_copy);
     if let Some(t) = &token {
         vars.push(("AWS_SESSION_TOKEN", t.clone()));
         vars.push(("AWS_SECURITY_TOKEN", t.clone()));
     }
-    vars.push(("AWS_REGION", bundle.region.clone()));
-    vars.push(("AWS_DEFAULT_REGION", bundle.region.clone()));
+    vars.push(("AWS_REGION", secret_copy(&bundle.region)));
+    vars.push(("AWS_DEFAULT_REGION", secret_copy(&bundle.region)));
     let unset: &[&str] = if token.is_none() { &["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"] } else { &[] };
     let mut header = vec![format!("Rolegate run {} (account {}, template {})", bundle.run_id, bundle.account, bundle.template_id)];
     header.push(creds.expiry_line().unwrap_or_else(|| "long-lived access key; keep this file private".into()));
     if !creds.reveal {
         header.push("secrets are masked in this preview".into());
     }
-    let mut out = String::new();
+    // Sized up front so that growing it leaves no copy behind in freed memory.
+    let mut out = Zeroizing::new(String::with_capacity(8192));
     for h in &header {
         out.push_str(&format!("# {h}\n"));
     }
     for (k, v) in &vars {
-        out.push_str(&match format {
-            Format::Sh => format!("export {k}={}\n", sh_quote(v)),
-            Format::Fish => format!("set -gx {k} {}\n", fish_quote(v)),
-            Format::Powershell => format!("$Env:{k} = {}\n", ps_quote(v)),
+        let v = v.as_str();
+        let line = Zeroizing::new(match format {
+            Format::Sh => format!("export {k}={}\n", Zeroizing::new(sh_quote(v)).as_str()),
+            Format::Fish => format!("set -gx {k} {}\n", Zeroizing::new(fish_quote(v)).as_str()),
+            Format::Powershell => format!("$Env:{k} = {}\n", Zeroizing::new(ps_quote(v)).as_str()),
             _ => format!("{k}={v}\n"),
         });
+        out.push_str(&line);
     }
     for k in unset {
         out.push_str(&match format {
@@ -297,7 +320,8 @@ pub fn env(format: Format, bundle: &Bundle, creds: &ExportCredentials) -> Render
             _ => String::new(),
         });
     }
-    Rendered { format, text: out, holds_secret: creds.reveal && creds.secret.is_some(), file_name: format.file_name(&bundle.run_id) }
+    let out = std::mem::take(&mut *out);
+    Rendered { format, text: out.into(), holds_secret: creds.reveal && creds.secret.is_some(), file_name: format.file_name(&bundle.run_id) }
 }
 
 /// A Seqera credential name: letters, digits, dashes and underscores, at most 100.
@@ -350,7 +374,7 @@ pub fn seqera(bundle: &Bundle, name: &str, creds: Option<&ExportCredentials>) ->
         }
     });
     let holds_secret = creds.is_some_and(|c| c.reveal && c.secret.is_some()) && bundle.mode != Mode::Role;
-    Ok(Rendered { format: Format::Seqera, text: pretty(&body), holds_secret, file_name: Format::Seqera.file_name(&bundle.run_id) })
+    Ok(Rendered { format: Format::Seqera, text: pretty(&body).into(), holds_secret, file_name: Format::Seqera.file_name(&bundle.run_id) })
 }
 
 /// The Seqera container-registry credential for Wave to pull from ECR: user name = access
@@ -370,7 +394,7 @@ pub fn registry(bundle: &Bundle, name: &str, creds: &ExportCredentials) -> Resul
     });
     Ok(Rendered {
         format: Format::Registry,
-        text: pretty(&body),
+        text: pretty(&body).into(),
         holds_secret: creds.reveal && creds.secret.is_some(),
         file_name: Format::Registry.file_name(&bundle.run_id),
     })
@@ -384,7 +408,7 @@ pub fn nextflow(bundle: &Bundle) -> Rendered {
         bundle.ecr_registry(),
         bundle.run_id
     );
-    Rendered { format: Format::Nextflow, text, holds_secret: false, file_name: Format::Nextflow.file_name(&bundle.run_id) }
+    Rendered { format: Format::Nextflow, text: text.into(), holds_secret: false, file_name: Format::Nextflow.file_name(&bundle.run_id) }
 }
 
 /// Spacelift-style: for each role, the trust statement and the External ID pattern, with
@@ -413,7 +437,12 @@ pub fn spacelift(bundle: &Bundle, integration: &str, stacks: &[String]) -> Rende
         })
         .collect();
     let body = json!({ "run_id": bundle.run_id, "account": bundle.account, "roles": roles });
-    Rendered { format: Format::Spacelift, text: pretty(&body), holds_secret: false, file_name: Format::Spacelift.file_name(&bundle.run_id) }
+    Rendered {
+        format: Format::Spacelift,
+        text: pretty(&body).into(),
+        holds_secret: false,
+        file_name: Format::Spacelift.file_name(&bundle.run_id),
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::command_line::{self, Shell};
 use super::ini::{self, Change, FileKind, SectionExists};
+use super::secret::{Redacted, SecretText};
 use super::{Bundle, MASK};
 use crate::template::Mode;
 use crate::validate::FieldError;
@@ -166,8 +167,9 @@ pub fn profile_name(field: &str, name: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// One file's planned change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One file's planned change. The whole texts before and after may hold secrets (a
+/// credentials file): they are zeroed when dropped and never serialised or printed.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FileEdit {
     pub path: PathBuf,
@@ -176,15 +178,30 @@ pub struct FileEdit {
     /// The diff to show: secrets masked.
     pub diff: String,
     #[serde(skip)]
-    before: Option<String>,
+    #[cfg_attr(feature = "ts", ts(skip))]
+    before: Option<SecretText>,
     #[serde(skip)]
-    after: String,
+    #[cfg_attr(feature = "ts", ts(skip))]
+    after: SecretText,
     pub holds_secret: bool,
 }
 
 impl FileEdit {
     pub fn changed(&self) -> bool {
-        self.before.as_deref() != Some(self.after.as_str())
+        self.before.as_deref() != Some(&*self.after)
+    }
+}
+
+impl std::fmt::Debug for FileEdit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileEdit")
+            .field("path", &self.path)
+            .field("sections", &self.sections)
+            .field("diff", &self.diff)
+            .field("before", &self.before.as_ref().map(|_| Redacted))
+            .field("after", &Redacted)
+            .field("holds_secret", &self.holds_secret)
+            .finish()
     }
 }
 
@@ -288,9 +305,9 @@ pub fn plan(
         if mine.is_empty() {
             continue;
         }
-        let before = read(path)?;
-        let mut after = before.clone().unwrap_or_default();
-        let mut shown = after.clone();
+        let before = read(path)?.map(SecretText::from);
+        let mut after = zeroize::Zeroizing::new(before.as_deref().unwrap_or_default().to_string());
+        let mut shown = zeroize::Zeroizing::new(String::clone(&after));
         let mut done = Vec::new();
         for s in mine {
             let header = ini::header_for(kind, &s.profile);
@@ -298,8 +315,8 @@ pub fn plan(
                 .map_err(|source| ProfileError::Exists { profile: s.profile.clone(), path: path.clone(), source })?;
             // The shown text masks the secret; its "existing" check uses the real one above.
             let (m, _) = ini::upsert(&shown, &header, &s.masked, Some(&comment), true).expect("forced upsert");
-            after = a;
-            shown = m;
+            after = zeroize::Zeroizing::new(a);
+            shown = zeroize::Zeroizing::new(m);
             let what = match change {
                 Change::Added => "added",
                 Change::Replaced => "replaced",
@@ -313,7 +330,7 @@ pub fn plan(
             sections: done,
             diff: ini::diff(&shown_before, &mask_secrets(&shown)),
             before,
-            after,
+            after: std::mem::take(&mut *after).into(),
             holds_secret: kind == FileKind::Credentials,
         });
     }
