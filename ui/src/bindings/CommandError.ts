@@ -2,7 +2,8 @@
 import type { FieldError } from "./FieldError";
 
 /**
- * A command's error as the UI sees it: a stable code, a sentence, and for bad input
- * the fields and rules (shown next to the field they concern).
+ * A command's error as the UI sees it: a stable code, a sentence, what to do next in
+ * the window's words (never a CLI flag), and for bad input the fields and rules (shown
+ * next to the field they concern).
  */
-export type CommandError = { code: string, message: string, fields: Array<FieldError>, };
+export type CommandError = { code: string, message: string, hint: string | null, fields: Array<FieldError>, };

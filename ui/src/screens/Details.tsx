@@ -96,7 +96,7 @@ export function Details(props: {
   useEffect(() => {
     const n = ++seq.current;
     if (local.length > 0) {
-      setError({ code: "invalid-input", message: "some fields need fixing", fields: local });
+      setError({ code: "invalid-input", message: "some fields need fixing", hint: null, fields: local });
       props.onPlanned(null, inputs);
       return;
     }
