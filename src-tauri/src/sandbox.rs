@@ -25,7 +25,40 @@ pub struct Sandbox {
     pub url: String,
     pub user_arn: String,
     pub creds: Credentials,
+    /// The token the emulator's control routes (`/_rolegate/...`) want; only this
+    /// process holds it, so no other local process can make administrators or faults.
+    /// The app needs none of those routes after start; its tests use it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    control_token: SecretString,
     child: Child,
+}
+
+/// The environment variable the token reaches the emulator through (never argv, which
+/// every local user can read).
+const TOKEN_ENV: &str = "ROLEGATE_EMULATOR_CONTROL_TOKEN";
+
+fn random_token() -> String {
+    use rolegate_core::ports::Entropy;
+    let e = rolegate_core::ports::OsEntropy;
+    (0..2).map(|_| e.uuid().replace('-', "")).collect()
+}
+
+/// The sandbox log is private: it names the administrator and every call.
+fn private_log(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let f = o.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(f)
 }
 
 impl Drop for Sandbox {
@@ -66,9 +99,11 @@ pub fn start(script: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
             cmd.env_remove(k);
         }
     }
+    let token = random_token();
     let mut child = cmd
+        .env(TOKEN_ENV, &token)
         .arg(script)
-        .args(["--host", "127.0.0.1", "--port", "0", "--sandbox-account", ACCOUNT])
+        .args(["--host", "127.0.0.1", "--port", "0", "--sandbox-account", ACCOUNT, "--control-token-env", TOKEN_ENV])
         .args(PROPAGATION)
         .args(["--parent-pid", &std::process::id().to_string()])
         .stdin(Stdio::null())
@@ -87,7 +122,7 @@ pub fn start(script: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
             // Keep reading both pipes for the emulator's life: a closed pipe would kill
             // the request that next writes to it, and a full one would stall the server.
             let err = child.stderr.take().expect("piped stderr");
-            let mut sink: Box<dyn std::io::Write + Send> = match log.and_then(|p| std::fs::File::create(p).ok()) {
+            let mut sink: Box<dyn std::io::Write + Send> = match log.and_then(|p| private_log(p).ok()) {
                 Some(f) => Box::new(f),
                 None => Box::new(std::io::sink()),
             };
@@ -97,6 +132,7 @@ pub fn start(script: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
                 url,
                 user_arn: b.user_arn,
                 creds: Credentials::long_lived(b.access_key_id, SecretString::from(b.secret_access_key)),
+                control_token: SecretString::from(token),
                 child,
             })
         }
@@ -139,5 +175,55 @@ mod tests {
         let key = c.iam().create_access_key("newcomer").await.expect("create key");
         let e = c.sts_as(&Credentials::long_lived(key.id, key.secret)).get_caller_identity().await.unwrap_err();
         assert_eq!(e.kind, rolegate_core::ports::AwsErrorKind::InvalidClientTokenId, "a new key is not accepted at once: {e}");
+    }
+
+    /// A raw HTTP request to the sandbox emulator: its status code.
+    fn status_of(url: &str, host: &str, path: &str, token: Option<&str>) -> u16 {
+        use std::io::Write;
+        let hostport = url.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(hostport).unwrap();
+        let body = r#"{"account":"210987654321","user":"intruder"}"#;
+        let auth = token.map(|t| format!("X-Rolegate-Control: {t}\r\n")).unwrap_or_default();
+        write!(
+            s,
+            "POST {path} HTTP/1.0\r\nHost: {host}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn only_the_app_reaches_the_sandbox_control_routes_and_its_log_is_private() {
+        use secrecy::ExposeSecret;
+        let script = locate(None).expect("the emulator script in the source tree");
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("emulator.log");
+        let l2 = log.clone();
+        let sb = tokio::task::spawn_blocking(move || start(&script, Some(&l2))).await.unwrap().expect("sandbox starts");
+        let host = sb.url.trim_start_matches("http://").to_string();
+        let token = sb.control_token.expose_secret().to_string();
+        let sb_url = sb.url.clone();
+        let codes = tokio::task::spawn_blocking(move || {
+            [
+                // Any other local process: no token, a wrong one, or a page that rebinds a name.
+                status_of(&sb_url, &host, "/_rolegate/bootstrap-account", None),
+                status_of(&sb_url, &host, "/_rolegate/faults", Some("guess")),
+                status_of(&sb_url, "attacker.example:80", "/_rolegate/bootstrap-account", Some(&token)),
+                // The process that started it.
+                status_of(&sb_url, &host, "/_rolegate/bootstrap-account", Some(&token)),
+            ]
+        })
+        .await
+        .unwrap();
+        assert_eq!(codes, [403, 403, 403, 200]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&log).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        drop(sb);
     }
 }

@@ -40,11 +40,18 @@ beside others) with POST /_rolegate/propagation {"account": ID, "key": S, "role"
 and GET /_rolegate/propagation/made?account=ID when each key, role and user was made
 (wall-clock seconds). What the bootstrap route makes is ready at once.
 
+Only requests whose Host is this server's loopback address are answered. With
+--control-token-env VAR, the /_rolegate routes (but health) also want the token from
+that environment variable in an X-Rolegate-Control header: the desktop app's Sandbox
+starts it so, so that no other local process can make administrators or faults in it.
+
 Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0] [--key-delay S] [--role-delay S] [--principal-delay S]
+       [--control-token-env VAR]
 Prints one line "ROLEGATE_EMULATOR_READY http://HOST:PORT" when it listens.
 """
 
 import argparse
+import hmac
 import fnmatch
 import json
 import os
@@ -459,11 +466,29 @@ def fault_response(fault):
 
 
 class App:
-    def __init__(self):
+    def __init__(self, port=0, control_token=""):
         self.moto = DomainDispatcherApplication(create_backend_app)
+        self.port = port
+        self.control_token = control_token
+
+    def refusal(self, environ, path):
+        """Why a request is refused, or None. Only this machine's names for this server
+        are answered (a web page that rebinds a DNS name to 127.0.0.1 sends its own Host),
+        and with a control token set, the /_rolegate control routes want it."""
+        host = environ.get("HTTP_HOST", "")
+        if self.port and host not in {f"127.0.0.1:{self.port}", f"localhost:{self.port}", f"[::1]:{self.port}"}:
+            return f"Host {host!r} is not this emulator"
+        if self.control_token and path.startswith("/_rolegate/") and path != "/_rolegate/health":
+            given = environ.get("HTTP_X_ROLEGATE_CONTROL", "")
+            if not hmac.compare_digest(given.encode(), self.control_token.encode()):
+                return "the control routes need the X-Rolegate-Control token of the process that started the emulator"
+        return None
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        why = self.refusal(environ, path)
+        if why is not None:
+            return Response(json.dumps({"error": why}), status=403, mimetype="application/json")(environ, start_response)
         if path == "/_rolegate/health":
             return Response(json.dumps({"moto": moto.__version__, "patched": True}), mimetype="application/json")(environ, start_response)
         if path == "/_rolegate/bootstrap-account" and environ.get("REQUEST_METHOD") == "POST":
@@ -538,6 +563,9 @@ def main():
     ap.add_argument("--parent-pid", type=int, default=0, help="exit when this process is gone (test harness)")
     ap.add_argument("--sandbox-account", default="", help="make an administrator in this account at start and print its key "
                     "on a second line, ROLEGATE_SANDBOX {json} (the desktop app's Sandbox reads it from the pipe)")
+    ap.add_argument("--control-token-env", default="", metavar="VAR",
+                    help="require the token in environment variable VAR (never an argument, which any local user can read) "
+                         "in an X-Rolegate-Control header on the /_rolegate control routes")
     for kind, what in (("key", "a new access key is refused (InvalidClientTokenId)"),
                        ("role", "AssumeRole of a new role (or trust) is denied"),
                        ("principal", "a new user is an invalid principal in a trust policy")):
@@ -560,8 +588,10 @@ def main():
     # Access control on from the first request: every call is signed and authorised.
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
     authorization.ActionAuthenticatorMixin.request_count = 0
-    server = make_server(args.host, args.port, App(), threaded=True)
+    app = App(control_token=os.environ.pop(args.control_token_env, "") if args.control_token_env else "")
+    server = make_server(args.host, args.port, app, threaded=True)
     host, port = server.server_address[:2]
+    app.port = port
     print(f"ROLEGATE_EMULATOR_READY http://{host}:{port}", flush=True)
     if args.sandbox_account:
         print("ROLEGATE_SANDBOX " + json.dumps(bootstrap_account({"account": args.sandbox_account, "user": "sandbox-admin"})), flush=True)
