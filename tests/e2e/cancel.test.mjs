@@ -35,18 +35,8 @@ async function fault(action, code, message, count) {
   assert.equal(r.status, 200, await r.text());
 }
 
-async function heading(text, timeout = 30000) {
-  await app.browser.waitUntil(async () => (await (await $("main h2")).getText().catch(() => "")).startsWith(text), {
-    timeout,
-    timeoutMsg: `no screen titled “${text}”`,
-  });
-}
-
-async function button(text, within = "//main") {
-  const el = await $(`${within}//button[normalize-space()="${text}" or starts-with(normalize-space(), "${text}")]`);
-  await el.waitForClickable({ timeout: 30000 });
-  return el;
-}
+const heading = (text, timeout) => app.heading(text, timeout);
+const button = (text, within) => app.button(text, within);
 
 test("Cancel during a run stops it cleanly, says what exists, and Roll back leaves nothing", async () => {
   await app.shotOnFailure("cancel", cancelRun);

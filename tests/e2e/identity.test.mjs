@@ -44,18 +44,8 @@ after(async () => {
 
 const $ = (s) => app.browser.$(s);
 
-async function heading(text, timeout = 30000) {
-  await app.browser.waitUntil(async () => (await (await $("main h2")).getText().catch(() => "")).startsWith(text), {
-    timeout,
-    timeoutMsg: `no screen titled “${text}”`,
-  });
-}
-
-async function button(text, within = "//main") {
-  const el = await $(`${within}//button[normalize-space()="${text}" or starts-with(normalize-space(), "${text}")]`);
-  await el.waitForClickable({ timeout: 30000 });
-  return el;
-}
+const heading = (text, timeout) => app.heading(text, timeout);
+const button = (text, within) => app.button(text, within);
 
 test("a profile picked in the app wins over keys in its environment", async () => {
   await app.shotOnFailure("identity-profile-over-environment", async () => {

@@ -61,6 +61,19 @@ export async function openApp(env = {}, app = process.env.ROLEGATE_APP) {
   }
   return {
     browser,
+    /** Wait until the screen's heading starts with `text`. */
+    async heading(text, timeout = 30000) {
+      await browser.waitUntil(async () => (await (await browser.$("main h2")).getText().catch(() => "")).startsWith(text), {
+        timeout,
+        timeoutMsg: `no screen titled “${text}”`,
+      });
+    },
+    /** The clickable button whose text is (or starts with) `text`, inside `within`. */
+    async button(text, within = "//main") {
+      const el = await browser.$(`${within}//button[normalize-space()="${text}" or starts-with(normalize-space(), "${text}")]`);
+      await el.waitForClickable({ timeout: 30000 });
+      return el;
+    },
     shot: (name) => capture(path.join(artifacts, `${name}.png`)),
     /** Run `steps`; if they fail, save a screenshot of the window as it was first. */
     async shotOnFailure(name, steps) {

@@ -40,18 +40,8 @@ async function click(selector) {
 
 const admin = () => ({ AWS_ACCESS_KEY_ID: emu.admin.access_key_id, AWS_SECRET_ACCESS_KEY: emu.admin.secret_access_key });
 
-async function heading(text, timeout = 30000) {
-  await app.browser.waitUntil(async () => (await (await $("main h2")).getText().catch(() => "")).startsWith(text), {
-    timeout,
-    timeoutMsg: `no screen titled “${text}”`,
-  });
-}
-
-async function button(text, within = "//main") {
-  const el = await $(`${within}//button[normalize-space()="${text}" or starts-with(normalize-space(), "${text}")]`);
-  await el.waitForClickable({ timeout: 30000 });
-  return el;
-}
+const heading = (text, timeout) => app.heading(text, timeout);
+const button = (text, within) => app.button(text, within);
 
 test("the key+role wizard, export to the AWS CLI, Test connection and roll back", async () => {
   await app.shotOnFailure("wizard", wizard);

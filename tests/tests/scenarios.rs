@@ -298,7 +298,8 @@ async fn a_bootstrap_user_without_create_role_gets_a_clear_error_and_rollback_le
         other => panic!("expected AccessDenied, got {other}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("iam:CreateRole") && msg.contains(&format!("rolegate rollback {run_id}")), "{msg}");
+    let hint = err.hint(rolegate_core::error::Frontend::Cli).unwrap_or_default();
+    assert!(msg.contains("iam:CreateRole") && hint.contains(&format!("rolegate rollback {run_id}")), "{msg}\n{hint}");
     assert_eq!(err.exit_code(), 4);
     let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
     assert!(rb.kept.is_empty(), "{:?}", rb.kept);

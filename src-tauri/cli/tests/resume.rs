@@ -299,7 +299,8 @@ fn resume_at_the_two_key_limit_needs_replace_key() {
     let out = cli.run(&["apply", "--resume", &run_id]);
     assert_eq!((out.code, out.json["error"]["code"].clone()), (5, json!("access-key-limit")), "{}\n{}", out.json, out.stderr);
     let message = out.json["error"]["message"].as_str().unwrap();
-    assert!(message.contains(&k1) && message.contains(&k2) && message.contains("--replace-key"), "{message}");
+    let hint = out.json["error"]["hint"].as_str().unwrap_or_default();
+    assert!(message.contains(&k1) && message.contains(&k2) && hint.contains("--replace-key"), "{message}\n{hint}");
     let mut keys = keys_in_aws(&cli.account);
     keys.sort();
     let mut both = vec![k1.clone(), k2.clone()];
