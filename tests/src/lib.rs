@@ -190,6 +190,17 @@ impl Recorder {
     pub fn events(&self) -> Vec<Event> {
         self.0.lock().unwrap().clone()
     }
+
+    /// Each propagation wait reported, as "STEP LAST_CODE", in order.
+    pub fn waits(&self) -> Vec<String> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Waiting { step, last_code, .. } => Some(format!("{step} {last_code}")),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// Everything a scenario needs: an engine over the emulator and the real keychain,

@@ -110,15 +110,7 @@ async fn apply_waits_out_each_kind_of_propagation_then_verifies() {
     h.engine.start(plan, inp).unwrap();
     let j = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap();
     assert_eq!(j.status, RunStatus::Applied);
-    let mut waits: Vec<String> = h
-        .events
-        .events()
-        .into_iter()
-        .filter_map(|e| match e {
-            rolegate_core::events::Event::Waiting { step, last_code, .. } => Some(format!("{step} {last_code}")),
-            _ => None,
-        })
-        .collect();
+    let mut waits: Vec<String> = h.events.waits();
     waits.sort();
     waits.dedup();
     assert_eq!(waits, ["role:main MalformedPolicyDocument", "wait:access-key InvalidClientTokenId", "wait:role:main AccessDenied"]);

@@ -441,15 +441,7 @@ async fn propagation_answers_and_throttling_from_the_endpoint_are_retried() {
     let j = h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap();
     assert_eq!(j.status, RunStatus::Applied);
     assert_eq!(emulator().pending_faults(key), 0, "every injected fault fired");
-    let waits: Vec<String> = h
-        .events
-        .events()
-        .into_iter()
-        .filter_map(|e| match e {
-            rolegate_core::events::Event::Waiting { step, last_code, .. } => Some(format!("{step} {last_code}")),
-            _ => None,
-        })
-        .collect();
+    let waits: Vec<String> = h.events.waits();
     // Two refusals 100 ms apart: one wait, reported once.
     assert_eq!(waits, ["role:main MalformedPolicyDocument"], "only the role step waited");
     assert!(h.engine.verify(&run_id, None).await.unwrap().passed());
