@@ -21,12 +21,14 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tokio::sync::Mutex;
 
 use rolegate_aws::{AwsConnect, ConnectOptions};
+use rolegate_core::checks::VerifyReport;
 use rolegate_core::error::Frontend;
 use rolegate_core::events::{Event, EventSink};
 use rolegate_core::export::profile::{self, describe_profiles, ProfileEdit, ProfileInfo, ProfileOptions, Source, WriteReport};
 use rolegate_core::export::{Format, Rendered};
+use rolegate_core::fs::write_private_atomic;
 use rolegate_core::identity::IdentitySource;
-use rolegate_core::journal::{write_private_atomic, FileJournalStore, JournalStore, RunSummary};
+use rolegate_core::journal::{FileJournalStore, JournalStore, RunSummary};
 use rolegate_core::plan::{Plan, RunInputs};
 use rolegate_core::ports::{CallerIdentity, Credentials};
 use rolegate_core::propagation::PollSettings;
@@ -34,7 +36,6 @@ use rolegate_core::rotate::{RotateOptions, RotationReport};
 use rolegate_core::service::{self, aws_files, ExportRequest, TestOutcome, TestRequest};
 use rolegate_core::template::{self, Template};
 use rolegate_core::validate::FieldError;
-use rolegate_core::verify::VerifyReport;
 use rolegate_core::{ApplyOptions, CancellationToken, Engine, RollbackOptions, RollbackReport, RunError};
 use rolegate_vault::Keychain;
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use rolegate_core::checks::{self, CheckStatus, RoleProbe};
 use rolegate_core::events::Event;
 use rolegate_core::journal::{FileJournalStore, JournalStore, RunStatus};
 use rolegate_core::plan::RunInputs;
@@ -10,7 +11,6 @@ use rolegate_core::policy::{self, ExternalIdCondition};
 use rolegate_core::ports::{vault_entry, AssumeRoleInput, AwsErrorKind, Connect, CreateRole, Vault};
 use rolegate_core::template::find_builtin;
 use rolegate_core::testing::CrashingStore;
-use rolegate_core::verify::{self, CheckStatus, RoleProbe};
 use rolegate_core::{ApplyOptions, RollbackOptions, RunError};
 use rolegate_tests::{emulator, fresh_account_id, Harness};
 use rolegate_vault::Keychain;
@@ -220,7 +220,7 @@ async fn an_open_trust_policy_fails_verification_with_the_fix() {
         condition: ExternalIdCondition::for_value("ext-abc"),
         verify_actions: vec![],
     };
-    let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
+    let report = checks::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     assert!(!report.passed());
     let c = report.checks.iter().find(|c| c.id == "assume-without-external-id").unwrap();
     assert_eq!(c.status, CheckStatus::Failed);
@@ -235,7 +235,7 @@ async fn an_open_trust_policy_fails_verification_with_the_fix() {
     )
     .await;
     let probe = RoleProbe { role_arn: guarded, ..probe };
-    let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
+    let report = checks::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     assert!(report.passed(), "{:#?}", report.checks);
 }
 
@@ -253,7 +253,7 @@ async fn a_wrong_external_id_is_reported() {
         condition: ExternalIdCondition::for_value("wrong-id"),
         verify_actions: vec![],
     };
-    let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
+    let report = checks::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     let c = report.checks.iter().find(|c| c.id == "assume-with-external-id").unwrap();
     assert_eq!(c.status, CheckStatus::Failed);
     assert!(c.fix.as_ref().unwrap().contains("wrong-id"));

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use rolegate_core::export::profile::{self, ProfileOptions, Source};
 use rolegate_core::export::{Bundle, Format, Rendered};
-use rolegate_core::journal::{write_private_atomic, FileJournalStore};
+use rolegate_core::fs::write_private_atomic;
+use rolegate_core::journal::FileJournalStore;
 use rolegate_core::ports::{Clock, SystemClock};
 use rolegate_core::rotate::RotateOptions;
 use rolegate_core::secrets::SecretIndex;

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
+use rolegate_core::checks::{CheckStatus, VerifyReport};
 use rolegate_core::events::{Event, EventSink};
 use rolegate_core::journal::{Journal, RunSummary};
 use rolegate_core::plan::Plan;
 use rolegate_core::policy::Severity;
 use rolegate_core::template::Template;
-use rolegate_core::verify::{CheckStatus, VerifyReport};
 use rolegate_core::RollbackReport;
 
 pub fn print_json(v: &serde_json::Value) {

@@ -7,11 +7,13 @@
 #![allow(clippy::result_large_err)]
 
 pub mod arn;
+pub mod checks;
 pub mod error;
 pub mod events;
 pub mod export;
 #[cfg(test)]
 mod forge_tests;
+pub mod fs;
 pub mod home;
 pub mod identity;
 pub mod journal;
@@ -27,7 +29,6 @@ pub mod secrets;
 pub mod service;
 pub mod template;
 pub mod validate;
-pub mod verify;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

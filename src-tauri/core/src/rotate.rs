@@ -415,7 +415,7 @@ impl Engine {
                 let backup = backup::back_up(&e.credentials_file, text.as_bytes(), self.clock.now())
                     .map_err(|err| format!("could not back up {}: {err}", e.credentials_file.display()))?;
                 backups.push(backup);
-                crate::journal::write_private_atomic(&e.credentials_file, after.as_bytes())
+                crate::fs::write_private_atomic(&e.credentials_file, after.as_bytes())
                     .map_err(|err| format!("could not write {}: {err}", e.credentials_file.display()))?;
             }
             updated.push(e.source_profile.clone());
@@ -452,7 +452,7 @@ impl UserRotationStore {
             path: self.dir.clone(),
             message: e.to_string(),
         })?;
-        crate::journal::write_private_atomic(&self.path(user), serde_json::to_string_pretty(r).expect("json").as_bytes()).map_err(|e| {
+        crate::fs::write_private_atomic(&self.path(user), serde_json::to_string_pretty(r).expect("json").as_bytes()).map_err(|e| {
             RunError::Local { action: format!("record the rotation of {user} in"), path: self.path(user), message: e.to_string() }
         })
     }

@@ -11,6 +11,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use secrecy::SecretString;
 use tokio::sync::Mutex;
 
+use crate::checks::{check_trust_document, probe_role, simulate, Check, CheckStatus, RoleProbe, VerifyReport};
 use crate::error::RunError;
 use crate::events::{Event, EventSink};
 use crate::journal::{Journal, JournalStore, KeyIntent, Resource, RunStatus, StepRecord, StepState, LOST_KEY_STEP};
@@ -21,7 +22,6 @@ use crate::ports::{
 use crate::propagation::{self, PollSettings, WaitError};
 use crate::template::Template;
 use crate::validate::{FieldError, Tag};
-use crate::verify::{check_trust_document, probe_role, simulate, Check, CheckStatus, RoleProbe, VerifyReport};
 
 /// Everything the engine needs from the outside world.
 #[derive(Clone)]

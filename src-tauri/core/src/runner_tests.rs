@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::checks::CheckStatus;
 use crate::events::Event;
 use crate::journal::{FileJournalStore, RunStatus};
 use crate::plan::RunInputs;
@@ -16,7 +17,6 @@ use crate::propagation::PollSettings;
 use crate::template::find_builtin;
 use crate::testing::aws::{FakeAws, FaultMode};
 use crate::testing::{FixedEntropy, ManualClock, MemoryVault};
-use crate::verify::CheckStatus;
 use crate::{ApplyOptions, Engine, RollbackOptions, RunError};
 
 pub(super) struct Rig {

@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::journal::write_private_atomic;
+use crate::fs::write_private_atomic;
 use crate::ports::{Clock, Vault, VaultError, VAULT_ENTRY_PREFIX};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

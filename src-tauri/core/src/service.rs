@@ -7,6 +7,7 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use crate::checks::{self, RoleProbe, VerifyReport};
 use crate::error::RunError;
 use crate::export::profile::{self, ProfileEdit, ProfileError, ProfileFiles, ProfileOptions, WriteReport};
 use crate::export::{self, Bundle, ExportCredentials, Format, Rendered};
@@ -16,7 +17,6 @@ use crate::ports::{vault_entry, Credentials, Vault};
 use crate::runner::Engine;
 use crate::secrets::{SecretIndex, SecretListing};
 use crate::validate::FieldError;
-use crate::verify::{self, RoleProbe, VerifyReport};
 
 fn invalid(field: &str, rule: &str, message: impl Into<String>) -> RunError {
     RunError::Invalid(vec![FieldError::new(field, rule, message)])
@@ -316,7 +316,7 @@ impl Engine {
             (Some(id), None) => Some(self.credentials_for_key(id).await?),
         };
         let mut connection =
-            verify::test_connection(self.connect.as_ref(), &self.events, creds.as_ref(), probe.as_ref(), self.clock.now()).await;
+            checks::test_connection(self.connect.as_ref(), &self.events, creds.as_ref(), probe.as_ref(), self.clock.now()).await;
         connection.identity = Some(source);
         let saved = match (save, &req.access_key_id, &req.secret) {
             (Some(existing), Some(id), Some(secret)) => Some(self.save_tested_secret(id, secret, existing, &connection).await?),

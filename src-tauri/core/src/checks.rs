@@ -1,7 +1,9 @@
-//! Verification: prove the result works and is safe. The role must be assumable WITH
-//! the External ID; only once that has succeeded do the checks that it can NOT be
-//! assumed without it, or with a wrong one, mean anything. Every check ends passed,
-//! failed or skipped with its reason; a failure carries the concrete fix.
+//! The checks behind verification and Test connection (`Check`, `VerifyReport`, the
+//! role probes, the live trust document check): prove the result works and is safe. The
+//! role must be assumable WITH the External ID; only once that has succeeded do the
+//! checks that it can NOT be assumed without it, or with a wrong one, mean anything.
+//! Every check ends passed, failed or skipped with its reason; a failure carries the
+//! concrete fix. `Engine::verify` runs them for a run.
 
 use std::sync::Arc;
 
