@@ -8,6 +8,7 @@
 
 pub mod arn;
 pub mod checks;
+pub mod engine;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -22,16 +23,12 @@ pub mod plan;
 pub mod policy;
 pub mod ports;
 pub mod propagation;
-pub mod rollback;
-pub mod rotate;
-pub mod runner;
 pub mod secrets;
-pub mod service;
 pub mod template;
 pub mod validate;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use engine::{ApplyOptions, CancellationToken, Engine, RollbackOptions, RollbackReport};
 pub use error::RunError;
-pub use runner::{ApplyOptions, CancellationToken, Engine, RollbackOptions, RollbackReport};

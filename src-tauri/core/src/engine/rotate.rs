@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::Engine;
 use crate::error::RunError;
 use crate::events::Event;
 use crate::export::backup;
@@ -16,7 +17,6 @@ use crate::export::ini::{self, FileKind};
 use crate::journal::{Journal, KeyIntent, Resource, Rotation, RotationStage, RunStatus};
 use crate::ports::{vault_entry, AssumeRoleInput, Credentials, KeyStatus};
 use crate::propagation;
-use crate::runner::Engine;
 use crate::validate::FieldError;
 
 #[derive(Debug, Clone, Default)]
@@ -460,7 +460,3 @@ impl UserRotationStore {
         let _ = std::fs::remove_file(self.path(user));
     }
 }
-
-#[cfg(test)]
-#[path = "rotate_tests.rs"]
-mod tests;

@@ -404,7 +404,7 @@ async fn rotation_switches_to_a_working_key_then_retires_the_old_one() {
     let run = rig.start("seqera-batch-launch").await;
     let old = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap().access_key_id.unwrap();
     rig.aws.fail_new_credentials("sts:AssumeRole", 2, aws_err(AwsErrorKind::AccessDenied, "AccessDenied", "not yet"));
-    let r = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap();
+    let r = rig.engine.rotate_key(&run, &crate::engine::rotate::RotateOptions::default()).await.unwrap();
     assert_eq!(r.old_key.as_deref(), Some(old.as_str()));
     let j = rig.engine.store.load(&run).unwrap();
     assert_eq!(j.access_key_id.as_deref(), Some(r.new_key.as_str()));
@@ -432,7 +432,7 @@ async fn a_rotation_that_stops_leaves_the_old_key_working_and_continues_later() 
     let old = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap().access_key_id.unwrap();
     // The new key never becomes usable within the bound.
     rig.aws.fail_new_credentials("sts:GetCallerIdentity", 1000, aws_err(AwsErrorKind::InvalidClientTokenId, "InvalidClientTokenId", "no"));
-    let e = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap_err().to_string();
+    let e = rig.engine.rotate_key(&run, &crate::engine::rotate::RotateOptions::default()).await.unwrap_err().to_string();
     assert!(e.contains("waiting for the new key") && e.contains(&format!("The old key {old} still works")), "{e}");
     let j = rig.engine.store.load(&run).unwrap();
     assert_eq!(j.access_key_id.as_deref(), Some(old.as_str()), "the run still uses the old key");
@@ -441,7 +441,7 @@ async fn a_rotation_that_stops_leaves_the_old_key_working_and_continues_later() 
     rig.aws.clear_faults();
     assert!(rig.engine.verify(&run, None).await.unwrap().passed());
     let calls_before = rig.count("iam:CreateAccessKey");
-    let r = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap();
+    let r = rig.engine.rotate_key(&run, &crate::engine::rotate::RotateOptions::default()).await.unwrap();
     assert_eq!(rig.count("iam:CreateAccessKey"), calls_before, "no new key is made on resume");
     assert_eq!(r.old_key.as_deref(), Some(old.as_str()));
     assert!(!rig.aws.inventory().iter().any(|l| l.contains(&old)));
@@ -454,11 +454,11 @@ async fn a_rotation_whose_create_fails_after_making_a_key_deletes_that_key_and_s
     let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
     let (old, user) = (j.access_key_id.unwrap(), j.plan.user.unwrap().name);
     lose_the_next_key(&rig);
-    let e = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap_err().to_string();
+    let e = rig.engine.rotate_key(&run, &crate::engine::rotate::RotateOptions::default()).await.unwrap_err().to_string();
     assert!(e.contains("failed after making") && e.contains("deleted") && e.contains("The old key is unchanged"), "{e}");
     assert_eq!(keys_in_aws(&rig), [format!("key {old} of {user}")]);
     assert_eq!(deleted_lost_keys(&rig).len(), 1);
-    let r = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap();
+    let r = rig.engine.rotate_key(&run, &crate::engine::rotate::RotateOptions::default()).await.unwrap();
     assert_eq!(keys_in_aws(&rig), [format!("key {} of {user}", r.new_key)]);
 }
 
@@ -467,9 +467,10 @@ async fn a_named_users_rotation_whose_create_fails_deletes_the_key_it_made() {
     let rig = Rig::new();
     let keys = rig.aws.add_foreign_user("ci-bot", 1);
     let dir = tempfile::tempdir().unwrap();
-    let state = crate::rotate::UserRotationStore { dir: dir.path().into() };
+    let state = crate::engine::rotate::UserRotationStore { dir: dir.path().into() };
     lose_the_next_key(&rig);
-    let e = rig.engine.rotate_user_key("ci-bot", None, &crate::rotate::RotateOptions::default(), &state).await.unwrap_err().to_string();
+    let e =
+        rig.engine.rotate_user_key("ci-bot", None, &crate::engine::rotate::RotateOptions::default(), &state).await.unwrap_err().to_string();
     assert!(e.contains("failed after making") && e.contains("deleted"), "{e}");
     assert_eq!(keys_in_aws(&rig), [format!("key {} of ci-bot", keys[0])], "the person's key is untouched, the lost one gone");
 }
@@ -481,12 +482,12 @@ async fn rotation_with_two_keys_says_which_must_go_and_deletes_nothing_unasked()
     let old = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap().access_key_id.unwrap();
     let user = rig.engine.store.load(&run).unwrap().plan.user.unwrap().name;
     let other = rig.aws.add_key(&user);
-    let e = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap_err();
+    let e = rig.engine.rotate_key(&run, &crate::engine::rotate::RotateOptions::default()).await.unwrap_err();
     assert!(matches!(&e, RunError::KeyLimit { .. }) && e.to_string().contains(&other), "{e}");
     assert_eq!(rig.count("iam:DeleteAccessKey") + rig.count("iam:CreateAccessKey"), 1, "only the apply's CreateAccessKey");
-    let e = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions { replace_key: Some(old.clone()) }).await.unwrap_err();
+    let e = rig.engine.rotate_key(&run, &crate::engine::rotate::RotateOptions { replace_key: Some(old.clone()) }).await.unwrap_err();
     assert!(matches!(&e, RunError::Invalid(f) if f[0].field == "replace_key"), "the key being rotated is not 'the other one': {e}");
-    let r = rig.engine.rotate_key(&run, &crate::rotate::RotateOptions { replace_key: Some(other.clone()) }).await.unwrap();
+    let r = rig.engine.rotate_key(&run, &crate::engine::rotate::RotateOptions { replace_key: Some(other.clone()) }).await.unwrap();
     let inv = rig.aws.inventory();
     assert!(!inv.iter().any(|l| l.contains(&other) || l.contains(&old)) && inv.iter().any(|l| l.contains(&r.new_key)), "{inv:?}");
 }
@@ -496,8 +497,8 @@ async fn a_named_users_key_is_rotated_only_as_the_person_says() {
     let rig = Rig::new();
     let keys = rig.aws.add_foreign_user("ci-bot", 2);
     let dir = tempfile::tempdir().unwrap();
-    let state = crate::rotate::UserRotationStore { dir: dir.path().into() };
-    let none = crate::rotate::RotateOptions::default();
+    let state = crate::engine::rotate::UserRotationStore { dir: dir.path().into() };
+    let none = crate::engine::rotate::RotateOptions::default();
     // Two keys and none named: which to retire is the person's call.
     let e = rig.engine.rotate_user_key("ci-bot", None, &none, &state).await.unwrap_err();
     assert!(matches!(&e, RunError::Invalid(f) if f[0].field == "old_key" && f[0].rule == "required"), "{e}");
@@ -505,7 +506,7 @@ async fn a_named_users_key_is_rotated_only_as_the_person_says() {
     let e = rig.engine.rotate_user_key("ci-bot", Some(keys[0].clone()), &none, &state).await.unwrap_err();
     assert!(matches!(&e, RunError::KeyLimit { .. }), "{e}");
     assert_eq!(rig.count("iam:DeleteAccessKey"), 0);
-    let opts = crate::rotate::RotateOptions { replace_key: Some(keys[1].clone()) };
+    let opts = crate::engine::rotate::RotateOptions { replace_key: Some(keys[1].clone()) };
     let r = rig.engine.rotate_user_key("ci-bot", Some(keys[0].clone()), &opts, &state).await.unwrap();
     let inv = rig.aws.inventory();
     assert!(inv.iter().all(|l| !l.contains(&keys[0]) && !l.contains(&keys[1])), "{inv:?}");

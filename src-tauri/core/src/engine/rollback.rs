@@ -4,11 +4,29 @@
 //! that user or role still carries this run's `rolegate:run-id` tag: one deleted by hand
 //! and made again under the same name is someone else's, and keeps everything it has.
 
+use super::{owned_by, owner_of, Engine};
 use crate::error::RunError;
 use crate::events::Event;
 use crate::journal::{Journal, Resource, RunStatus};
 use crate::ports::{vault_entry, AwsError, AwsErrorKind};
-use crate::runner::{owned_by, owner_of, Engine, RollbackOptions, RollbackReport};
+
+/// Choices for `rollback`.
+#[derive(Debug, Clone, Default)]
+pub struct RollbackOptions {
+    /// Delete access keys on this run's user that the journal does not record.
+    pub delete_unrecorded_keys: bool,
+}
+
+/// What a roll-back did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct RollbackReport {
+    pub run_id: String,
+    /// Each resource deleted (or found already gone), in the order it was handled.
+    pub deleted: Vec<String>,
+    /// Each resource left in place, with the reason.
+    pub kept: Vec<(String, String)>,
+}
 
 enum Deletion {
     Deleted(String),

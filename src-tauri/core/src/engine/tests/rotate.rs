@@ -47,7 +47,7 @@ async fn a_rotation_backs_up_the_credentials_file_before_rewriting_it() {
     assert!(before.contains(&old), "{before}");
     let backups_before = backup::backups_of(&files.credentials).unwrap();
 
-    let r = engine.rotate_key(&run, &crate::rotate::RotateOptions::default()).await.unwrap();
+    let r = engine.rotate_key(&run, &crate::engine::rotate::RotateOptions::default()).await.unwrap();
     assert_eq!(r.profiles_updated, ["forge"]);
     let after = std::fs::read_to_string(&files.credentials).unwrap();
     assert!(after.contains(&r.new_key) && !after.contains(&old), "{after}");
