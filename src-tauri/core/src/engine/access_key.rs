@@ -11,10 +11,32 @@ use crate::error::RunError;
 use crate::events::Event;
 use crate::journal::{Journal, KeyIntent, Resource, LOST_KEY_STEP};
 use crate::plan::Step;
-use crate::ports::{vault_entry, AwsError, AwsErrorKind};
+use crate::ports::{vault_entry, AccessKeyMeta, AwsError, AwsErrorKind};
 use crate::validate::FieldError;
 
+/// The journal a new key's creation records into, if any: a run being applied (shared
+/// by the steps running beside it, locked only while a failed create is handled), a run
+/// whose journal the caller holds (a rotation), or none (a named user's rotation).
+pub(crate) enum KeyJournal<'a> {
+    Run(&'a Mutex<Journal>),
+    Held(&'a mut Journal),
+    None,
+}
+
+/// Why `create_and_store` made no usable key.
+pub(crate) enum NewKeyError {
+    /// CreateAccessKey failed; `outcome` says what became of a key it made anyway.
+    Create { error: AwsError, outcome: String },
+    /// The keychain refused the secret (`RunError::SecretNotStored`, whose cleanup says
+    /// whether the new key was deleted again: `deleted`).
+    NotStored { error: RunError, deleted: bool },
+}
+
 impl Engine {
+    /// The CreateAccessKey step of a run: adopt a key whose secret the keychain already
+    /// holds, finish deleting keys a failed create made, name keys that appeared after an
+    /// interrupted create, make room (the two-key choice), write the intent, then create
+    /// the key and store its secret.
     pub(crate) async fn create_access_key(
         &self,
         journal: &Mutex<Journal>,
@@ -69,29 +91,9 @@ impl Engine {
             });
         }
         let mut others: Vec<_> = keys.clone();
-        if keys.len() >= 2 {
-            match &opts.replace_key {
-                Some(id) if keys.iter().any(|k| &k.id == id) => {
-                    iam.delete_access_key(user, id).await?;
-                    self.emit(Event::Deleted {
-                        resource: format!("access key {id} of user {user}"),
-                        detail: "deleted because you chose it with --replace-key".into(),
-                    });
-                    others.retain(|k| &k.id != id);
-                }
-                Some(id) => {
-                    return Err(RunError::Invalid(vec![FieldError::new(
-                        "replace_key",
-                        "not-a-key-of-user",
-                        format!(
-                            "{id} is not an access key of user {user}; its keys are {}",
-                            keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
-                        ),
-                    )])
-                    .into())
-                }
-                None => return Err(RunError::KeyLimit { user: user.into(), keys }.into()),
-            }
+        if let Some(id) = Self::room_for_new_key(user, &keys, None, opts.replace_key.as_deref())? {
+            self.delete_chosen_key(user, &id).await?;
+            others.retain(|k| k.id != id);
         }
         for k in others.iter().filter(|k| !unexplained.contains(&k.id)) {
             self.emit(Event::Notice {
@@ -100,28 +102,19 @@ impl Engine {
         }
         let intent = KeyIntent { user: user.into(), existing: others.iter().map(|k| k.id.clone()).collect(), at: self.clock.now() };
         self.commit(journal, |j| j.key_intent = Some(intent.clone())).await?;
-        let new = match iam.create_access_key(user).await {
-            Ok(new) => new,
-            Err(e) => {
-                let mut j = journal.lock().await;
-                let outcome = self.delete_keys_of_failed_create(user, &intent.existing, Some(&mut j)).await;
+        let id = match self.create_and_store(user, &intent.existing, KeyJournal::Run(journal)).await {
+            Ok(id) => id,
+            Err(NewKeyError::Create { error, outcome }) => {
                 self.emit(Event::Notice { message: outcome });
-                return Err(e.into());
+                return Err(error.into());
+            }
+            Err(NewKeyError::NotStored { error, deleted }) => {
+                if deleted {
+                    self.commit(journal, |j| j.key_intent = None).await?;
+                }
+                return Err(error.into());
             }
         };
-        if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
-            // Without the secret the key is useless; delete the key this call just made.
-            let cleanup = match iam.delete_access_key(user, &new.id).await {
-                Ok(()) => {
-                    self.commit(journal, |j| j.key_intent = None).await?;
-                    format!("the new key {} was deleted again, so no key without a stored secret is left", new.id)
-                }
-                Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself: aws iam delete-access-key --user-name {user} --access-key-id {}", new.id, new.id),
-            };
-            return Err(RunError::SecretNotStored { keychain: self.vault.describe(), source: e, cleanup }.into());
-        }
-        let id = new.id.clone();
-        drop(new);
         self.commit(journal, |j| {
             j.access_key_id = Some(id.clone());
             j.key_intent = None;
@@ -135,6 +128,79 @@ impl Engine {
             Some(Resource::AccessKey { user: user.into(), id }),
         )
         .await
+    }
+
+    /// The two-key choice, before a new key is made for `user`, whose keys are `keys`:
+    /// with fewer than two there is room; with two, the one key to delete is the one the
+    /// person named (`replace_key`), and it must not be `keep` (the key a rotation
+    /// retires only once the new one works). Returns the key to delete, if any.
+    pub(crate) fn room_for_new_key(
+        user: &str,
+        keys: &[AccessKeyMeta],
+        keep: Option<&str>,
+        replace_key: Option<&str>,
+    ) -> Result<Option<String>, RunError> {
+        if keys.len() < 2 {
+            return Ok(None);
+        }
+        let others: Vec<&str> = keys.iter().map(|k| k.id.as_str()).filter(|id| Some(*id) != keep).collect();
+        match replace_key {
+            Some(id) if others.contains(&id) => Ok(Some(id.to_string())),
+            Some(id) if keep.is_some() => Err(RunError::Invalid(vec![FieldError::new(
+                "replace_key",
+                "not-another-key-of-user",
+                format!("{id} is not a key of user {user} other than the one being rotated; the other key(s): {}", others.join(", ")),
+            )])),
+            Some(id) => Err(RunError::Invalid(vec![FieldError::new(
+                "replace_key",
+                "not-a-key-of-user",
+                format!("{id} is not an access key of user {user}; its keys are {}", others.join(", ")),
+            )])),
+            None => Err(RunError::KeyLimit { user: user.into(), keys: keys.to_vec() }),
+        }
+    }
+
+    /// Delete the key the person chose to make room (`room_for_new_key`), and say so.
+    pub(crate) async fn delete_chosen_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
+        self.connect.iam().delete_access_key(user, id).await?;
+        self.emit(Event::Deleted {
+            resource: format!("access key {id} of user {user}"),
+            detail: "deleted because you chose it with --replace-key".into(),
+        });
+        Ok(())
+    }
+
+    /// Create a new access key for `user` and put its secret in the keychain; the key is
+    /// not made until the secret is stored. `before` is the user's keys just ahead of
+    /// the call: if the call fails, a key that was not there before is the call's and is
+    /// handled by `delete_keys_of_failed_create` (recorded in `journal` when there is
+    /// one). If the keychain refuses the secret, the new key is deleted again.
+    pub(crate) async fn create_and_store(&self, user: &str, before: &[String], journal: KeyJournal<'_>) -> Result<String, NewKeyError> {
+        let iam = self.connect.iam();
+        let new = match iam.create_access_key(user).await {
+            Ok(new) => new,
+            Err(error) => {
+                let outcome = match journal {
+                    KeyJournal::Run(j) => {
+                        let mut j = j.lock().await;
+                        self.delete_keys_of_failed_create(user, before, Some(&mut j)).await
+                    }
+                    KeyJournal::Held(j) => self.delete_keys_of_failed_create(user, before, Some(j)).await,
+                    KeyJournal::None => self.delete_keys_of_failed_create(user, before, None).await,
+                };
+                return Err(NewKeyError::Create { error, outcome });
+            }
+        };
+        if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
+            // Without the secret the key is useless; delete the key this call just made.
+            let (deleted, cleanup) = match iam.delete_access_key(user, &new.id).await {
+                Ok(()) => (true, format!("the new key {} was deleted again, so no key without a stored secret is left", new.id)),
+                Err(d) => (false, format!("deleting the new key {} failed too ({d}); delete it yourself: aws iam delete-access-key --user-name {user} --access-key-id {}", new.id, new.id)),
+            };
+            let error = RunError::SecretNotStored { keychain: self.vault.describe(), source: e, cleanup };
+            return Err(NewKeyError::NotStored { error, deleted });
+        }
+        Ok(new.id.clone())
     }
 
     /// Delete a key that a failed CreateAccessKey of this run made (already gone is fine).
