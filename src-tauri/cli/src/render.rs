@@ -25,10 +25,10 @@ pub fn progress_printer() -> EventSink {
             Event::Waiting { step, what, elapsed_seconds, limit_seconds, last_code, .. } => {
                 format!("⏳ {step}: waiting for {what} ({elapsed_seconds} s of at most {limit_seconds} s; AWS said {last_code})")
             }
-            Event::Deleted { resource, detail } => format!("🗑 deleted {resource} {detail}"),
+            Event::Deleted { resource, detail, .. } => format!("🗑 deleted {resource} {detail}"),
             Event::Kept { resource, reason } => format!("! kept {resource}: {reason}"),
             Event::CheckDone { check } => format!("{} {}: {}", mark(check.status), check.title, check.reason),
-            Event::Notice { message } => format!("note: {message}"),
+            Event::Notice { message, .. } => format!("note: {message}"),
         };
         eprintln!("{line}");
     })

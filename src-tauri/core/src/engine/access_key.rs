@@ -8,7 +8,7 @@ use tokio::sync::Mutex;
 use super::apply::{ApplyOptions, StepError};
 use super::Engine;
 use crate::error::RunError;
-use crate::events::Event;
+use crate::events::{DeletionKind, Event, NoticeKind};
 use crate::journal::{Journal, KeyIntent, Resource, LOST_KEY_STEP};
 use crate::plan::Step;
 use crate::ports::{vault_entry, AccessKeyMeta, AwsError, AwsErrorKind};
@@ -23,10 +23,22 @@ pub(crate) enum KeyJournal<'a> {
     None,
 }
 
+/// What became of a key a failed CreateAccessKey may have made.
+pub(crate) struct FailedCreate {
+    pub kind: NoticeKind,
+    pub message: String,
+}
+
+impl FailedCreate {
+    fn new(kind: NoticeKind, message: String) -> FailedCreate {
+        FailedCreate { kind, message }
+    }
+}
+
 /// Why `create_and_store` made no usable key.
 pub(crate) enum NewKeyError {
     /// CreateAccessKey failed; `outcome` says what became of a key it made anyway.
-    Create { error: AwsError, outcome: String },
+    Create { error: AwsError, outcome: FailedCreate },
     /// The keychain refused the secret (`RunError::SecretNotStored`, whose cleanup says
     /// whether the new key was deleted again: `deleted`).
     NotStored { error: RunError, deleted: bool },
@@ -88,6 +100,7 @@ impl Engine {
                     k.created.map(|c| format!(" (created {c})")).unwrap_or_default(),
                     k.id
                 ),
+                kind: NoticeKind::UnexplainedKey,
             });
         }
         let mut others: Vec<_> = keys.clone();
@@ -98,6 +111,7 @@ impl Engine {
         for k in others.iter().filter(|k| !unexplained.contains(&k.id)) {
             self.emit(Event::Notice {
                 message: format!("user {user} already has access key {} that this run did not make; it was left alone", k.id),
+                kind: NoticeKind::ForeignKey,
             });
         }
         let intent = KeyIntent { user: user.into(), existing: others.iter().map(|k| k.id.clone()).collect(), at: self.clock.now() };
@@ -105,7 +119,7 @@ impl Engine {
         let id = match self.create_and_store(user, &intent.existing, KeyJournal::Run(journal)).await {
             Ok(id) => id,
             Err(NewKeyError::Create { error, outcome }) => {
-                self.emit(Event::Notice { message: outcome });
+                self.emit(Event::Notice { message: outcome.message, kind: outcome.kind });
                 return Err(error.into());
             }
             Err(NewKeyError::NotStored { error, deleted }) => {
@@ -166,6 +180,7 @@ impl Engine {
         self.emit(Event::Deleted {
             resource: format!("access key {id} of user {user}"),
             detail: "deleted because you chose it with --replace-key".into(),
+            kind: DeletionKind::Chosen,
         });
         Ok(())
     }
@@ -213,6 +228,7 @@ impl Engine {
         self.emit(Event::Deleted {
             resource: format!("access key {id} of user {user}"),
             detail: "made by a CreateAccessKey of this run that failed; its secret never arrived".into(),
+            kind: DeletionKind::LostKey,
         });
         Ok(())
     }
@@ -222,22 +238,30 @@ impl Engine {
     /// SDK's retries of it) and its secret never arrived. With a run's journal, each is
     /// recorded there first (so a resume or roll-back deletes it if this deletion fails);
     /// then each is deleted. If the listing fails, nothing is deleted. The intent stays
-    /// until a key's secret is stored. Returns a sentence saying what happened.
-    pub(crate) async fn delete_keys_of_failed_create(&self, user: &str, before: &[String], mut journal: Option<&mut Journal>) -> String {
+    /// until a key's secret is stored. Returns what happened, in a sentence and by kind.
+    pub(crate) async fn delete_keys_of_failed_create(
+        &self,
+        user: &str,
+        before: &[String],
+        mut journal: Option<&mut Journal>,
+    ) -> FailedCreate {
         let after = match self.connect.iam().list_access_keys(user).await {
             Ok(keys) => keys,
             Err(e) => {
-                return format!(
+                return FailedCreate::new(NoticeKind::CreateOutcomeUnknown, format!(
                     "CreateAccessKey for {user} failed, and listing the user's keys afterwards failed too ({e}), so whether it made a key is not known; nothing was deleted. Keys before the call: {}; compare with `aws iam list-access-keys --user-name {user}`",
                     if before.is_empty() { "none".to_string() } else { before.join(", ") }
-                )
+                ))
             }
         };
         let lost: Vec<String> = after.into_iter().map(|k| k.id).filter(|id| !before.contains(id)).collect();
         if lost.is_empty() {
             // IAM is eventually consistent, so the intent stays: a key that shows up later
             // is named as possibly this call's, never deleted.
-            return format!("CreateAccessKey for {user} failed; the user's keys listed right after show no key made by it");
+            return FailedCreate::new(
+                NoticeKind::CreateMadeNoKey,
+                format!("CreateAccessKey for {user} failed; the user's keys listed right after show no key made by it"),
+            );
         }
         let mut problems = Vec::new();
         if let Some(j) = journal.as_deref_mut() {
@@ -274,15 +298,18 @@ impl Engine {
             }
         }
         if problems.is_empty() {
-            format!(
+            FailedCreate::new(NoticeKind::LostKeyDeleted, format!(
                 "CreateAccessKey for {user} failed after making {} anyway (its secret never arrived), which Rolegate deleted as soon as it was found",
                 lost.join(", ")
-            )
+            ))
         } else {
-            format!(
-                "CreateAccessKey for {user} failed after making {} anyway (its secret never arrived); {}",
-                lost.join(", "),
-                problems.join("; ")
+            FailedCreate::new(
+                NoticeKind::LostKeyProblem,
+                format!(
+                    "CreateAccessKey for {user} failed after making {} anyway (its secret never arrived); {}",
+                    lost.join(", "),
+                    problems.join("; ")
+                ),
             )
         }
     }

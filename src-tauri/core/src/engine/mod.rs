@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use tokio::sync::Mutex;
 
 use crate::error::RunError;
-use crate::events::{Event, EventSink};
+use crate::events::{Event, EventSink, NoticeKind};
 use crate::journal::{Journal, JournalStore};
 use crate::plan::{self, Plan, RunInputs, RUN_TAG};
 use crate::ports::{vault_entry, AssumeRoleInput, AwsError, CallerIdentity, Clock, Connect, Credentials, Entropy, Vault};
@@ -76,7 +76,7 @@ impl Engine {
         // the person told. One that cannot be made is reported by the first write to it.
         for t in crate::home::secure_home(home).unwrap_or_default() {
             tracing::warn!("{}", t.describe());
-            events(&Event::Notice { message: t.describe() });
+            events(&Event::Notice { message: t.describe(), kind: NoticeKind::FolderTightened });
         }
         let clock: Arc<dyn Clock> = Arc::new(crate::ports::SystemClock);
         Engine {

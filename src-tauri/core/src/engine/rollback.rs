@@ -6,7 +6,7 @@
 
 use super::{owned_by, owner_of, Engine};
 use crate::error::RunError;
-use crate::events::Event;
+use crate::events::{DeletionKind, Event};
 use crate::journal::{Journal, Resource, RunStatus};
 use crate::ports::{vault_entry, AwsError, AwsErrorKind};
 
@@ -179,7 +179,7 @@ impl Engine {
                     journal.resources[i].deleted_at = Some(self.clock.now());
                     journal.note(self.clock.now(), format!("deleted {desc}"));
                     self.store.save(&journal)?;
-                    self.emit(Event::Deleted { resource: desc.clone(), detail });
+                    self.emit(Event::Deleted { resource: desc.clone(), detail, kind: DeletionKind::RolledBack });
                     report.deleted.push(desc);
                 }
                 gone @ (Deletion::AlreadyGone | Deletion::WentWith(_)) => {
@@ -190,7 +190,7 @@ impl Engine {
                     journal.resources[i].deleted_at = Some(self.clock.now());
                     journal.note(self.clock.now(), format!("{desc} was already gone: {detail}"));
                     self.store.save(&journal)?;
-                    self.emit(Event::Deleted { resource: desc.clone(), detail });
+                    self.emit(Event::Deleted { resource: desc.clone(), detail, kind: DeletionKind::RolledBack });
                     report.deleted.push(desc);
                 }
                 Deletion::Kept(reason) => {
@@ -292,6 +292,7 @@ impl Engine {
                             self.emit(Event::Deleted {
                                 resource: format!("access key {id} of user {name}"),
                                 detail: "not recorded by this run; deleted because of --delete-unrecorded-keys".into(),
+                                kind: DeletionKind::Unrecorded,
                             });
                         }
                     } else {

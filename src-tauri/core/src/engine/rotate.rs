@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::access_key::{KeyJournal, NewKeyError};
 use super::Engine;
 use crate::error::RunError;
-use crate::events::Event;
+use crate::events::{DeletionKind, Event, NoticeKind};
 use crate::export::backup;
 use crate::export::ini::{self, FileKind};
 use crate::journal::{Journal, KeyIntent, Resource, Rotation, RotationStage, RunStatus};
@@ -85,11 +85,11 @@ impl Engine {
     async fn create_stored_key(&self, user: &str, before: &[String], journal: KeyJournal<'_>, again: &str) -> Result<String, RunError> {
         let id = self.create_and_store(user, before, journal).await.map_err(|e| match e {
             NewKeyError::Create { error, outcome } => {
-                stopped("creating the new key", error, &format!("{outcome}. The old key is unchanged."), again)
+                stopped("creating the new key", error, &format!("{}. The old key is unchanged.", outcome.message), again)
             }
             NewKeyError::NotStored { error, .. } => stopped("storing the new secret", error, "The old key is unchanged.", again),
         })?;
-        self.emit(Event::Notice { message: format!("created access key {id} and stored its secret") });
+        self.emit(Event::Notice { message: format!("created access key {id} and stored its secret"), kind: NoticeKind::KeyCreated });
         Ok(id)
     }
 
@@ -182,7 +182,11 @@ impl Engine {
             .delete(&vault_entry(old))
             .await
             .map_err(|e| stopped("removing the old secret from the keychain", e, working, again))?;
-        self.emit(Event::Deleted { resource: format!("access key {old} of user {user}"), detail: "replaced by the rotation".into() });
+        self.emit(Event::Deleted {
+            resource: format!("access key {old} of user {user}"),
+            detail: "replaced by the rotation".into(),
+            kind: DeletionKind::Retired,
+        });
         done.push(if had { format!("deleted {old} and its keychain entry") } else { format!("deleted {old}") });
         Ok(())
     }
