@@ -55,6 +55,7 @@ pub(crate) fn owned_by(tags: &[Tag], run_id: &str) -> bool {
     tags.iter().any(|t| t.key == RUN_TAG && t.value == run_id)
 }
 
+/// Who a resource's tags say made it, as a clause for a message.
 pub(crate) fn owner_of(tags: &[Tag]) -> String {
     match tags.iter().find(|t| t.key == RUN_TAG) {
         Some(t) => format!("it was made by Rolegate run {}", t.value),
