@@ -1,16 +1,11 @@
 // Done / History: every run in the journal the CLI shares, with Test connection,
 // Rotate key, Export again, Resume and Roll back (which first lists what it deletes).
 import { useEffect, useState } from "preact/hooks";
-import { api, type RunSummary, type SessionInfo } from "../api";
+import { api, type SessionInfo } from "../api";
 import { Checks, Confirm, ErrorBox } from "../components";
+import { isUnfinished } from "../runStatus";
 import { useCommand } from "../useCommand";
 import { RollbackResult } from "./Run";
-
-const UNFINISHED = ["planned", "applying", "failed", "cancelled", "rolling-back", "rollback-incomplete"];
-
-export function isUnfinished(r: RunSummary) {
-  return UNFINISHED.includes(r.status);
-}
 
 const newestFirst = () => api.runs().then((r) => r.sort((a, b) => b.created_at.localeCompare(a.created_at)));
 
