@@ -3,7 +3,7 @@
 // at once, and running steps finish and are journaled; then the person sees what
 // exists and is offered Resume or Roll back with the list of what a roll-back deletes.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, type Event, type RollbackReport, type RunSummary, type Step } from "../api";
+import { api, type Event, type Plan, type RollbackReport, type RunSummary, type Step } from "../api";
 import { Confirm, ErrorBox } from "../components";
 import { useCommand } from "../useCommand";
 
@@ -178,4 +178,16 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
       </div>
     </section>
   );
+}
+
+/** The Run step, for a fresh run (the plan is in hand) or a resumed one (its steps read from its journal). */
+export function RunScreen(props: { runId: string; plan: Plan | null; onApplied: () => void; onHistory: () => void }) {
+  const journal = useCommand(api.runDetail);
+  useEffect(() => {
+    if (!props.plan) void journal.run(props.runId);
+  }, [props.runId]);
+  // A journal that cannot be read shows no steps; applying then says what is wrong.
+  const steps = props.plan?.steps ?? journal.result?.plan.steps ?? (journal.error ? [] : null);
+  if (!steps) return <p aria-busy="true">Reading the run…</p>;
+  return <RunProgress runId={props.runId} steps={steps} onApplied={props.onApplied} onRolledBack={() => undefined} />;
 }
