@@ -22,6 +22,9 @@ export type Wiring = {
   persist: (change: SettingsUpdate) => void;
 };
 
+/** Navigation to a wizard step, for a screen's Back and Continue. */
+const to = (dispatch: Wiring["dispatch"], step: Step) => () => dispatch({ type: "go", section: "wizard", step });
+
 export const SCREENS: Record<View, (w: Wiring) => ComponentChild | null> = {
   history: ({ state: s, dispatch }) => (
     <History
@@ -30,10 +33,10 @@ export const SCREENS: Record<View, (w: Wiring) => ComponentChild | null> = {
       onSelect={(runId) => dispatch({ type: "select-run", runId })}
       onExport={(runId) => dispatch({ type: "export-run", runId })}
       onResume={(runId) => dispatch({ type: "resume", runId })}
-      onIdentity={() => dispatch({ type: "go", section: "wizard", step: "identity" })}
+      onIdentity={to(dispatch, "identity")}
     />
   ),
-  test: ({ state: s, dispatch }) => <TestConnection session={s.session} onIdentity={() => dispatch({ type: "go", section: "wizard", step: "identity" })} />,
+  test: ({ state: s, dispatch }) => <TestConnection session={s.session} onIdentity={to(dispatch, "identity")} />,
   identity: ({ state: s, dispatch, persist }) => (
     <Identity
       session={s.session}
@@ -42,7 +45,7 @@ export const SCREENS: Record<View, (w: Wiring) => ComponentChild | null> = {
         dispatch({ type: "connected", session, remember });
         if (remember) persist({ lastIdentity: remember });
       }}
-      onContinue={() => dispatch({ type: "go", section: "wizard", step: "template" })}
+      onContinue={to(dispatch, "template")}
     />
   ),
   template: ({ state: s, dispatch }) => (
@@ -50,8 +53,8 @@ export const SCREENS: Record<View, (w: Wiring) => ComponentChild | null> = {
       selected={s.template}
       selectedRef={s.templateRef}
       onPick={(template, templateRef) => dispatch({ type: "template-picked", template, templateRef })}
-      onBack={() => dispatch({ type: "go", section: "wizard", step: "identity" })}
-      onContinue={() => dispatch({ type: "go", section: "wizard", step: "details" })}
+      onBack={to(dispatch, "identity")}
+      onContinue={to(dispatch, "details")}
     />
   ),
   details: ({ state: s, dispatch }) =>
@@ -67,8 +70,8 @@ export const SCREENS: Record<View, (w: Wiring) => ComponentChild | null> = {
         onChange={(details) => dispatch({ type: "details-changed", details })}
         plan={s.plan}
         onPlanned={(plan, inputs) => dispatch({ type: "planned", plan, inputs })}
-        onBack={() => dispatch({ type: "go", section: "wizard", step: "template" })}
-        onContinue={() => dispatch({ type: "go", section: "wizard", step: "review" })}
+        onBack={to(dispatch, "template")}
+        onContinue={to(dispatch, "review")}
       />
     ),
   review: ({ state: s, dispatch }) =>
@@ -79,7 +82,7 @@ export const SCREENS: Record<View, (w: Wiring) => ComponentChild | null> = {
         plan={s.plan}
         templateRef={s.templateRef}
         inputs={s.inputs}
-        onBack={() => dispatch({ type: "go", section: "wizard", step: "details" })}
+        onBack={to(dispatch, "details")}
         onStarted={(runId) => dispatch({ type: "started", runId })}
       />
     ),
@@ -88,7 +91,7 @@ export const SCREENS: Record<View, (w: Wiring) => ComponentChild | null> = {
       <RunScreen
         runId={s.runId}
         plan={s.plan}
-        onApplied={() => dispatch({ type: "go", section: "wizard", step: "verify" })}
+        onApplied={to(dispatch, "verify")}
         onHistory={() => dispatch({ type: "go", section: "history" })}
       />
     ),
@@ -96,7 +99,7 @@ export const SCREENS: Record<View, (w: Wiring) => ComponentChild | null> = {
     s.runId && (
       <Verify
         runId={s.runId}
-        onContinue={() => dispatch({ type: "go", section: "wizard", step: "export" })}
+        onContinue={to(dispatch, "export")}
         onHistory={() => dispatch({ type: "show-run", runId: s.runId! })}
       />
     ),

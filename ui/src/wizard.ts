@@ -62,23 +62,12 @@ export type Action =
   | { type: "select-run"; runId: string | null }
   | { type: "new-onboarding" };
 
+/** One onboarding's own state: what a new onboarding clears (the identity, History's
+ * selection, the unfinished runs and the settings stay). */
+const noOnboarding = { template: null, templateRef: null, details: null, plan: null, inputs: null, runId: null } as const;
+
 export function initialState(theme: Theme): WizardState {
-  return {
-    section: "wizard",
-    step: "identity",
-    session: null,
-    remembered: undefined,
-    theme,
-    settingsProblem: null,
-    template: null,
-    templateRef: null,
-    details: null,
-    plan: null,
-    inputs: null,
-    runId: null,
-    historyRun: null,
-    interrupted: [],
-  };
+  return { section: "wizard", step: "identity", session: null, remembered: undefined, theme, settingsProblem: null, ...noOnboarding, historyRun: null, interrupted: [] };
 }
 
 const sameRef = (a: TemplateRef | null, b: TemplateRef | null) => JSON.stringify(a) === JSON.stringify(b);
@@ -120,17 +109,7 @@ export function reducer(s: WizardState, a: Action): WizardState {
     case "select-run":
       return { ...s, historyRun: a.runId };
     case "new-onboarding":
-      return {
-        ...s,
-        template: null,
-        templateRef: null,
-        details: null,
-        plan: null,
-        inputs: null,
-        runId: null,
-        section: "wizard",
-        step: s.session ? "template" : "identity",
-      };
+      return { ...s, ...noOnboarding, section: "wizard", step: s.session ? "template" : "identity" };
   }
 }
 

@@ -46,10 +46,8 @@ export function History(props: {
     if (props.selected) void details.run(props.selected);
   }
 
-  const detail = details.result;
-
   const id = props.selected;
-  const d = detail;
+  const d = details.result;
   const list = runs.result;
   const gone = d?.summary.status === "rolled-back";
   return (
