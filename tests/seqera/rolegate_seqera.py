@@ -20,8 +20,9 @@ address and, with --control-token-env VAR, only with that token in X-Rolegate-Co
                                (with "after": true the call runs first and its answer is lost)
   POST /_rolegate/workspaces/remove {"workspaceId"}: the workspace is gone (403 from then on)
   POST /_rolegate/tokens/revoke {"token"}: the token is refused (401 from then on)
-  POST /_rolegate/bad-response {"operation", "count"} (only with --test-mode): the next
-                               answers of that operation carry an undeclared field, to
+  POST /_rolegate/bad-response {"operation", "count", "spoil": "undeclared"|"secret"}
+                               (only with --test-mode): the next answers of that operation
+                               carry an undeclared field (or a secretKey in the keys), to
                                prove the response check catches it
   GET  /_rolegate/state        credentials held per workspace (no secrets), refusals,
                                response failures
@@ -169,8 +170,11 @@ class App:
             if path == "/_rolegate/tokens/revoke" and method == "POST":
                 return self._json(200, self.platform.revoke(str(body["token"])))
             if path == "/_rolegate/bad-response" and method == "POST" and self.test_mode:
+                spoil = str(body.get("spoil", "undeclared"))
+                if spoil not in {"undeclared", "secret"}:
+                    raise ValueError(f"unknown spoil {spoil!r}")
                 with self.lock:
-                    self.bad_responses[str(body["operation"])] = int(body.get("count", 1))
+                    self.bad_responses[str(body["operation"])] = [int(body.get("count", 1)), spoil]
                 return self._json(200, {"queued": body})
             if path == "/_rolegate/state" and method == "GET":
                 with self.lock:
@@ -247,14 +251,20 @@ class App:
             self.log.write(f"{request.method} {where} -> ran ({status}), then fault {fault['kind']}", scrub)
             return self._fault(fault, op, where, environ, start_response, scrub, logged=True)
         with self.lock:
-            if self.bad_responses.get(op) and isinstance(out, dict):
-                self.bad_responses[op] -= 1
-                out = dict(out, standInUndeclaredField=True)
+            spoiled = self.bad_responses.get(op)
+            on_purpose = bool(spoiled and spoiled[0] > 0 and isinstance(out, dict))
+            if on_purpose:
+                spoiled[0] -= 1
+                out = json.loads(json.dumps(out))
+                if spoiled[1] == "secret" and isinstance(out.get("credentials", {}).get("keys"), dict):
+                    out["credentials"]["keys"]["secretKey"] = "standInLeakedSecret"
+                else:
+                    out["standInUndeclaredField"] = True
         response = Response(json.dumps(out) if out is not None else b"", status=status,
                             mimetype="application/json" if out is not None else None)
         failures = self.contract.check_response(request, response, provider)
         if failures:
-            reason = f"{op} {status}: " + "; ".join(failures)
+            reason = ("(spoiled on purpose) " if on_purpose else "") + f"{op} {status}: " + "; ".join(failures)
             with self.lock:
                 self.response_failures.append(reason)
             self.log.write(f"{request.method} {where} -> 500 (the stand-in's answer broke the document: {reason})", scrub)

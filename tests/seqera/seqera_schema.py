@@ -74,9 +74,26 @@ def _messages(exc):
         for err in getattr(e, "schema_errors", None) or ():
             for leaf in _leaves(err):
                 where = ".".join(str(p) for p in leaf.absolute_path)
-                out.append(f"{where or '(body)'}: {leaf.message}")
+                out.append(f"{where or '(body)'}: {_rule(leaf)}")
         e = e.__cause__ or e.__context__
     return out or [str(exc)]
+
+
+def _rule(err):
+    """The broken rule in words that never repeat the value (it may be a secret)."""
+    kw, want = err.validator, err.validator_value
+    if kw in ("additionalProperties", "required"):
+        return err.message  # names fields only
+    words = {
+        "readOnly": "is read-only: a client may not send it",
+        "writeOnly": "is write-only: it may not appear in an answer",
+        "type": f"must be of type {want}",
+        "enum": f"must be one of {want}",
+        "maxLength": f"must be at most {want} characters",
+        "format": f"must be in format {want}",
+        "nullable": "may not be null",
+    }
+    return words.get(kw, f"breaks the rule {kw}: {want!r}")
 
 
 def _leaves(err):

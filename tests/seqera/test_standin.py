@@ -97,7 +97,7 @@ class StandIn(unittest.TestCase):
 
     def tearDown(self):
         # Every answer the stand-in sent conformed to the document, but the one spoiled on purpose.
-        failures = [f for f in self.ctl("GET", "/_rolegate/state")["responseFailures"] if "standInUndeclaredField" not in f]
+        failures = [f for f in self.ctl("GET", "/_rolegate/state")["responseFailures"] if not f.startswith("(spoiled on purpose)")]
         self.assertEqual(failures, [], "the stand-in sent answers that break the document")
 
     # ----------------------------------------------------------------- helpers
@@ -187,6 +187,14 @@ class StandIn(unittest.TestCase):
         failures = self.ctl("GET", "/_rolegate/state")["responseFailures"]
         self.assertTrue(any("UserInfo" in f and "standInUndeclaredField" in f for f in failures), failures)
         self.assertEqual(self.api("GET", "/user-info")[0], 200, "only the one answer was spoiled")
+        # A secret in an answer (writeOnly in the document) is caught too.
+        cid = self.create({"mode": "keys", "accessKey": "AKIAEXAMPLE", "secretKey": "x" * 20})[1]["credentialsId"]
+        self.ctl("POST", "/_rolegate/bad-response", {"operation": "DescribeCredentials", "spoil": "secret"})
+        status, out, raw = self.describe(cid)
+        self.assertEqual(status, 500, out)
+        self.assertIn("credentials.keys.secretKey", out["message"])
+        self.assertIn("write-only", out["message"])
+        self.assertNotIn("standInLeakedSecret", out["message"], "a refusal never repeats the value")
 
     # --------------------------------------------------------- auth, workspaces
 
@@ -247,6 +255,11 @@ class StandIn(unittest.TestCase):
         self.assertEqual((v["status"], v["transientError"]), ("INVALID", False), v)
         self.assertIn("External ID", v["message"])
         self.assertEqual(self.describe(cid)[1]["credentials"]["status"], "INVALID")
+        # force=true turns INVALID into AVAILABLE without a probe; on AVAILABLE it is refused (409).
+        status, out, _ = self.api("POST", f"/credentials/{cid}/validate?workspaceId={self.ws}&force=true")
+        self.assertEqual((status, out["status"]), (200, "AVAILABLE"))
+        self.assertEqual(self.api("POST", f"/credentials/{cid}/validate?workspaceId={self.ws}&force=true")[0], 409)
+        self.assertEqual(self.validate(cid)["status"], "INVALID", "the probe still refuses it")
         # Fix the trust with the platform's value: AVAILABLE.
         self.iam(admin).update_assume_role_policy(RoleName="SeqeraRole", PolicyDocument=self.trust(SEQERA_ROLE, ext))
         v = self.validate(cid)
@@ -343,6 +356,11 @@ class StandIn(unittest.TestCase):
         self.assertNotIn(cid, [c["id"] for c in self.ctl("GET", "/_rolegate/state")["credentials"][f"ws:{self.ws}"]])
         self.assertEqual(self.describe(cid)[0], 404)
         self.assertEqual(self.api("DELETE", f"/credentials/{cid}?workspaceId={self.ws}")[0], 404)
+        # Credentials are kept per workspace: another context does not see them.
+        cid = self.create({"mode": "keys", "accessKey": "AKIAEXAMPLE", "secretKey": "x" * 20})[1]["credentialsId"]
+        self.assertEqual(self.api("GET", f"/credentials/{cid}")[0], 404, "the user context is another store")
+        self.assertEqual(self.api("DELETE", f"/credentials/{cid}")[0], 404)
+        self.assertEqual(self.describe(cid)[0], 200)
 
     def test_injected_faults(self):
         self.ctl("POST", "/_rolegate/faults", {"operation": "UserInfo", "kind": "500"})
@@ -373,7 +391,7 @@ class StandIn(unittest.TestCase):
         with open(self.log_path, encoding="utf-8") as f:
             log = f.read()
         self.assertIn("/credentials", log)
-        for s in [*self.secrets, "leak-me-not-0123456789", "12345678901234"]:
+        for s in [*self.secrets, "leak-me-not-0123456789", "12345678901234", "standInLeakedSecret"]:
             self.assertNotIn(s, log)
 
 
