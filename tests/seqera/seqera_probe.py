@@ -21,6 +21,7 @@ import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -40,6 +41,10 @@ INVALID_KEYS = "AWS credentials are invalid or expired. Update or rotate the acc
 
 class Transient(Exception):
     pass
+
+
+class SetupError(Exception):
+    """The stand-in could not make Seqera's identity in the emulator: its own defect, not AWS's answer."""
 
 
 def _classify(e):
@@ -78,30 +83,48 @@ class Prober:
         if self.control_token:
             headers["X-Rolegate-Control"] = self.control_token
         req = urllib.request.Request(self.url + "/_rolegate/bootstrap-account", data=body, headers=headers, method="POST")
-        with urllib.request.urlopen(req, timeout=20) as r:
-            return json.load(r)
+        try:
+            with urllib.request.urlopen(req, timeout=20) as r:
+                return json.load(r)
+        except urllib.error.HTTPError as e:
+            raise SetupError(f"the emulator refused to make account {SEQERA_ACCOUNT}: HTTP {e.code} {e.read()[:200]!r}")
 
     def platform_credentials(self):
         """Session credentials of SeqeraPlatformCloudAccessRole (made once per process)."""
         with self._lock:
             if self._platform and self._platform[1] > time.monotonic():
                 return self._platform[0]
-            admin = self._bootstrap()
-            iam = self._client("iam", admin["access_key_id"], admin["secret_access_key"])
-            trust = {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SEQERA_ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]}
             try:
-                iam.create_role(RoleName=SEQERA_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+                return self._make_platform()
             except botocore.exceptions.ClientError as e:
-                if e.response["Error"]["Code"] != "EntityAlreadyExists":
+                raise SetupError(f"could not make {SEQERA_ROLE_ARN} in the emulator: {e}")
+
+    def _make_platform(self):
+        """Bootstrap an administrator in Seqera's account, make the role, and assume it."""
+        admin = self._bootstrap()
+        iam = self._client("iam", admin["access_key_id"], admin["secret_access_key"])
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SEQERA_ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]}
+        try:
+            iam.create_role(RoleName=SEQERA_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+        except botocore.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] != "EntityAlreadyExists":
+                raise
+        allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]}
+        iam.put_role_policy(RoleName=SEQERA_ROLE_NAME, PolicyName="assume-customer-roles", PolicyDocument=json.dumps(allow))
+        sts = self._client("sts", admin["access_key_id"], admin["secret_access_key"])
+        deadline = time.monotonic() + 30
+        while True:  # a new role is not assumable at once where IAM takes time (the Sandbox's emulator)
+            try:
+                c = sts.assume_role(RoleArn=SEQERA_ROLE_ARN, RoleSessionName="seqera-platform")["Credentials"]
+                break
+            except botocore.exceptions.ClientError as e:
+                if e.response["Error"]["Code"] != "AccessDenied" or time.monotonic() > deadline:
                     raise
-            allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]}
-            iam.put_role_policy(RoleName=SEQERA_ROLE_NAME, PolicyName="assume-customer-roles", PolicyDocument=json.dumps(allow))
-            sts = self._client("sts", admin["access_key_id"], admin["secret_access_key"])
-            c = sts.assume_role(RoleArn=SEQERA_ROLE_ARN, RoleSessionName="seqera-platform")["Credentials"]
-            creds = {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token": c["SessionToken"]}
-            self._platform = (creds, time.monotonic() + 45 * 60)
-            return creds
+                time.sleep(0.5)
+        creds = {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token": c["SessionToken"]}
+        self._platform = (creds, time.monotonic() + 45 * 60)
+        return creds
 
     def _assume(self, sts, role_arn, external_id, session):
         kwargs = {"RoleArn": role_arn, "RoleSessionName": session}
@@ -121,6 +144,8 @@ class Prober:
             return "TRANSIENT", f"stand-in: the stand-in cannot probe {cred['provider']} credentials"
         except Transient as e:
             return "TRANSIENT", str(e)
+        except SetupError:
+            raise
         except Exception as e:  # connection failures while making the platform identity
             state, text = _classify(e)
             return state, text
@@ -130,8 +155,8 @@ class Prober:
         external_id = keys.get("externalId")
         try:
             p = self.platform_credentials()
-        except Exception as e:
-            raise Transient(f"could not act as {SEQERA_ROLE_ARN}: {e}")
+        except (urllib.error.URLError, OSError, botocore.exceptions.EndpointConnectionError) as e:
+            raise Transient(f"could not reach AWS to act as {SEQERA_ROLE_ARN}: {e}")
         sts = self._client("sts", p["key"], p["secret"], p["token"])
         try:
             self._assume(sts, role_arn, external_id, f"seqera-{cred_id}")

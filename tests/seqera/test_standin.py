@@ -10,10 +10,12 @@ openapi-core; scripts/setup.sh installs them).
 import json
 import os
 import re
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -301,6 +303,68 @@ class StandIn(unittest.TestCase):
         self.assertEqual(status, 200, raw)
         v = self.validate(cid)
         self.assertEqual((v["status"], v["transientError"]), ("AVAILABLE", True), v)
+
+    def test_aws_out_of_reach_is_transient(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            closed = f"http://127.0.0.1:{s.getsockname()[1]}"  # nothing listens once closed
+        proc, url = _start([PY, os.path.join(HERE, "rolegate_seqera.py"), "--port", "0", "--emulator", closed,
+                            "--parent-pid", str(os.getpid())], "ROLEGATE_SEQERA_READY")
+        try:
+            me = http(url + "/_rolegate/users", "POST", {"workspaces": [{"org": "o", "workspace": "w"}]})[1]
+            ws = me["workspaces"][0]["workspaceId"]
+            for keys in ({"mode": "keys", "accessKey": "AKIAEXAMPLE", "secretKey": "x" * 20},
+                         {"mode": "role", "assumeRoleArn": "arn:aws:iam::123456789012:role/r"}):
+                body = {"credentials": {"name": f"n{uuid.uuid4().hex[:6]}", "provider": "aws", "keys": keys}}
+                cid = http(f"{url}/credentials?workspaceId={ws}", "POST", body, token=me["token"])[1]["credentialsId"]
+                status, v, raw = http(f"{url}/credentials/{cid}/validate?workspaceId={ws}", "POST", token=me["token"])
+                self.assertEqual((status, v["status"], v["transientError"]), (200, "AVAILABLE", True), raw)
+                self.assertIn("reach", v["message"])
+            self.assertEqual(http(url + "/_rolegate/state")[1]["responseFailures"], [])
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+
+    def test_an_emulator_with_a_control_token_and_propagation_delays(self):
+        """As the Sandbox starts them: the emulator wants its control token, and a new role
+        is not assumable for a while (here 2 s), Seqera's own role included."""
+        token = uuid.uuid4().hex
+        emu, emu_url = _start([PY, os.path.join(REPO, "tests/emulator/rolegate_emulator.py"), "--port", "0", "--role-delay", "2",
+                               "--control-token-env", "EMU_CONTROL", "--parent-pid", str(os.getpid())],
+                              "ROLEGATE_EMULATOR_READY", dict(os.environ, EMU_CONTROL=token))
+        proc, url = _start([PY, os.path.join(HERE, "rolegate_seqera.py"), "--port", "0", "--emulator", emu_url,
+                            "--emulator-control-token-env", "EMU_CONTROL", "--parent-pid", str(os.getpid())],
+                           "ROLEGATE_SEQERA_READY", dict(os.environ, EMU_CONTROL=token))
+        try:
+            status, admin, raw = http(emu_url + "/_rolegate/bootstrap-account", "POST", {"account": "210987654321", "user": "admin"},
+                                      headers={"X-Rolegate-Control": token})
+            self.assertEqual(status, 200, raw)
+            me = http(url + "/_rolegate/users", "POST", {"workspaces": [{"org": "o", "workspace": "w"}]})[1]
+            ws, tok = me["workspaces"][0]["workspaceId"], me["token"]
+            iam = boto3.client("iam", endpoint_url=emu_url, region_name="us-east-1", aws_access_key_id=admin["access_key_id"],
+                               aws_secret_access_key=admin["secret_access_key"])
+            arn = iam.create_role(RoleName="Delayed", AssumeRolePolicyDocument=self.trust(SEQERA_ROLE, "later"))["Role"]["Arn"]
+            body = {"credentials": {"name": "delayed", "provider": "aws", "keys": {"mode": "role", "assumeRoleArn": arn}}}
+            cid = http(f"{url}/credentials?workspaceId={ws}&useExternalId=true", "POST", body, token=tok)[1]["credentialsId"]
+            ext = http(f"{url}/credentials/{cid}?workspaceId={ws}", token=tok)[1]["credentials"]["keys"]["externalId"]
+            iam.update_assume_role_policy(RoleName="Delayed", PolicyDocument=self.trust(SEQERA_ROLE, ext))
+            # The first validate makes Seqera's role, which waits out its own delay (whether the
+            # customer's trust is in force by then depends on timing, as in AWS).
+            status, v, raw = http(f"{url}/credentials/{cid}/validate?workspaceId={ws}", "POST", token=tok)
+            self.assertEqual(status, 200, raw)
+            self.assertFalse(v["transientError"], v)
+            time.sleep(2.5)
+            v = http(f"{url}/credentials/{cid}/validate?workspaceId={ws}", "POST", token=tok)[1]
+            self.assertEqual(v["status"], "AVAILABLE", v)
+            self.assertEqual(http(url + "/_rolegate/state")[1]["responseFailures"], [])
+        finally:
+            for p in (proc, emu):
+                p.kill()
+                p.wait()
+                p.stdout.close()
+                p.stderr.close()
 
     def test_keys_and_role(self):
         admin = self.account()
