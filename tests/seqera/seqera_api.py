@@ -136,7 +136,7 @@ class Platform:
         with self.lock:
             try:
                 c = self.context(uid, workspace_id).get(cred_id)
-            except Refused:
+            except (Refused, ValueError):  # the request check refuses a bad workspaceId
                 return None
             return c["provider"] if c else None
 

@@ -76,7 +76,13 @@ def _messages(exc):
                 where = ".".join(str(p) for p in leaf.absolute_path)
                 out.append(f"{where or '(body)'}: {_rule(leaf)}")
         e = e.__cause__ or e.__context__
-    return out or [str(exc)]
+    if out:
+        return out
+    chain, e = [], exc
+    while e is not None and len(chain) < 4:
+        chain.append(str(e))
+        e = e.__cause__
+    return [": ".join(chain)]
 
 
 def _rule(err):
@@ -126,12 +132,17 @@ class Contract:
                     self.operations[(method.upper(), p)] = op
 
     def api(self, provider):
-        """The strict document with SecurityKeys bound to `provider`'s key schema."""
+        """The strict document with SecurityKeys bound to `provider`'s key schema (for an
+        unknown or missing provider, the provider enum or `required` refuses the request)."""
+        if provider not in self.keys_schema:
+            provider = None
         if provider not in self._by_provider:
             doc = copy.deepcopy(self.raw)
             schemas = doc["components"]["schemas"]
             if provider in self.keys_schema:
                 schemas["SecurityKeys"] = {"$ref": f"#/components/schemas/{self.keys_schema[provider]}"}
+            else:  # no provider to select the keys by: the request fails on `provider` itself
+                schemas["SecurityKeys"] = {"type": "object"}
             _strict(doc["components"])
             self._by_provider[provider] = OpenAPI.from_dict(doc)
         return self._by_provider[provider]

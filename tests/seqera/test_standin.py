@@ -166,6 +166,10 @@ class StandIn(unittest.TestCase):
         self.assert_refused(status, out, "credentials.keys", "'roleArn' was unexpected")
         status, out, _ = self.api("GET", f"/credentials/validate?workspaceId={self.ws}&name=a&filter=1")
         self.assert_refused(status, out, "'filter'")
+        status, out, _ = self.api("GET", "/credentials/abc?workspaceId=not-a-number")
+        self.assert_refused(status, out, "workspaceId")
+        status, out, _ = self.create({"userName": "u"}, provider="bogus")
+        self.assert_refused(status, out, "credentials.provider")
 
     def test_read_only_field_is_refused(self):
         body = {"credentials": {"name": "ro-test", "provider": "aws", "status": "AVAILABLE", "keys": {"mode": "role", "assumeRoleArn": "arn:x"}}}
