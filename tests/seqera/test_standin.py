@@ -84,12 +84,18 @@ class StandIn(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        # After every test: no token, secret key or password the tests used is in the log.
+        with open(cls.log_path, encoding="utf-8") as f:
+            log = f.read()
+        leaked = [f"{s[:4]}..." for s in cls.secrets if s in log]
         for p in (cls.proc, cls.emu_proc):
             p.kill()
             p.wait()
             p.stdout.close()
             p.stderr.close()
         cls.tmp.cleanup()
+        if leaked:
+            raise AssertionError(f"secrets reached the stand-in's log: {leaked}")
 
     @classmethod
     def ctl(cls, method, path, body=None):
@@ -453,6 +459,7 @@ class StandIn(unittest.TestCase):
         self.assertEqual(status, 403)
         status, _, _ = http(self.url + "/user-info", token=self.token, headers={"Host": "evil.example:80"})
         self.assertEqual(status, 403)
+        self.secrets.extend(["leak-me-not-0123456789", "12345678901234"])
         self.create({"mode": "keys", "accessKey": "AKIAEXAMPLE", "secretKey": "leak-me-not-0123456789"})
         self.create({"mode": "keys", "accessKey": "AKIAEXAMPLE", "secretKey": 12345678901234})  # a refused secret too
         self.assertEqual(stat.S_IMODE(os.stat(self.log_path).st_mode), 0o600)
