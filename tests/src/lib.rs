@@ -161,6 +161,27 @@ impl Emulator {
         assert_eq!(status, 200, "setting propagation delays failed: {text}");
     }
 
+    /// Call ECR's GetAuthorizationToken (a JSON-protocol service) as `creds` with boto3,
+    /// a real AWS client: "OK", or the error code and HTTP status it read ("AccessDeniedException 400").
+    pub fn ecr_get_authorization_token(&self, creds: &Credentials) -> String {
+        let script = "import boto3,sys\n\
+            c = boto3.client('ecr', endpoint_url=sys.argv[1], region_name='eu-west-1')\n\
+            try:\n    c.get_authorization_token(); print('OK')\n\
+            except Exception as e:\n    r = getattr(e, 'response', {})\n    \
+            print(r.get('Error', {}).get('Code'), r.get('ResponseMetadata', {}).get('HTTPStatusCode'))\n";
+        let python = std::env::var("ROLEGATE_PYTHON").unwrap_or_else(|_| "python3".into());
+        let out = Command::new(&python)
+            .args(["-c", script, &self.url])
+            .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", secrecy::ExposeSecret::expose_secret(&creds.secret_access_key))
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap_or_else(|e| panic!("could not run {python}: {e}"));
+        assert!(out.status.success(), "boto3 failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     /// A fresh account with an administrator.
     pub fn admin_account(&self) -> Account {
         self.bootstrap(&fresh_account_id(), "rolegate-admin", None)
