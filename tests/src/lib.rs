@@ -22,6 +22,8 @@ use rolegate_vault::Keychain;
 use secrecy::SecretString;
 use serde_json::Value;
 
+pub mod seqera;
+
 /// The running emulator.
 pub struct Emulator {
     pub url: String,
@@ -65,7 +67,19 @@ pub struct Account {
     pub creds: Credentials,
 }
 
-fn http_post(url: &str, path: &str, body: &str) -> (u16, String) {
+pub(crate) fn http_get(url: &str, path: &str) -> (u16, String) {
+    let hostport = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = TcpStream::connect(hostport).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n").expect("write");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+pub(crate) fn http_post(url: &str, path: &str, body: &str) -> (u16, String) {
     let hostport = url.trim_start_matches("http://").trim_end_matches('/');
     let mut s = TcpStream::connect(hostport).expect("connect to the emulator");
     s.set_read_timeout(Some(Duration::from_secs(30))).ok();

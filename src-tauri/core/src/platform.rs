@@ -186,8 +186,9 @@ pub trait SeqeraApi: Send + Sync {
     async fn user(&self) -> Result<PlatformUser, PlatformError>;
     /// `GET /user/{userId}/workspaces`.
     async fn workspaces(&self, user_id: i64) -> Result<Vec<Workspace>, PlatformError>;
-    /// `GET /credentials?workspaceId=`: the workspace's credentials.
-    async fn credentials(&self, workspace_id: i64) -> Result<Vec<PlatformCredential>, PlatformError>;
+    /// `GET /credentials/validate?name=&workspaceId=`: whether a new credential may take
+    /// this name (a `Conflict` when one has it, `BadRequest` when the name breaks Seqera's rule).
+    async fn check_name(&self, workspace_id: i64, name: &str) -> Result<(), PlatformError>;
     /// `POST /credentials?workspaceId=&useExternalId=`: the new credential's id.
     async fn create_credential(&self, workspace_id: i64, credential: &NewCredential) -> Result<String, PlatformError>;
     /// `GET /credentials/{id}?workspaceId=`.

@@ -157,6 +157,13 @@ struct WorkspaceQuery {
     workspace_id: i64,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NameQuery<'a> {
+    workspace_id: i64,
+    name: &'a str,
+}
+
 const NO_QUERY: &[(&str, &str)] = &[];
 
 #[async_trait]
@@ -176,9 +183,9 @@ impl SeqeraApi for SeqeraClient {
         Ok(r.orgs_and_workspaces.into_iter().filter_map(wire::OrgAndWorkspaceDto::into_workspace).collect())
     }
 
-    async fn credentials(&self, workspace_id: i64) -> Result<Vec<PlatformCredential>, PlatformError> {
-        let r: wire::ListCredentialsResponse = self.get("/credentials", &WorkspaceQuery { workspace_id }).await?;
-        Ok(r.credentials.into_iter().filter_map(wire::CredentialsDto::into_credential).collect())
+    async fn check_name(&self, workspace_id: i64, name: &str) -> Result<(), PlatformError> {
+        let _: Option<serde_json::Value> = self.call(Method::GET, "/credentials/validate", &NameQuery { workspace_id, name }, None).await?;
+        Ok(())
     }
 
     async fn create_credential(&self, workspace_id: i64, credential: &NewCredential) -> Result<String, PlatformError> {

@@ -75,13 +75,6 @@ pub struct DescribeCredentialsResponse {
     pub credentials: Option<CredentialsDto>,
 }
 
-/// `ListCredentialsResponse`.
-#[derive(Debug, Deserialize)]
-pub struct ListCredentialsResponse {
-    #[serde(default)]
-    pub credentials: Vec<CredentialsDto>,
-}
-
 /// `Credentials` as Seqera answers it (its `keys` without write-only fields).
 #[derive(Debug, Deserialize)]
 pub struct CredentialsDto {
