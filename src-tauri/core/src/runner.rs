@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 use crate::error::RunError;
 use crate::events::{Event, EventSink};
 use crate::journal::{Journal, JournalStore, KeyIntent, Resource, RunStatus, StepRecord, StepState, LOST_KEY_STEP};
-use crate::plan::{self, Call, Plan, RunInputs, Step, RUN_TAG};
+use crate::plan::{self, Call, Plan, RunInputs, Step, StepId, RUN_TAG};
 use crate::ports::{
     vault_entry, AssumeRoleInput, AwsError, AwsErrorKind, CallerIdentity, Clock, Connect, CreateRole, Credentials, Entropy, Vault,
 };
@@ -225,7 +225,7 @@ impl Engine {
         // After a failure or a cancel no new step starts, but every running step finishes
         // and records what it made: dropping one between CreateAccessKey and the keychain
         // write would leave a key nobody holds the secret of.
-        let mut done: HashSet<String> = {
+        let mut done: HashSet<StepId> = {
             let j = journal.lock().await;
             plan.steps.iter().filter(|s| j.step_done(&s.id)).map(|s| s.id.clone()).collect()
         };
@@ -537,7 +537,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)] // the poll's labels, plus the run id and the cancel signal
     async fn wait<T, F, Fut>(
         &self,
-        step: &str,
+        step: &StepId,
         what: &str,
         not_yet: fn(&AwsError) -> bool,
         mut f: F,
