@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what building and testing Rolegate needs on Debian/Ubuntu: the C libraries
 # the keychain crate and Tauri link, a Secret Service and a headless X server for
-# tests, the IAM/STS emulator and the clients the export tests use, and the UI's npm
-# packages (then it builds the UI, which the app embeds).
+# tests, the IAM/STS emulator, the Seqera stand-in's openapi-core, the clients the
+# export tests use, and the UI's npm packages (then it builds the UI, which the app embeds).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 MOTO_VERSION=5.2.1
@@ -34,6 +34,13 @@ PYEOF
 then
   echo "setup: installing $CLIENTS" >&2
   "$PY" -m pip install --quiet --disable-pip-version-check $CLIENTS
+fi
+# The Seqera stand-in (tests/seqera) checks every request and answer against Seqera's
+# OpenAPI document with openapi-core.
+OPENAPI_CORE_VERSION=0.23.1
+if ! "$PY" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('openapi-core') == '$OPENAPI_CORE_VERSION' else 1)" 2>/dev/null; then
+  echo "setup: installing openapi-core==$OPENAPI_CORE_VERSION" >&2
+  "$PY" -m pip install --quiet --disable-pip-version-check "openapi-core==$OPENAPI_CORE_VERSION"
 fi
 command -v aws >/dev/null || { echo "setup: the aws command is not on PATH after installing awscli" >&2; exit 1; }
 command -v cargo >/dev/null || { echo "setup: cargo is missing; install Rust with rustup first" >&2; exit 1; }

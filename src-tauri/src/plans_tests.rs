@@ -107,7 +107,7 @@ fn a_step_of_the_page_s_own_is_refused_the_request_has_no_plan_to_tamper_with() 
     let e = engine(dir.path());
     let (_, mut p, req) = reviewed(&e, &builtin("ecr-wave-readonly"), &inputs("ecr-wave-readonly"));
     let mut extra = p.steps[0].clone();
-    extra.id = "extra".into();
+    extra.id = plan::StepId::policy("extra");
     p.steps.push(extra);
     let mut sent = serde_json::to_value(&req).unwrap();
     sent["plan"] = serde_json::to_value(&p).unwrap();

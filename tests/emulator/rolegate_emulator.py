@@ -17,6 +17,11 @@ a user with keys or an attached policy be deleted. This launcher replaces:
   * access keys: an Inactive key is refused (InvalidClientTokenId).
   * DeleteConflict on DeleteUser (keys, attached or inline policies), DeleteRole
     (attached or inline policies) and DeletePolicy (still attached).
+  * access-control refusals of JSON-protocol services (ECR's GetAuthorizationToken, which
+    the Seqera stand-in calls): AWS answers HTTP 400 with {"__type":
+    "AccessDeniedException" | "UnrecognizedClientException" | "InvalidSignatureException",
+    "message"}; moto wrote them as the query protocol's XML with HTTP 403, which SDKs
+    cannot read a code from.
 
 It also serves POST /_rolegate/bootstrap-account, which makes an administrator user
 and access key in any account without going through access control (test set-up
@@ -424,6 +429,14 @@ def _hold(environ, seconds, watch_client):
     return True
 
 
+# The codes AWS's JSON-protocol services (ECR, for one) give for what the query protocol
+# calls AccessDenied, InvalidClientTokenId and SignatureDoesNotMatch.
+JSON_PROTOCOL_CODES = {
+    "AccessDenied": "AccessDeniedException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+}
+
 # Operations moto 5.2 does not implement that Rolegate calls.
 UNIMPLEMENTED = {"SimulatePrincipalPolicy"}
 
@@ -550,10 +563,34 @@ class App:
             # server fault; answer as an endpoint that lacks the operation does.
             return fault_response({"code": "NotImplemented", "message": f"{action} is not implemented by this endpoint", "status": 501})(environ, start_response)
         if fault is not None and fault["after"]:
-            body = list(self.moto(environ, start_response))
+            body = list(self.moto_call(environ, start_response))
             _hold(environ, fault["delay"], watch_client=False)
             return body
-        return self.moto(environ, start_response)
+        return self.moto_call(environ, start_response)
+
+    def moto_call(self, environ, start_response):
+        """moto, with access-control refusals of JSON-protocol services (ECR...) written as
+        AWS writes them: HTTP 400 and {"__type", "message"}, not the query protocol's XML."""
+        if not environ.get("HTTP_X_AMZ_TARGET"):
+            return self.moto(environ, start_response)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.moto(environ, capture))
+        status = captured.get("status", "500")
+        if status.startswith("403") and body.lstrip().startswith(b"<"):
+            try:
+                error = xmltodict.parse(body)["ErrorResponse"]["Error"]
+                code = JSON_PROTOCOL_CODES.get(error["Code"], error["Code"])
+                return Response(json.dumps({"__type": code, "message": error.get("Message") or ""}), status=400,
+                                mimetype="application/x-amz-json-1.1")(environ, start_response)
+            except (KeyError, TypeError, ValueError, xmltodict.expat.ExpatError):
+                pass
+        start_response(status, captured.get("headers", []))
+        return [body]
 
 
 def main():

@@ -22,6 +22,8 @@ use rolegate_vault::Keychain;
 use secrecy::SecretString;
 use serde_json::Value;
 
+pub mod seqera;
+
 /// The running emulator.
 pub struct Emulator {
     pub url: String,
@@ -65,7 +67,19 @@ pub struct Account {
     pub creds: Credentials,
 }
 
-fn http_post(url: &str, path: &str, body: &str) -> (u16, String) {
+pub(crate) fn http_get(url: &str, path: &str) -> (u16, String) {
+    let hostport = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = TcpStream::connect(hostport).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n").expect("write");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+pub(crate) fn http_post(url: &str, path: &str, body: &str) -> (u16, String) {
     let hostport = url.trim_start_matches("http://").trim_end_matches('/');
     let mut s = TcpStream::connect(hostport).expect("connect to the emulator");
     s.set_read_timeout(Some(Duration::from_secs(30))).ok();
@@ -159,6 +173,27 @@ impl Emulator {
         let body = serde_json::json!({ "account": account, "key": key, "role": role, "principal": principal });
         let (status, text) = http_post(&self.url, "/_rolegate/propagation", &body.to_string());
         assert_eq!(status, 200, "setting propagation delays failed: {text}");
+    }
+
+    /// Call ECR's GetAuthorizationToken (a JSON-protocol service) as `creds` with boto3,
+    /// a real AWS client: "OK", or the error code and HTTP status it read ("AccessDeniedException 400").
+    pub fn ecr_get_authorization_token(&self, creds: &Credentials) -> String {
+        let script = "import boto3,sys\n\
+            c = boto3.client('ecr', endpoint_url=sys.argv[1], region_name='eu-west-1')\n\
+            try:\n    c.get_authorization_token(); print('OK')\n\
+            except Exception as e:\n    r = getattr(e, 'response', {})\n    \
+            print(r.get('Error', {}).get('Code'), r.get('ResponseMetadata', {}).get('HTTPStatusCode'))\n";
+        let python = std::env::var("ROLEGATE_PYTHON").unwrap_or_else(|_| "python3".into());
+        let out = Command::new(&python)
+            .args(["-c", script, &self.url])
+            .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", secrecy::ExposeSecret::expose_secret(&creds.secret_access_key))
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap_or_else(|e| panic!("could not run {python}: {e}"));
+        assert!(out.status.success(), "boto3 failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     /// A fresh account with an administrator.

@@ -97,6 +97,11 @@ async fn emulator_enforces_trust_like_aws() {
     assert_eq!(sts.get_caller_identity().await.unwrap_err().kind, AwsErrorKind::InvalidClientTokenId);
     // A user with keys cannot be deleted (DeleteConflict, as in AWS).
     assert_eq!(h.iam().delete_user("ci").await.unwrap_err().kind, AwsErrorKind::DeleteConflict);
+    // A JSON-protocol service (ECR, which the Seqera stand-in calls) refuses as AWS does:
+    // HTTP 400 with a code an SDK reads, not the query protocol's XML.
+    assert_eq!(emu.ecr_get_authorization_token(&h.account.creds), "OK");
+    assert_eq!(emu.ecr_get_authorization_token(&other.creds), "AccessDeniedException 400");
+    assert_eq!(emu.ecr_get_authorization_token(&user.creds), "UnrecognizedClientException 400", "an inactive key is unknown");
 }
 
 async fn full_cycle(template: &str, mut inp: RunInputs) {

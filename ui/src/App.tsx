@@ -1,64 +1,26 @@
 // The shell: navigation (onboarding wizard, History, Test connection), the identity in
-// use, the theme, and the wizard's state from Identity to Export.
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { api, type Plan, type RunInputs, type RunSummary, type SessionInfo, type Template, type TemplateRef } from "./api";
-import { Details, initialDetails, type DetailsState } from "./screens/Details";
-import { Export } from "./screens/Export";
-import { History, isUnfinished } from "./screens/History";
-import { Identity } from "./screens/Identity";
-import { Review } from "./screens/Review";
-import { RunProgress } from "./screens/Run";
-import { TemplatePick } from "./screens/TemplatePick";
-import { TestConnection } from "./screens/TestConnection";
-import { Verify } from "./screens/Verify";
+// use, the theme, and the screen for the section and wizard step (routes.tsx). The
+// state is one reducer (wizard.ts); the shell performs its effects.
+import { useEffect, useLayoutEffect, useReducer, useRef } from "preact/hooks";
 import { startRuns, startSettings } from "./marks";
-import { applyTheme, cachedTheme, writeSettings, type RememberedIdentity, type Theme } from "./settings";
-
-export type Step = "identity" | "template" | "details" | "review" | "run" | "verify" | "export";
-type Section = "wizard" | "history" | "test";
-
-const STEPS: [Step, string][] = [
-  ["identity", "Identity"],
-  ["template", "Template"],
-  ["details", "Details"],
-  ["review", "Review"],
-  ["run", "Run"],
-  ["verify", "Verify"],
-  ["export", "Export"],
-];
+import { SCREENS, type Wiring } from "./routes";
+import { applyTheme, cachedTheme, writeSettings, type SettingsUpdate, type Theme } from "./settings";
+import { STEPS, initialState, reached, reducer, type Section, type Step } from "./wizard";
 
 export function App() {
-  const [section, setSection] = useState<Section>("wizard");
-  const [step, setStep] = useState<Step>("identity");
-  const [session, setSession] = useState<SessionInfo | null>(null);
-  // undefined until the settings are read (the start screen waits for it to preselect).
-  const [remembered, setRemembered] = useState<RememberedIdentity | null | undefined>(undefined);
-  const [theme, setTheme] = useState<Theme>(cachedTheme);
-  const [settingsProblem, setSettingsProblem] = useState<string | null>(null);
-  const [template, setTemplate] = useState<Template | null>(null);
-  // How the Rust side names the template (a built-in id, or the key of a loaded file).
-  const [templateRef, setTemplateRef] = useState<TemplateRef | null>(null);
-  const [details, setDetails] = useState<DetailsState | null>(null);
-  const [plan, setPlan] = useState<Plan | null>(null);
-  const [inputs, setInputs] = useState<RunInputs | null>(null);
-  const [runId, setRunId] = useState<string | null>(null);
-  const [historyRun, setHistoryRun] = useState<string | null>(null);
-  const [interrupted, setInterrupted] = useState<RunSummary[]>([]);
+  const [state, dispatch] = useReducer(reducer, undefined, () => initialState(cachedTheme()));
+  const { section, step, session, theme, settingsProblem, interrupted } = state;
   const main = useRef<HTMLElement>(null);
 
   // A layout effect: the answers were asked for before the first render (marks.ts).
   useLayoutEffect(() => {
     startSettings()
       .then((s) => {
-        setTheme(s.theme);
+        dispatch({ type: "settings-read", theme: s.theme, lastIdentity: s.lastIdentity });
         applyTheme(s.theme);
-        setRemembered(s.lastIdentity);
       })
-      .catch((e: unknown) => {
-        setRemembered(null);
-        setSettingsProblem(`settings could not be read: ${String(e)}`);
-      });
-    startRuns().then((r) => setInterrupted(r.filter(isUnfinished)), () => undefined);
+      .catch((e: unknown) => dispatch({ type: "settings-unreadable", message: `settings could not be read: ${String(e)}` }));
+    startRuns().then((runs) => dispatch({ type: "runs-read", runs }), () => undefined);
   }, []);
 
   // Move focus to the new screen's heading so keyboard and screen-reader users follow.
@@ -70,157 +32,19 @@ export function App() {
     }
   }, [section, step]);
 
-  const persist = (p: Promise<unknown>) => p.catch((e: unknown) => setSettingsProblem(`settings could not be saved: ${String(e)}`));
-
-  function go(s: Section, st?: Step) {
-    setSection(s);
-    if (st) setStep(st);
-  }
+  const persist = (change: SettingsUpdate) =>
+    void writeSettings(change).catch((e: unknown) => dispatch({ type: "settings-unsaved", message: `settings could not be saved: ${String(e)}` }));
+  const go = (s: Section, st?: Step) => dispatch({ type: "go", section: s, step: st });
 
   function pickTheme(t: Theme) {
-    setTheme(t);
+    dispatch({ type: "theme", theme: t });
     applyTheme(t);
-    void persist(writeSettings({ theme: t }));
-  }
-
-  function resume(id: string) {
-    setRunId(id);
-    // The Run screen reads the plan's steps from the run's journal.
-    setPlan(null);
-    go("wizard", "run");
+    persist({ theme: t });
   }
 
   const stepIndex = STEPS.findIndex(([s]) => s === step);
-  const reached = (s: Step) => {
-    switch (s) {
-      case "identity":
-        return true;
-      case "template":
-        return !!session;
-      case "details":
-        return !!session && !!template;
-      case "review":
-        return !!plan && !runId;
-      default:
-        return false;
-    }
-  };
-
-  let screen;
-  if (section === "history") {
-    screen = (
-      <History
-        session={session}
-        selected={historyRun}
-        onSelect={setHistoryRun}
-        onExport={(id) => {
-          setRunId(id);
-          go("wizard", "export");
-        }}
-        onResume={resume}
-        onIdentity={() => go("wizard", "identity")}
-      />
-    );
-  } else if (section === "test") {
-    screen = <TestConnection session={session} onIdentity={() => go("wizard", "identity")} />;
-  } else if (step === "identity") {
-    screen = (
-      <Identity
-        session={session}
-        remembered={remembered}
-        onConnected={(s, remember) => {
-          setSession(s);
-          if (remember) {
-            setRemembered(remember);
-            void persist(writeSettings({ lastIdentity: remember }));
-          }
-        }}
-        onContinue={() => go("wizard", "template")}
-      />
-    );
-  } else if (step === "template") {
-    screen = (
-      <TemplatePick
-        selected={template}
-        selectedRef={templateRef}
-        onPick={(t, ref) => {
-          if (JSON.stringify(ref) !== JSON.stringify(templateRef)) {
-            setTemplate(t);
-            setTemplateRef(ref);
-            setDetails(initialDetails(t, session!));
-            setPlan(null);
-          }
-        }}
-        onBack={() => go("wizard", "identity")}
-        onContinue={() => go("wizard", "details")}
-      />
-    );
-  } else if (step === "details" && template && templateRef && session && details) {
-    screen = (
-      <Details
-        template={template}
-        templateRef={templateRef}
-        session={session}
-        state={details}
-        onChange={setDetails}
-        plan={plan}
-        onPlanned={(p, i) => {
-          setPlan(p);
-          setInputs(i);
-        }}
-        onBack={() => go("wizard", "template")}
-        onContinue={() => go("wizard", "review")}
-      />
-    );
-  } else if (step === "review" && plan && inputs && templateRef) {
-    screen = (
-      <Review
-        plan={plan}
-        templateRef={templateRef}
-        inputs={inputs}
-        onBack={() => go("wizard", "details")}
-        onStarted={(id) => {
-          setRunId(id);
-          go("wizard", "run");
-        }}
-      />
-    );
-  } else if (step === "run" && runId) {
-    screen = <RunScreen runId={runId} plan={plan} onApplied={() => go("wizard", "verify")} onHistory={() => go("history")} />;
-  } else if (step === "verify" && runId) {
-    screen = (
-      <Verify
-        runId={runId}
-        onContinue={() => go("wizard", "export")}
-        onHistory={() => {
-          setHistoryRun(runId);
-          go("history");
-        }}
-      />
-    );
-  } else if (step === "export" && runId) {
-    screen = (
-      <Export
-        runId={runId}
-        onDone={() => {
-          setHistoryRun(runId);
-          go("history");
-        }}
-      />
-    );
-  } else {
-    screen = <p>Nothing to show here yet.</p>;
-  }
-
-  function newOnboarding() {
-    setTemplate(null);
-    setTemplateRef(null);
-    setDetails(null);
-    setPlan(null);
-    setInputs(null);
-    setRunId(null);
-    go("wizard", session ? "template" : "identity");
-  }
+  const wiring: Wiring = { state, dispatch, persist };
+  const screen = SCREENS[section === "wizard" ? step : section](wiring) || <p>Nothing to show here yet.</p>;
 
   return (
     <div class="shell">
@@ -237,7 +61,7 @@ export function App() {
               </button>
             </li>
             <li>
-              <button type="button" onClick={newOnboarding}>
+              <button type="button" onClick={() => dispatch({ type: "new-onboarding" })}>
                 New onboarding
               </button>
             </li>
@@ -283,7 +107,7 @@ export function App() {
           <ol class="steps" aria-label="Onboarding steps">
             {STEPS.map(([s, label], i) => (
               <li key={s} aria-current={s === step ? "step" : undefined} class={i < stepIndex ? "done" : undefined}>
-                {reached(s) && s !== step ? (
+                {reached(state, s) && s !== step ? (
                   <a
                     href={`#${s}`}
                     onClick={(e) => {
@@ -311,10 +135,7 @@ export function App() {
                   {r.run_id} ({r.template_id}, account {r.account}) is <strong>{r.status}</strong> with {r.live_resources} resource(s) made.{" "}
                   <button
                     type="button"
-                    onClick={() => {
-                      setHistoryRun(r.run_id);
-                      go("history");
-                    }}
+                    onClick={() => dispatch({ type: "show-run", runId: r.run_id })}
                   >
                     Resume or roll back…
                   </button>
@@ -328,14 +149,4 @@ export function App() {
       </main>
     </div>
   );
-}
-
-/** The Run step, for a fresh run (the plan is in hand) or a resumed one (read from its journal). */
-function RunScreen(props: { runId: string; plan: Plan | null; onApplied: () => void; onHistory: () => void }) {
-  const [steps, setSteps] = useState(props.plan?.steps ?? null);
-  useEffect(() => {
-    if (!steps) api.runDetail(props.runId).then((d) => setSteps(d.plan.steps), () => setSteps([]));
-  }, [props.runId]);
-  if (!steps) return <p aria-busy="true">Reading the run…</p>;
-  return <RunProgress runId={props.runId} steps={steps} onApplied={props.onApplied} onRolledBack={() => undefined} />;
 }

@@ -1,10 +1,9 @@
 // The typed client of the app's commands. The types come from the Rust side (ts-rs,
-// ui/src/bindings; scripts/check-bindings.sh fails CI when they are stale). Errors
-// arrive as CommandError: {code, message, fields}.
+// ui/src/bindings; scripts/check-bindings.sh fails CI when they are stale). Screens call
+// these through useCommand, which turns a rejection into the error they show.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { CallerIdentity } from "./bindings/CallerIdentity";
 import type { Check } from "./bindings/Check";
-import type { CommandError } from "./bindings/CommandError";
 import type { Copied } from "./bindings/Copied";
 import type { Event } from "./bindings/Event";
 import type { ExportRequest } from "./bindings/ExportRequest";
@@ -36,7 +35,6 @@ import type { WriteReport } from "./bindings/WriteReport";
 export type {
   CallerIdentity,
   Check,
-  CommandError,
   Copied,
   Event,
   ExportRequest,
@@ -65,16 +63,6 @@ export type {
   VerifyReport,
   WriteReport,
 };
-
-export function isCommandError(e: unknown): e is CommandError {
-  return typeof e === "object" && e !== null && "code" in e && "message" in e;
-}
-
-/** Any thrown value as a CommandError (the UI shows code and message). */
-export function asCommandError(e: unknown): CommandError {
-  if (isCommandError(e)) return { code: e.code, message: e.message, hint: e.hint ?? null, fields: e.fields ?? [] };
-  return { code: "internal", message: String(e), hint: null, fields: [] };
-}
 
 function streamed<T>(cmd: string, args: Record<string, unknown>, onEvent?: (e: Event) => void): Promise<T> {
   const channel = new Channel<Event>();

@@ -2,7 +2,8 @@
 // them, the error banner, check lists and the progress log.
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import type { Check, CommandError, FieldError } from "./api";
+import type { Check, FieldError } from "./api";
+import type { UiError } from "./useCommand";
 
 /** The errors that concern one input: its field name, or anything under it. */
 export function errorsFor(fields: FieldError[], name: string): FieldError[] {
@@ -76,7 +77,7 @@ export function Field(p: FieldProps) {
 }
 
 /** A command's error: the sentence, its code, and any field errors no input claims. */
-export function ErrorBox({ error, fields }: { error: CommandError | null; fields?: FieldError[] }) {
+export function ErrorBox({ error, fields }: { error: UiError | null; fields?: FieldError[] }) {
   if (!error) return null;
   const list = fields ?? error.fields;
   return (

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::journal::StoreError;
+use crate::plan::StepId;
 use crate::policy::Lint;
 use crate::ports::{AccessKeyMeta, AwsError, VaultError};
 use crate::validate::FieldError;
@@ -23,9 +24,9 @@ pub enum RunError {
     #[error("user {user} already has {} access keys, the most IAM allows; Rolegate deletes none on its own. Keys: {}", .keys.len(), .keys.iter().map(|k| format!("{} ({:?})", k.id, k.status)).collect::<Vec<_>>().join(", "))]
     KeyLimit { user: String, keys: Vec<AccessKeyMeta> },
     #[error("{}", aws_message(.step, .error, .run_id, .created))]
-    Aws { step: Option<String>, error: AwsError, run_id: Option<String>, created: Vec<String> },
+    Aws { step: Option<StepId>, error: AwsError, run_id: Option<String>, created: Vec<String> },
     #[error("AWS did not accept the change within {waited_seconds} s (step {step}); last answer: {last}. Nothing was deleted.")]
-    Propagation { step: String, waited_seconds: u64, last: AwsError, run_id: String },
+    Propagation { step: StepId, waited_seconds: u64, last: AwsError, run_id: String },
     #[error("keychain: {0}")]
     Vault(#[from] VaultError),
     #[error("journal: {0}")]
@@ -58,7 +59,7 @@ pub enum Frontend {
     App,
 }
 
-fn aws_message(step: &Option<String>, e: &AwsError, run_id: &Option<String>, created: &[String]) -> String {
+fn aws_message(step: &Option<StepId>, e: &AwsError, run_id: &Option<String>, created: &[String]) -> String {
     let mut s = match e.kind {
         crate::ports::AwsErrorKind::NoCredentials => format!("no AWS identity was found for {}. Details: {}", e.operation, e.message),
         crate::ports::AwsErrorKind::AccessDenied => {
@@ -258,14 +259,14 @@ mod tests {
                 keys: vec![AccessKeyMeta { id: "AKIA1".into(), status: KeyStatus::Active, created: None }],
             },
             RunError::Aws {
-                step: Some("role:main".into()),
+                step: Some(StepId::role("main")),
                 error: aws(AwsErrorKind::Other),
                 run_id: Some("rg-1".into()),
                 created: vec!["user u".into()],
             },
             RunError::Aws { step: None, error: aws(AwsErrorKind::NoCredentials), run_id: None, created: vec![] },
             RunError::Propagation {
-                step: "wait:role:main".into(),
+                step: StepId::wait_role("main"),
                 waited_seconds: 120,
                 last: aws(AwsErrorKind::AccessDenied),
                 run_id: "rg-1".into(),

@@ -6,34 +6,40 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::checks::Check;
+use crate::plan::StepId;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Event {
     StepStarted {
-        step: String,
+        #[cfg_attr(feature = "ts", ts(as = "String"))]
+        step: StepId,
         summary: String,
     },
     /// `outcome` is `created`, `adopted` (found, made by this run) or `waited`.
     StepDone {
-        step: String,
+        #[cfg_attr(feature = "ts", ts(as = "String"))]
+        step: StepId,
         outcome: String,
         detail: String,
     },
     StepFailed {
-        step: String,
+        #[cfg_attr(feature = "ts", ts(as = "String"))]
+        step: StepId,
         message: String,
     },
     /// A step that was only waiting for IAM stopped because the run is stopping (a
     /// cancel, or another step failed); it waits again on resume.
     StepStopped {
-        step: String,
+        #[cfg_attr(feature = "ts", ts(as = "String"))]
+        step: StepId,
         message: String,
     },
     /// Waiting for IAM to propagate a change; `last_code` is AWS's "not yet" answer.
     Waiting {
-        step: String,
+        #[cfg_attr(feature = "ts", ts(as = "String"))]
+        step: StepId,
         what: String,
         attempt: u32,
         #[cfg_attr(feature = "ts", ts(type = "number"))]

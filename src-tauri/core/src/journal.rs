@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::checks::VerifyReport;
 use crate::fs::write_private_atomic;
-use crate::plan::{Plan, RunInputs};
+use crate::plan::{Plan, RunInputs, StepId};
 
 pub const FORMAT: &str = "rolegate-journal/v1";
 
@@ -119,8 +119,8 @@ impl Resource {
 pub struct ResourceRecord {
     #[serde(flatten)]
     pub resource: Resource,
-    /// The plan step that made it.
-    pub step: String,
+    /// The plan step that made it (or [`LOST_KEY_STEP`], or `rotate-key`).
+    pub step: StepId,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -146,7 +146,7 @@ pub struct Journal {
     pub status: RunStatus,
     pub inputs: RunInputs,
     pub plan: Plan,
-    pub steps: BTreeMap<String, StepRecord>,
+    pub steps: BTreeMap<StepId, StepRecord>,
     pub resources: Vec<ResourceRecord>,
     /// The id of the access key this run made (its secret is in the keychain).
     #[serde(default)]
@@ -206,7 +206,7 @@ impl Journal {
         }
     }
 
-    pub fn step_done(&self, id: &str) -> bool {
+    pub fn step_done(&self, id: &StepId) -> bool {
         self.steps.get(id).is_some_and(|s| s.state == StepState::Done)
     }
 
@@ -229,7 +229,7 @@ impl Journal {
     /// Keys of `user` that a failed CreateAccessKey of this run made, not yet deleted.
     pub fn lost_keys(&self, user: &str) -> Vec<String> {
         self.live_resources()
-            .filter(|r| r.step == LOST_KEY_STEP)
+            .filter(|r| &r.step == LOST_KEY_STEP)
             .filter_map(|r| match &r.resource {
                 Resource::AccessKey { user: u, id } if u == user => Some(id.clone()),
                 _ => None,
@@ -238,9 +238,9 @@ impl Journal {
     }
 
     /// Record a resource once (adopting after a crash records it again harmlessly).
-    pub fn record(&mut self, resource: Resource, step: &str, now: OffsetDateTime) {
+    pub fn record(&mut self, resource: Resource, step: &StepId, now: OffsetDateTime) {
         if !self.has_resource(&resource) {
-            self.resources.push(ResourceRecord { resource, step: step.into(), created_at: now, deleted_at: None });
+            self.resources.push(ResourceRecord { resource, step: step.clone(), created_at: now, deleted_at: None });
         }
     }
 
@@ -252,7 +252,7 @@ impl Journal {
 
 /// The step name under which a journal records keys that a failed CreateAccessKey of
 /// this run made (their secret never arrived); they are deleted as soon as they are found.
-pub const LOST_KEY_STEP: &str = "access-key-lost";
+pub const LOST_KEY_STEP: &StepId = &StepId::AccessKeyLost;
 
 /// How far a key rotation got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -450,8 +450,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileJournalStore::new(dir.path().join("runs"));
         let mut j = journal();
-        j.record(Resource::User { name: "u".into() }, "user", OffsetDateTime::UNIX_EPOCH);
-        j.record(Resource::User { name: "u".into() }, "user", OffsetDateTime::UNIX_EPOCH);
+        j.record(Resource::User { name: "u".into() }, &StepId::User, OffsetDateTime::UNIX_EPOCH);
+        j.record(Resource::User { name: "u".into() }, &StepId::User, OffsetDateTime::UNIX_EPOCH);
         assert_eq!(j.resources.len(), 1, "recording twice keeps one record");
         store.save(&j).unwrap();
         let back = store.load("rg-abc").unwrap();

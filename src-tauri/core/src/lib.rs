@@ -20,6 +20,7 @@ pub mod identity;
 pub mod journal;
 pub mod lint;
 pub mod plan;
+pub mod platform;
 pub mod policy;
 pub mod ports;
 pub mod propagation;

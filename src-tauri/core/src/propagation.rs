@@ -7,6 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::events::{Event, EventSink};
+use crate::plan::StepId;
 use crate::ports::{AwsError, AwsErrorKind, Clock, Entropy};
 
 /// How long and how often to poll.
@@ -86,7 +87,7 @@ pub async fn poll<T, F, Fut>(
     entropy: &dyn Entropy,
     events: &EventSink,
     settings: PollSettings,
-    step: &str,
+    step: &StepId,
     what: &str,
     not_yet: fn(&AwsError) -> bool,
     mut attempt: F,
@@ -135,6 +136,9 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::{Arc, Mutex};
 
+    /// The step the waits below report under.
+    const S: &StepId = &StepId::WaitAccessKey;
+
     fn denied() -> AwsError {
         AwsError::new(AwsErrorKind::AccessDenied, "sts:AssumeRole", "AccessDenied", "not yet")
     }
@@ -145,7 +149,7 @@ mod tests {
         let entropy = FixedEntropy::with_jitter(jitter_ms);
         let times = Mutex::new(Vec::new());
         let c2 = clock.clone();
-        let r: Result<(), _> = poll(clock.as_ref(), &entropy, &crate::events::discard(), settings, "s", "role", role_not_yet, || {
+        let r: Result<(), _> = poll(clock.as_ref(), &entropy, &crate::events::discard(), settings, S, "role", role_not_yet, || {
             times.lock().unwrap().push(c2.elapsed());
             async { Err(denied()) }
         })
@@ -163,7 +167,7 @@ mod tests {
         let events: EventSink = Arc::new(move |e| s2.lock().unwrap().push(e.clone()));
         let calls = AtomicU32::new(0);
         let settings = PollSettings::default();
-        let r = poll(&clock, &entropy, &events, settings, "wait:role:main", "role", role_not_yet, || {
+        let r = poll(&clock, &entropy, &events, settings, &StepId::wait_role("main"), "role", role_not_yet, || {
             let n = calls.fetch_add(1, Ordering::SeqCst);
             async move {
                 if n < 5 {
@@ -205,7 +209,7 @@ mod tests {
                 let clock = Arc::new(ManualClock::new());
                 let entropy = FixedEntropy::with_jitter(jitter);
                 let c2 = clock.clone();
-                poll(clock.as_ref(), &entropy, &crate::events::discard(), PollSettings::default(), "s", "role", role_not_yet, || {
+                poll(clock.as_ref(), &entropy, &crate::events::discard(), PollSettings::default(), S, "role", role_not_yet, || {
                     let ready = c2.elapsed() >= ready_at;
                     async move {
                         if ready {
@@ -272,7 +276,7 @@ mod tests {
         let clock = ManualClock::new();
         let entropy = FixedEntropy::default();
         let r: Result<(), _> =
-            poll(&clock, &entropy, &crate::events::discard(), PollSettings::default(), "s", "key", key_not_yet, || async {
+            poll(&clock, &entropy, &crate::events::discard(), PollSettings::default(), S, "key", key_not_yet, || async {
                 Err(AwsError::new(AwsErrorKind::SignatureDoesNotMatch, "sts:GetCallerIdentity", "SignatureDoesNotMatch", "bad secret"))
             })
             .await;
@@ -281,7 +285,7 @@ mod tests {
 
         let settings = PollSettings { timeout: Duration::from_secs(10), ..Default::default() };
         let r: Result<(), _> =
-            poll(&clock, &entropy, &crate::events::discard(), settings, "s", "role", role_not_yet, || async { Err(denied()) }).await;
+            poll(&clock, &entropy, &crate::events::discard(), settings, S, "role", role_not_yet, || async { Err(denied()) }).await;
         match r {
             Err(WaitError::TimedOut { waited, last }) => {
                 assert_eq!(waited, Duration::from_secs(10));

@@ -1,8 +1,11 @@
 // Step 3: names, variables, External IDs, principals and tags. Every change is planned
 // by the core (no AWS call) and its errors are shown next to the field they name.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, asCommandError, type CommandError, type FieldError, type Plan, type RunInputs, type SessionInfo, type Template, type TemplateRef } from "../api";
+import { useEffect, useMemo } from "preact/hooks";
+import { api, type FieldError, type Plan, type RunInputs, type SessionInfo, type Template, type TemplateRef } from "../api";
 import { ErrorBox, Field, errorsFor, unclaimed } from "../components";
+import { inputError, useCommand } from "../useCommand";
+
+const newExternalIds = (n: number) => Promise.all(Array.from({ length: n }, () => api.newExternalId()));
 
 export type DetailsState = {
   region: string;
@@ -74,49 +77,37 @@ export function Details(props: {
 }) {
   const t = props.template;
   const d = props.state;
-  const [error, setError] = useState<CommandError | null>(null);
-  const [checking, setChecking] = useState(false);
-  const seq = useRef(0);
+  // Planning follows the typing: 200 ms after the last change, and only the latest answer counts.
+  const planning = useCommand(api.plan, { keep: true, delayMs: 200 });
+  const fresh = useCommand(newExternalIds);
+  const regenerated = useCommand(api.newExternalId);
+  const error = regenerated.error ?? fresh.error ?? planning.error;
+  const checking = planning.busy;
   const { inputs, local } = useMemo(() => toInputs(t, d), [t, d]);
 
   // A fresh External ID for each role whose template generates one, once.
   useEffect(() => {
     const missing = t.roles.filter((r) => r.external_id.scheme === "uuid" && !d.externalIds[r.key]);
     if (missing.length === 0) return;
-    Promise.all(missing.map(() => api.newExternalId()))
-      .then((ids) => {
-        const next = { ...d.externalIds };
-        missing.forEach((r, i) => (next[r.key] = ids[i]));
-        props.onChange({ ...d, externalIds: next });
-      })
-      .catch((e: unknown) => setError(asCommandError(e)));
+    void fresh.run(missing.length).then((answer) => {
+      if (!answer.ok) return;
+      const next = { ...d.externalIds };
+      missing.forEach((r, i) => (next[r.key] = answer.value[i]));
+      props.onChange({ ...d, externalIds: next });
+    });
   }, [t.id]);
 
   // Plan as the person types (the core validates; nothing reaches AWS).
   useEffect(() => {
-    const n = ++seq.current;
     if (local.length > 0) {
-      setError({ code: "invalid-input", message: "some fields need fixing", hint: null, fields: local });
+      planning.fail(inputError(local, "some fields need fixing"));
       props.onPlanned(null, inputs);
       return;
     }
-    setChecking(true);
-    const timer = setTimeout(() => {
-      api
-        .plan(props.templateRef, inputs)
-        .then((p) => {
-          if (n !== seq.current) return;
-          setError(null);
-          props.onPlanned(p, inputs);
-        })
-        .catch((e: unknown) => {
-          if (n !== seq.current) return;
-          setError(asCommandError(e));
-          props.onPlanned(null, inputs);
-        })
-        .finally(() => n === seq.current && setChecking(false));
-    }, 200);
-    return () => clearTimeout(timer);
+    void planning.run(props.templateRef, inputs).then((answer) => {
+      if (answer.ok) props.onPlanned(answer.value, inputs);
+      else if (answer.error) props.onPlanned(null, inputs);
+    });
   }, [inputs]);
 
   const fields = error?.fields ?? [];
@@ -126,11 +117,8 @@ export function Details(props: {
   const planned = (key: string) => props.plan?.roles.find((r) => r.key === key);
 
   async function regenerate(key: string) {
-    try {
-      set({ externalIds: { ...d.externalIds, [key]: await api.newExternalId() } });
-    } catch (e) {
-      setError(asCommandError(e));
-    }
+    const answer = await regenerated.run();
+    if (answer.ok) set({ externalIds: { ...d.externalIds, [key]: answer.value } });
   }
 
   return (

@@ -2,9 +2,10 @@
 // asks the app for the real text on an explicit click; Copy and Save go from the Rust
 // side straight to the clipboard or a 0600 file (the Rust side opens the save dialog),
 // so the secret never enters the page. A copied secret is cleared from the clipboard.
-import { useEffect, useState } from "preact/hooks";
-import { api, asCommandError, exportRequest, type CommandError, type ExportRequest, type Format, type ProfileEdit, type Rendered, type RunDetail, type WriteReport } from "../api";
+import { useEffect, useReducer, useState } from "preact/hooks";
+import { api, exportRequest, type ExportRequest, type Format, type Rendered, type RunDetail } from "../api";
 import { ErrorBox, Field, errorsFor } from "../components";
+import { useCommand } from "../useCommand";
 
 const LABEL: Record<Format, string> = {
   "aws-profile": "AWS profile",
@@ -26,33 +27,20 @@ function AwsProfile({ runId, detail }: { runId: string; detail: RunDetail }) {
   const [name, setName] = useState(detail.default_name);
   const [plain, setPlain] = useState(false);
   const [force, setForce] = useState(false);
-  const [edit, setEdit] = useState<ProfileEdit | null>(null);
-  const [written, setWritten] = useState<WriteReport | null>(null);
-  const [error, setError] = useState<CommandError | null>(null);
+  // The change to the AWS files follows the form; writing it is a separate click.
+  const previewing = useCommand(api.profilePreview, { keep: true });
+  const writing = useCommand(api.profileWrite);
   const req = { name: name.trim(), plain_keys: plain, force };
 
   useEffect(() => {
-    setWritten(null);
-    api.profilePreview(runId, req).then(
-      (e) => {
-        setEdit(e);
-        setError(null);
-      },
-      (e: unknown) => {
-        setEdit(null);
-        setError(asCommandError(e));
-      },
-    );
+    writing.reset();
+    void previewing.run(runId, req);
   }, [name, plain, force]);
 
-  async function write() {
-    try {
-      setWritten(await api.profileWrite(runId, req));
-      setError(null);
-    } catch (e) {
-      setError(asCommandError(e));
-    }
-  }
+  const write = () => writing.run(runId, req);
+  const edit = previewing.error ? null : previewing.result;
+  const written = writing.result;
+  const error = writing.error ?? previewing.error;
 
   const fields = error?.fields ?? [];
   return (
@@ -94,68 +82,77 @@ function AwsProfile({ runId, detail }: { runId: string; detail: RunDetail }) {
   );
 }
 
+/** What the window shows of the export besides the run: the person's picks, the text
+ * in the preview (masked unless revealed) and the last hand-over message. */
+type View = { picked: Format | null; opts: Partial<ExportRequest>; preview: Rendered | null; revealed: boolean; status: string };
+
+type ViewAction =
+  | { type: "pick"; format: Format }
+  | { type: "options"; opts: Partial<ExportRequest> }
+  | { type: "preview"; preview: Rendered | null; revealed: boolean }
+  | { type: "status"; status: string };
+
+/** A new format or new options hide the secrets again and forget the last message. */
+function view(v: View, a: ViewAction): View {
+  switch (a.type) {
+    case "pick":
+      return { ...v, picked: a.format, revealed: false, status: "" };
+    case "options":
+      return { ...v, opts: a.opts, revealed: false, status: "" };
+    case "preview":
+      return { ...v, preview: a.preview, revealed: a.revealed };
+    case "status":
+      return { ...v, status: a.status };
+  }
+}
+
+type HandOver = "reveal" | "hide" | "copy" | "save";
+
 export function Export(props: { runId: string; onDone: () => void }) {
-  const [detail, setDetail] = useState<RunDetail | null>(null);
-  const [format, setFormat] = useState<Format | null>(null);
-  const [opts, setOpts] = useState<Partial<ExportRequest>>({});
-  const [preview, setPreview] = useState<Rendered | null>(null);
-  const [revealed, setRevealed] = useState(false);
-  const [status, setStatus] = useState("");
-  const [error, setError] = useState<CommandError | null>(null);
-
-  useEffect(() => {
-    api.runDetail(props.runId).then(
-      (d) => {
-        setDetail(d);
-        setFormat(d.formats[0] ?? null);
-      },
-      (e: unknown) => setError(asCommandError(e)),
-    );
-  }, [props.runId]);
-
+  const loading = useCommand(api.runDetail);
+  const [v, dispatch] = useReducer(view, { picked: null, opts: {}, preview: null, revealed: false, status: "" });
+  const detail = loading.result;
+  const format = v.picked ?? detail?.formats[0] ?? null;
+  const opts = v.opts;
   const request = (reveal: boolean) => exportRequest(format!, { ...opts, reveal });
+
+  // The masked preview follows the format and options.
+  const previewing = useCommand((request: ExportRequest) => api.exportPreview(props.runId, request), { keep: true });
+  // Reveal, hide, copy and save: each answer is what the view shows next (a cancelled save dialog changes nothing).
+  const acting = useCommand(async (what: HandOver): Promise<ViewAction | null> => {
+    if (what === "reveal" || what === "hide") {
+      const reveal = what === "reveal";
+      return { type: "preview", preview: await api.exportPreview(props.runId, request(reveal)), revealed: reveal };
+    }
+    if (what === "copy") {
+      const copied = await api.exportCopy(props.runId, request(true));
+      const status =
+        copied.cleared_in_seconds !== null ? `Copied, secret included; the clipboard is cleared in ${copied.cleared_in_seconds} s (and when Rolegate quits).` : "Copied.";
+      return { type: "status", status };
+    }
+    const path = await api.exportSave(props.runId, request(true));
+    return path === null ? null : { type: "status", status: `Saved to ${path} (mode 0600).` };
+  });
+  const error = acting.error ?? previewing.error ?? loading.error;
+
+  useEffect(() => void loading.run(props.runId), [props.runId]);
+
   useEffect(() => {
     if (!format || format === "aws-profile") return;
-    setRevealed(false);
-    setStatus("");
-    api.exportPreview(props.runId, request(false)).then(
-      (r) => {
-        setPreview(r);
-        setError(null);
-      },
-      (e: unknown) => {
-        setPreview(null);
-        setError(asCommandError(e));
-      },
-    );
+    acting.reset();
+    void previewing.run(request(false)).then((answer) => {
+      if (answer.ok) dispatch({ type: "preview", preview: answer.value, revealed: false });
+      else if (answer.error) dispatch({ type: "preview", preview: null, revealed: false });
+    });
   }, [format, opts]);
 
-  async function act(what: "reveal" | "hide" | "copy" | "save") {
-    setError(null);
-    try {
-      if (what === "reveal") {
-        setPreview(await api.exportPreview(props.runId, request(true)));
-        setRevealed(true);
-      } else if (what === "hide") {
-        setPreview(await api.exportPreview(props.runId, request(false)));
-        setRevealed(false);
-      } else if (what === "copy") {
-        const copied = await api.exportCopy(props.runId, request(true));
-        setStatus(
-          copied.cleared_in_seconds !== null
-            ? `Copied, secret included; the clipboard is cleared in ${copied.cleared_in_seconds} s (and when Rolegate quits).`
-            : "Copied.",
-        );
-      } else {
-        const path = await api.exportSave(props.runId, request(true));
-        if (path === null) return;
-        setStatus(`Saved to ${path} (mode 0600).`);
-      }
-    } catch (e) {
-      setError(asCommandError(e));
-    }
+  async function act(what: HandOver) {
+    const answer = await acting.run(what);
+    if (answer.ok && answer.value) dispatch(answer.value);
   }
 
+  const { preview, revealed, status } = v;
+  const setOpts = (o: Partial<ExportRequest>) => dispatch({ type: "options", opts: o });
   return (
     <section aria-labelledby="export-h">
       <h2 id="export-h">Export</h2>
@@ -165,7 +162,7 @@ export function Export(props: { runId: string; onDone: () => void }) {
           <legend>Format</legend>
           {detail.formats.map((f) => (
             <label class="radio" key={f}>
-              <input type="radio" name="format" value={f} checked={format === f} onChange={() => setFormat(f)} />
+              <input type="radio" name="format" value={f} checked={format === f} onChange={() => dispatch({ type: "pick", format: f })} />
               {LABEL[f]}
             </label>
           ))}

@@ -1,15 +1,13 @@
 // Done / History: every run in the journal the CLI shares, with Test connection,
 // Rotate key, Export again, Resume and Roll back (which first lists what it deletes).
 import { useEffect, useState } from "preact/hooks";
-import { api, asCommandError, type CommandError, type RollbackReport, type RotationReport, type RunDetail, type RunSummary, type SessionInfo, type VerifyReport } from "../api";
+import { api, type SessionInfo } from "../api";
 import { Checks, Confirm, ErrorBox } from "../components";
+import { isUnfinished } from "../runStatus";
+import { useCommand } from "../useCommand";
 import { RollbackResult } from "./Run";
 
-const UNFINISHED = ["planned", "applying", "failed", "cancelled", "rolling-back", "rollback-incomplete"];
-
-export function isUnfinished(r: RunSummary) {
-  return UNFINISHED.includes(r.status);
-}
+const newestFirst = () => api.runs().then((r) => r.sort((a, b) => b.created_at.localeCompare(a.created_at)));
 
 export function History(props: {
   session: SessionInfo | null;
@@ -19,58 +17,45 @@ export function History(props: {
   onResume: (runId: string) => void;
   onIdentity: () => void;
 }) {
-  const [runs, setRuns] = useState<RunSummary[] | null>(null);
-  const [detail, setDetail] = useState<RunDetail | null>(null);
-  const [error, setError] = useState<CommandError | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [test, setTest] = useState<VerifyReport | null>(null);
-  const [rotation, setRotation] = useState<RotationReport | null>(null);
-  const [rollback, setRollback] = useState<RollbackReport | null>(null);
+  // The list and the selected run stay shown while they are read again after an action.
+  const runs = useCommand(newestFirst, { keep: true });
+  const details = useCommand(api.runDetail, { keep: true });
+  const actions = { test: useCommand(api.testRun), rotate: useCommand(api.rotateKey), rollback: useCommand(api.rollbackRun) };
+  type Action = keyof typeof actions;
   const [confirm, setConfirm] = useState<"rollback" | "rotate" | null>(null);
+  const busy = (Object.keys(actions) as Action[]).find((a) => actions[a].busy) ?? null;
+  const error = actions.test.error ?? actions.rotate.error ?? actions.rollback.error ?? details.error ?? runs.error;
+  const test = actions.test.result;
+  const rotation = actions.rotate.result;
+  const rollback = actions.rollback.result;
 
-  const refresh = () =>
-    api.runs().then(
-      (r) => setRuns(r.sort((a, b) => b.created_at.localeCompare(a.created_at))),
-      (e: unknown) => setError(asCommandError(e)),
-    );
-  useEffect(() => void refresh(), [props.session?.home]);
+  useEffect(() => void runs.run(), [props.session?.home]);
   useEffect(() => {
-    setTest(null);
-    setRotation(null);
-    setRollback(null);
+    for (const a of Object.values(actions)) a.reset();
     setConfirm(null);
-    setDetail(null);
-    if (props.selected) api.runDetail(props.selected).then(setDetail, (e: unknown) => setError(asCommandError(e)));
+    details.reset();
+    if (props.selected) void details.run(props.selected);
   }, [props.selected]);
 
-  async function act<T>(name: string, f: () => Promise<T>, done: (v: T) => void) {
-    setBusy(name);
-    setError(null);
+  async function act(name: Action, runId: string) {
     setConfirm(null);
     // One result at a time, right under the actions.
-    setTest(null);
-    setRotation(null);
-    setRollback(null);
-    try {
-      done(await f());
-    } catch (e) {
-      setError(asCommandError(e));
-    } finally {
-      setBusy(null);
-      void refresh();
-      if (props.selected) api.runDetail(props.selected).then(setDetail, () => undefined);
-    }
+    for (const [a, command] of Object.entries(actions)) if (a !== name) command.reset();
+    await actions[name].run(runId);
+    void runs.run();
+    if (props.selected) void details.run(props.selected);
   }
 
   const id = props.selected;
-  const d = detail;
+  const d = details.result;
+  const list = runs.result;
   const gone = d?.summary.status === "rolled-back";
   return (
     <section aria-labelledby="history-h">
       <h2 id="history-h">History</h2>
       <p class="lead">Runs journaled in {props.session?.home ?? "the default Rolegate folder"}. Runs started with the CLI show here too.</p>
-      {runs && runs.length === 0 && <p>No runs yet.</p>}
-      {runs && runs.length > 0 && (
+      {list && list.length === 0 && <p>No runs yet.</p>}
+      {list && list.length > 0 && (
         <table aria-label="Runs">
           <thead>
             <tr>
@@ -83,7 +68,7 @@ export function History(props: {
             </tr>
           </thead>
           <tbody>
-            {runs.map((r) => (
+            {list.map((r) => (
               <tr key={r.run_id} data-run={r.run_id}>
                 <td>
                   <button type="button" aria-pressed={id === r.run_id} onClick={() => props.onSelect(r.run_id)}>
@@ -153,7 +138,7 @@ export function History(props: {
               )}
               {!isUnfinished(d.summary) && (
                 <>
-                  <button type="button" disabled={!!busy} onClick={() => act("test", () => api.testRun(id), setTest)}>
+                  <button type="button" disabled={!!busy} onClick={() => act("test", id)}>
                     {busy === "test" ? "Testing…" : "Test connection"}
                   </button>
                   {d.access_key_id && (
@@ -172,7 +157,7 @@ export function History(props: {
             </div>
           )}
           {confirm === "rollback" && (
-            <Confirm title="Roll back this run?" confirm={`Delete ${d.live.length} resource(s)`} danger onConfirm={() => act("rollback", () => api.rollbackRun(id), setRollback)} onCancel={() => setConfirm(null)}>
+            <Confirm title="Roll back this run?" confirm={`Delete ${d.live.length} resource(s)`} danger onConfirm={() => act("rollback", id)} onCancel={() => setConfirm(null)}>
               <p>Only what this run provably made is deleted, in this order:</p>
               <ul aria-label="Will be deleted">
                 {d.live.map((l) => (
@@ -183,7 +168,7 @@ export function History(props: {
             </Confirm>
           )}
           {confirm === "rotate" && (
-            <Confirm title="Rotate the access key?" confirm="Rotate" onConfirm={() => act("rotate", () => api.rotateKey(id), setRotation)} onCancel={() => setConfirm(null)}>
+            <Confirm title="Rotate the access key?" confirm="Rotate" onConfirm={() => act("rotate", id)} onCancel={() => setConfirm(null)}>
               <p>
                 A new key is made and stored, checked until AWS accepts it, profiles are switched, then {d.access_key_id} is deactivated and deleted. If anything stops it, a working key
                 remains.

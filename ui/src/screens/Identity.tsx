@@ -2,10 +2,11 @@
 // credential_process included), the environment, pasted keys (the secret goes to the
 // keychain, never to the settings file), or the Sandbox emulator.
 import { useLayoutEffect, useState } from "preact/hooks";
-import { api, asCommandError, type CommandError, type IdentityChoice, type IdentitySources, type SessionInfo } from "../api";
+import { api, type IdentityChoice, type IdentitySources, type SessionInfo } from "../api";
 import { ErrorBox, Field, errorsFor, unclaimed } from "../components";
 import { identitySources, signalReady } from "../marks";
 import type { RememberedIdentity } from "../settings";
+import { useCommand } from "../useCommand";
 
 type Kind = "profile" | "environment" | "keys" | "sandbox";
 
@@ -29,7 +30,8 @@ export function Identity(props: {
   onConnected: (s: SessionInfo, remember: RememberedIdentity | null) => void;
   onContinue: () => void;
 }) {
-  const [sources, setSources] = useState<IdentitySources | null>(null);
+  const load = useCommand(identitySources);
+  const sources = load.result;
   // The person's own picks; until they pick, the preselection (derived, so a remembered
   // identity that arrives after the sources still applies) is what is shown.
   const [pickedKind, setPickedKind] = useState<Kind | null>(null);
@@ -38,15 +40,12 @@ export function Identity(props: {
   const [keyId, setKeyId] = useState("");
   const [secret, setSecret] = useState("");
   const [save, setSave] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<CommandError | null>(null);
+  const connection = useCommand(api.connect);
+  // Connecting is offered only once the sources are in, so at most one of these is set.
+  const error = connection.error ?? load.error;
 
   // A layout effect: the answer was asked for before the first render (marks.ts).
-  useLayoutEffect(() => {
-    identitySources()
-      .then(setSources)
-      .catch((e: unknown) => setError(asCommandError(e)));
-  }, []);
+  useLayoutEffect(() => void load.run(), []);
 
   const pre = sources && props.remembered !== undefined ? preselect(sources, props.remembered) : null;
   const kind = pickedKind ?? pre?.kind ?? null;
@@ -78,17 +77,10 @@ export function Identity(props: {
       choice = { kind: "sandbox" };
       remember = { kind: "sandbox" };
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const s = await api.connect(choice);
-      setSecret("");
-      props.onConnected(s, remember);
-    } catch (err) {
-      setError(asCommandError(err));
-    } finally {
-      setBusy(false);
-    }
+    const answer = await connection.run(choice);
+    if (!answer.ok) return;
+    setSecret("");
+    props.onConnected(answer.value, remember);
   }
 
   const radio = (value: Kind, label: string, detail?: string, disabled?: boolean) => (
@@ -158,8 +150,8 @@ export function Identity(props: {
           )}
           <ErrorBox error={error} fields={unclaimed(fields, ["access_key_id", "secret", "region"])} />
           <div class="actions">
-            <button type="submit" class="primary" disabled={busy || !kind}>
-              {busy ? (kind === "sandbox" ? "Starting the sandbox…" : "Signing in…") : "Check this identity"}
+            <button type="submit" class="primary" disabled={connection.busy || !kind}>
+              {connection.busy ? (kind === "sandbox" ? "Starting the sandbox…" : "Signing in…") : "Check this identity"}
             </button>
           </div>
         </form>

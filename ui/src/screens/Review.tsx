@@ -4,13 +4,13 @@
 // created before the person confirms; then the core plans again and starts only this
 // plan (its id), refusing one that differs.
 import { useState } from "preact/hooks";
-import { api, asCommandError, type CommandError, type Plan, type RunInputs, type TemplateRef } from "../api";
+import { api, type Plan, type RunInputs, type TemplateRef } from "../api";
 import { ErrorBox } from "../components";
+import { useCommand } from "../useCommand";
 
 export function Review(props: { plan: Plan; templateRef: TemplateRef; inputs: RunInputs; onStarted: (runId: string) => void; onBack: () => void }) {
   const p = props.plan;
-  const [error, setError] = useState<CommandError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const start = useCommand(api.startRun);
   const errors = p.lints.filter((l) => l.severity === "error");
   const warnings = p.lints.filter((l) => l.severity === "warning");
   const toAcknowledge = warnings.filter((l) => l.acknowledge);
@@ -18,14 +18,8 @@ export function Review(props: { plan: Plan; templateRef: TemplateRef; inputs: Ru
   const waiting = toAcknowledge.length > 0 && !acknowledged;
 
   async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      props.onStarted(await api.startRun({ plan_id: p.run_id, template: props.templateRef, inputs: props.inputs }));
-    } catch (e) {
-      setError(asCommandError(e));
-      setBusy(false);
-    }
+    const answer = await start.run({ plan_id: p.run_id, template: props.templateRef, inputs: props.inputs });
+    if (answer.ok) props.onStarted(answer.value);
   }
 
   return (
@@ -104,12 +98,12 @@ export function Review(props: { plan: Plan; templateRef: TemplateRef; inputs: Ru
           </li>
         ))}
       </ol>
-      <ErrorBox error={error} />
+      <ErrorBox error={start.error} />
       <div class="actions">
         <button type="button" onClick={props.onBack}>
           Back
         </button>
-        <button type="button" class="primary" disabled={busy || errors.length > 0 || waiting} onClick={confirm}>
+        <button type="button" class="primary" disabled={start.busy || errors.length > 0 || waiting} onClick={confirm}>
           {errors.length > 0
             ? "Fix the errors above first"
             : waiting

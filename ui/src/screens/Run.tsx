@@ -3,8 +3,9 @@
 // at once, and running steps finish and are journaled; then the person sees what
 // exists and is offered Resume or Roll back with the list of what a roll-back deletes.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, asCommandError, type CommandError, type Event, type RollbackReport, type RunDetail, type RunSummary, type Step } from "../api";
+import { api, type Event, type Plan, type RollbackReport, type RunSummary, type Step } from "../api";
 import { Confirm, ErrorBox } from "../components";
+import { useCommand } from "../useCommand";
 
 type StepState = { status: "pending" | "running" | "waiting" | "done" | "failed" | "stopped"; text: string };
 
@@ -30,13 +31,20 @@ export function RollbackResult({ report }: { report: RollbackReport }) {
 export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s: RunSummary) => void; onRolledBack: (r: RollbackReport) => void }) {
   const [state, setState] = useState<Record<string, StepState>>(() => Object.fromEntries(props.steps.map((s) => [s.id, { status: "pending", text: "" }])));
   const [notices, setNotices] = useState<string[]>([]);
-  const [running, setRunning] = useState(false);
-  const [stopping, setStopping] = useState(false);
-  const [error, setError] = useState<CommandError | null>(null);
-  const [detail, setDetail] = useState<RunDetail | null>(null);
+  const applying = useCommand(api.applyRun);
+  const rollingBack = useCommand(api.rollbackRun);
+  // Cancel asks this apply to stop; it is winding down until apply answers.
+  const cancelling = useCommand(api.cancelRun);
+  // What the journal says exists, read after a stop (kept shown while read again).
+  const made = useCommand(api.runDetail, { keep: true });
   const [confirmRollback, setConfirmRollback] = useState(false);
-  const [rollback, setRollback] = useState<RollbackReport | null>(null);
   const started = useRef(false);
+  const running = applying.busy || rollingBack.busy;
+  const stopping = cancelling.called;
+  // A failed roll-back's error replaces the run's; a resume clears both.
+  const error = rollingBack.error ?? applying.error;
+  const detail = made.result;
+  const rollback = rollingBack.result;
 
   const onEvent = (e: Event) => {
     const put = (step: string, s: StepState) => setState((m) => ({ ...m, [step]: s }));
@@ -66,40 +74,20 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
   };
 
   async function apply() {
-    setRunning(true);
-    setStopping(false);
-    setError(null);
-    setDetail(null);
-    try {
-      const s = await api.applyRun(props.runId, onEvent);
-      props.onApplied(s);
-    } catch (e) {
-      setError(asCommandError(e));
-      api.runDetail(props.runId).then(setDetail, () => undefined);
-    } finally {
-      setRunning(false);
-      setStopping(false);
-    }
-  }
-
-  async function cancel() {
-    setStopping(true);
-    await api.cancelRun(props.runId);
+    cancelling.reset();
+    rollingBack.reset();
+    made.reset();
+    const answer = await applying.run(props.runId, onEvent);
+    cancelling.reset();
+    if (answer.ok) props.onApplied(answer.value);
+    else if (answer.error) void made.run(props.runId);
   }
 
   async function doRollback() {
     setConfirmRollback(false);
-    setRunning(true);
-    try {
-      const r = await api.rollbackRun(props.runId, onEvent);
-      setRollback(r);
-      props.onRolledBack(r);
-    } catch (e) {
-      setError(asCommandError(e));
-    } finally {
-      setRunning(false);
-      api.runDetail(props.runId).then(setDetail, () => undefined);
-    }
+    const answer = await rollingBack.run(props.runId, onEvent);
+    if (answer.ok) props.onRolledBack(answer.value);
+    void made.run(props.runId);
   }
 
   useEffect(() => {
@@ -173,7 +161,7 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
       {rollback && <RollbackResult report={rollback} />}
       <div class="actions">
         {running && (
-          <button type="button" class="danger" disabled={stopping} onClick={() => void cancel()}>
+          <button type="button" class="danger" disabled={stopping} onClick={() => void cancelling.run(props.runId)}>
             {stopping ? "Stopping…" : "Cancel"}
           </button>
         )}
@@ -190,4 +178,16 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
       </div>
     </section>
   );
+}
+
+/** The Run step, for a fresh run (the plan is in hand) or a resumed one (its steps read from its journal). */
+export function RunScreen(props: { runId: string; plan: Plan | null; onApplied: () => void; onHistory: () => void }) {
+  const journal = useCommand(api.runDetail);
+  useEffect(() => {
+    if (!props.plan) void journal.run(props.runId);
+  }, [props.runId]);
+  // A journal that cannot be read shows no steps; applying then says what is wrong.
+  const steps = props.plan?.steps ?? journal.result?.plan.steps ?? (journal.error ? [] : null);
+  if (!steps) return <p aria-busy="true">Reading the run…</p>;
+  return <RunProgress runId={props.runId} steps={steps} onApplied={props.onApplied} onRolledBack={() => undefined} />;
 }

@@ -2,8 +2,9 @@
 // dialog is opened by the Rust side, which keeps the template it read; the page names
 // a template by its reference (a built-in id, or the key of a loaded file).
 import { useEffect, useState } from "preact/hooks";
-import { api, asCommandError, type CommandError, type Template, type TemplateRef } from "../api";
+import { api, type Template, type TemplateRef } from "../api";
 import { ErrorBox } from "../components";
+import { useCommand } from "../useCommand";
 
 const MODE: Record<string, string> = {
   key: "access key",
@@ -22,41 +23,32 @@ export function TemplatePick(props: {
   onContinue: () => void;
   onBack: () => void;
 }) {
-  const [templates, setTemplates] = useState<Offered[] | null>(null);
-  const [error, setError] = useState<CommandError | null>(null);
-  useEffect(() => {
-    api
-      .templates()
-      .then((list) => {
-        const offered: Offered[] = list.map((t) => ({ reference: { source: "builtin", id: t.id }, template: t }));
-        // A template file picked before stays on offer when the person comes back.
-        const sel = props.selectedRef;
-        if (sel?.source === "file" && props.selected) offered.push({ reference: sel, template: props.selected });
-        setTemplates(offered);
-      })
-      .catch((e: unknown) => setError(asCommandError(e)));
-  }, []);
+  const builtins = useCommand(api.templates);
+  const load = useCommand(api.loadTemplate);
+  // Template files loaded on this screen; one picked before stays on offer when the person comes back.
+  const [files, setFiles] = useState<Offered[]>(() => {
+    const sel = props.selectedRef;
+    return sel?.source === "file" && props.selected ? [{ reference: sel, template: props.selected }] : [];
+  });
+  const error = load.error ?? builtins.error;
+  useEffect(() => void builtins.run(), []);
 
   async function loadFile() {
-    setError(null);
-    try {
-      const loaded = await api.loadTemplate();
-      if (!loaded) return;
-      setTemplates((list) => [...(list ?? []), loaded]);
-      props.onPick(loaded.template, loaded.reference);
-    } catch (e) {
-      setError(asCommandError(e));
-    }
+    const answer = await load.run();
+    if (!answer.ok || !answer.value) return;
+    const loaded = answer.value;
+    setFiles((list) => [...list, loaded]);
+    props.onPick(loaded.template, loaded.reference);
   }
 
   const selected = props.selectedRef ? key(props.selectedRef) : null;
-  const all = templates ?? [];
+  const all: Offered[] = [...(builtins.result ?? []).map((t): Offered => ({ reference: { source: "builtin", id: t.id }, template: t })), ...files];
   return (
     <section aria-labelledby="template-h">
       <h2 id="template-h">What are you onboarding?</h2>
       <p class="lead">Each template holds the policy, the user or role, and how the External ID is made. You can change names and values next.</p>
       <ErrorBox error={error} />
-      {templates === null && !error && <p aria-busy="true">Loading templates…</p>}
+      {builtins.result === null && !error && <p aria-busy="true">Loading templates…</p>}
       <ul class="cards" aria-label="Templates">
         {all.map(({ reference, template: t }) => (
           <li key={key(reference)} class={`card${selected === key(reference) ? " selected" : ""}`}>

@@ -2,8 +2,9 @@
 // access key (pasted, or its secret from the keychain), and optionally a role with its
 // External ID: assumed with it, and proven refused without it.
 import { useState } from "preact/hooks";
-import { api, asCommandError, type Check, type CommandError, type SecretSave, type SessionInfo, type VerifyReport } from "../api";
+import { api, type Check, type SessionInfo } from "../api";
 import { Checks, ErrorBox, Field, errorsFor, unclaimed } from "../components";
+import { useCommand } from "../useCommand";
 
 export function TestConnection(props: { session: SessionInfo | null; onIdentity: () => void }) {
   const [keyId, setKeyId] = useState("");
@@ -14,10 +15,10 @@ export function TestConnection(props: { session: SessionInfo | null; onIdentity:
   const [externalId, setExternalId] = useState("");
   const [sessionName, setSessionName] = useState("rolegate-test");
   const [live, setLive] = useState<Check[]>([]);
-  const [report, setReport] = useState<VerifyReport | null>(null);
-  const [saved, setSaved] = useState<SecretSave | null>(null);
-  const [error, setError] = useState<CommandError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const testing = useCommand(api.testConnection);
+  const { error, busy } = testing;
+  const report = testing.result?.connection ?? null;
+  const saved = testing.result?.saved ?? null;
 
   if (!props.session) {
     return (
@@ -33,33 +34,21 @@ export function TestConnection(props: { session: SessionInfo | null; onIdentity:
 
   async function test(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setReport(null);
-    setSaved(null);
     setLive([]);
     const opt = (s: string) => (s.trim() === "" ? null : s.trim());
-    try {
-      const r = await api.testConnection(
-        {
-          access_key_id: opt(keyId),
-          secret: opt(secret),
-          save,
-          replace_saved: save && replaceSaved,
-          role_arn: opt(roleArn),
-          external_id: opt(externalId),
-          session_name: sessionName.trim(),
-        },
-        (ev) => ev.type === "check-done" && setLive((l) => [...l, ev.check]),
-      );
-      setReport(r.connection);
-      setSaved(r.saved);
-      setSecret("");
-    } catch (err) {
-      setError(asCommandError(err));
-    } finally {
-      setBusy(false);
-    }
+    const answer = await testing.run(
+      {
+        access_key_id: opt(keyId),
+        secret: opt(secret),
+        save,
+        replace_saved: save && replaceSaved,
+        role_arn: opt(roleArn),
+        external_id: opt(externalId),
+        session_name: sessionName.trim(),
+      },
+      (ev) => ev.type === "check-done" && setLive((l) => [...l, ev.check]),
+    );
+    if (answer.ok) setSecret("");
   }
 
   const fields = error?.fields ?? [];

@@ -2,27 +2,18 @@
 // it (and with a wrong one); each check says passed, failed or skipped and why, and a
 // failure carries the concrete fix, copyable.
 import { useEffect, useState } from "preact/hooks";
-import { api, asCommandError, type Check, type CommandError, type VerifyReport } from "../api";
+import { api, type Check } from "../api";
 import { Checks, ErrorBox } from "../components";
+import { useCommand } from "../useCommand";
 
 export function Verify(props: { runId: string; onContinue: () => void; onHistory: () => void }) {
   const [live, setLive] = useState<Check[]>([]);
-  const [report, setReport] = useState<VerifyReport | null>(null);
-  const [error, setError] = useState<CommandError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const verify = useCommand(api.verifyRun);
+  const { result: report, error, busy } = verify;
 
-  async function run() {
-    setBusy(true);
-    setError(null);
-    setReport(null);
+  function run() {
     setLive([]);
-    try {
-      setReport(await api.verifyRun(props.runId, (e) => e.type === "check-done" && setLive((l) => [...l, e.check])));
-    } catch (e) {
-      setError(asCommandError(e));
-    } finally {
-      setBusy(false);
-    }
+    return verify.run(props.runId, (e) => e.type === "check-done" && setLive((l) => [...l, e.check]));
   }
   useEffect(() => void run(), [props.runId]);
 

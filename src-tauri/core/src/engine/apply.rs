@@ -13,7 +13,7 @@ use super::{owned_by, owner_of, Engine};
 use crate::error::RunError;
 use crate::events::Event;
 use crate::journal::{Journal, Resource, RunStatus, StepRecord, StepState};
-use crate::plan::{self, Call, Plan, Step};
+use crate::plan::{self, Call, Plan, Step, StepId};
 use crate::ports::{AssumeRoleInput, AwsError, CreateRole};
 use crate::propagation::{self, WaitError};
 use crate::validate::Tag;
@@ -96,7 +96,7 @@ impl Engine {
         // After a failure or a cancel no new step starts, but every running step finishes
         // and records what it made: dropping one between CreateAccessKey and the keychain
         // write would leave a key nobody holds the secret of.
-        let mut done: HashSet<String> = {
+        let mut done: HashSet<StepId> = {
             let j = journal.lock().await;
             plan.steps.iter().filter(|s| j.step_done(&s.id)).map(|s| s.id.clone()).collect()
         };
@@ -395,7 +395,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)] // the poll's labels, plus the run id and the cancel signal
     async fn wait<T, F, Fut>(
         &self,
-        step: &str,
+        step: &StepId,
         what: &str,
         not_yet: fn(&AwsError) -> bool,
         mut f: F,

@@ -8,6 +8,7 @@ use super::{owned_by, owner_of, Engine};
 use crate::error::RunError;
 use crate::events::{DeletionKind, Event};
 use crate::journal::{Journal, Resource, RunStatus};
+use crate::plan::StepId;
 use crate::ports::{vault_entry, AwsError, AwsErrorKind};
 
 /// Choices for `rollback`.
@@ -97,7 +98,7 @@ impl Engine {
             if !journal.has_resource(&r) {
                 if let Some(info) = iam.get_policy(&p.arn).await.map_err(Self::aws)? {
                     if owned_by(&info.tags, &run_id) {
-                        journal.record(r, &format!("policy:{}", p.key), now);
+                        journal.record(r, &StepId::policy(&p.key), now);
                     }
                 }
             }
@@ -107,26 +108,26 @@ impl Engine {
             let ours = iam.get_user(&u.name).await.map_err(Self::aws)?.is_some_and(|info| owned_by(&info.tags, &run_id));
             if ours {
                 if !journal.has_resource(&r) {
-                    journal.record(r.clone(), "user", now);
+                    journal.record(r.clone(), &StepId::User, now);
                 }
                 let attached = iam.list_attached_user_policies(&u.name).await.map_err(Self::aws)?;
                 for arn in u.attach.iter().filter(|a| attached.contains(a)) {
                     journal.record(
                         Resource::UserPolicyAttachment { user: u.name.clone(), policy_arn: arn.clone() },
-                        &format!("user-attach:{arn}"),
+                        &StepId::user_attach(arn),
                         now,
                     );
                 }
                 if let Some((name, _)) = &u.inline_policy {
                     if iam.list_user_policies(&u.name).await.map_err(Self::aws)?.contains(name) {
-                        journal.record(Resource::UserInlinePolicy { user: u.name.clone(), name: name.clone() }, "user-inline", now);
+                        journal.record(Resource::UserInlinePolicy { user: u.name.clone(), name: name.clone() }, &StepId::UserInline, now);
                     }
                 }
                 let keys = iam.list_access_keys(&u.name).await.map_err(Self::aws)?;
                 for k in &keys {
                     let r = Resource::AccessKey { user: u.name.clone(), id: k.id.clone() };
                     if !journal.has_resource(&r) && self.vault.get(&vault_entry(&k.id)).await?.is_some() {
-                        journal.record(r, "access-key", now);
+                        journal.record(r, &StepId::AccessKey, now);
                     }
                 }
             }
@@ -136,13 +137,13 @@ impl Engine {
             let ours = iam.get_role(&role.name).await.map_err(Self::aws)?.is_some_and(|info| owned_by(&info.tags, &run_id));
             if ours {
                 if !journal.has_resource(&r) {
-                    journal.record(r.clone(), &format!("role:{}", role.key), now);
+                    journal.record(r.clone(), &StepId::role(&role.key), now);
                 }
                 let attached = iam.list_attached_role_policies(&role.name).await.map_err(Self::aws)?;
                 for arn in role.attach.iter().filter(|a| attached.contains(a)) {
                     journal.record(
                         Resource::RolePolicyAttachment { role: role.name.clone(), policy_arn: arn.clone() },
-                        &format!("role-attach:{}:{arn}", role.key),
+                        &StepId::role_attach(&role.key, arn),
                         now,
                     );
                 }

@@ -16,6 +16,7 @@ use crate::events::{DeletionKind, Event, NoticeKind};
 use crate::export::backup;
 use crate::export::ini::{self, FileKind};
 use crate::journal::{Journal, KeyIntent, Resource, Rotation, RotationStage, RunStatus};
+use crate::plan::StepId;
 use crate::ports::{vault_entry, AssumeRoleInput, Credentials, KeyStatus};
 use crate::propagation;
 use crate::validate::FieldError;
@@ -111,13 +112,13 @@ impl Engine {
             self.entropy.as_ref(),
             &self.events,
             self.poll,
-            "rotate:wait-key",
+            &StepId::RotateWaitKey,
             "AWS to accept the new access key",
             propagation::key_not_yet,
             || sts.get_caller_identity(),
         )
         .await
-        .map_err(|e| stopped("waiting for the new key to work", describe_wait(e, "rotate:wait-key", again), working, again))?;
+        .map_err(|e| stopped("waiting for the new key to work", describe_wait(e, &StepId::RotateWaitKey, again), working, again))?;
         done.push(format!("the new key signs in as {}", who.arn));
         if let Some(role) = role {
             let input = AssumeRoleInput {
@@ -132,14 +133,14 @@ impl Engine {
                 self.entropy.as_ref(),
                 &self.events,
                 self.poll,
-                "rotate:wait-role",
+                &StepId::RotateWaitRole,
                 "the new key to assume the role",
                 propagation::role_not_yet,
                 || sts.assume_role(&input),
             )
             .await
             .map_err(|e| {
-                stopped("waiting for the new key to assume the role", describe_wait(e, "rotate:wait-role", again), working, again)
+                stopped("waiting for the new key to assume the role", describe_wait(e, &StepId::RotateWaitRole, again), working, again)
             })?;
             done.push(format!("the new key assumes {} with the External ID", role.arn));
         }
@@ -219,7 +220,7 @@ impl Engine {
                 self.save_journal(&mut j, "rotation: creating a new access key".into())?;
                 let new_id = self.create_stored_key(&user, &existing, KeyJournal::Held(&mut j), run_id).await?;
                 let now = self.clock.now();
-                j.record(Resource::AccessKey { user: user.clone(), id: new_id.clone() }, "rotate-key", now);
+                j.record(Resource::AccessKey { user: user.clone(), id: new_id.clone() }, &StepId::RotateKey, now);
                 j.key_intent = None;
                 let r = Rotation { old_key: old, new_key: new_id.clone(), stage: RotationStage::Created, started_at: now };
                 j.rotation = Some(r.clone());
@@ -393,7 +394,7 @@ impl Engine {
 }
 
 /// A failed wait as the error it is: AWS's answer, or a time-out (both exit 4).
-fn describe_wait(e: propagation::WaitError, step: &str, again: &str) -> RunError {
+fn describe_wait(e: propagation::WaitError, step: &StepId, again: &str) -> RunError {
     match e {
         propagation::WaitError::Failed(e) => e.into(),
         propagation::WaitError::TimedOut { waited, last } => {

@@ -22,7 +22,7 @@ async fn a_key_made_by_a_failed_create_is_deleted_at_once_and_resume_makes_one()
     let deleted = notices_of(&rig, NoticeKind::LostKeyDeleted);
     assert!(deleted.iter().any(|n| n.contains("failed after making") && n.contains("deleted")), "{:?}", notices(&rig));
     let j = rig.engine.store.load(&run).unwrap();
-    assert!(j.resources.iter().any(|r| r.step == crate::journal::LOST_KEY_STEP && r.deleted_at.is_some()), "{:?}", j.resources);
+    assert!(j.resources.iter().any(|r| &r.step == crate::journal::LOST_KEY_STEP && r.deleted_at.is_some()), "{:?}", j.resources);
 
     let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
     let id = j.access_key_id.unwrap();

@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::{aws_err, keys_in_aws, Rig};
 use crate::events::Event;
 use crate::journal::{Resource, RunStatus};
+use crate::plan::StepId;
 use crate::ports::{vault_entry, AwsErrorKind};
 use crate::testing::aws::FaultMode;
 use crate::{ApplyOptions, CancellationToken, RollbackOptions, RunError};
@@ -26,7 +27,7 @@ fn started(events: &[Event]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::StepStarted { step, .. } => Some(step.clone()),
+            Event::StepStarted { step, .. } => Some(step.to_string()),
             _ => None,
         })
         .collect()
@@ -53,9 +54,9 @@ async fn a_cancel_while_the_key_is_created_stores_its_secret_records_it_and_star
     assert_eq!(rig.vault.entries(), [vault_entry(&key)], "its secret is stored");
     assert!(j.has_resource(&Resource::AccessKey { user: user.clone(), id: key.clone() }));
     assert!(j.key_intent.is_none(), "the create-and-store sequence completed");
-    assert!(j.step_done("access-key"));
+    assert!(j.step_done(&StepId::AccessKey));
     assert_eq!(started(&rig.events()[seen..]), Vec::<String>::new(), "no step started after the cancel");
-    assert!(!j.step_done("wait:access-key"));
+    assert!(!j.step_done(&StepId::WaitAccessKey));
     assert_eq!(j.status, RunStatus::Cancelled, "the journal says the run stopped on request");
 
     let live: Vec<String> = j.live_resources().map(|r| r.resource.describe()).collect();
@@ -103,12 +104,12 @@ async fn a_cancel_during_a_propagation_wait_stops_it_at_once_and_resume_waits_ag
     );
     let j = rig.engine.store.load(&run).unwrap();
     assert_eq!(j.status, RunStatus::Cancelled);
-    assert!(!j.step_done("wait:access-key"));
+    assert!(!j.step_done(&StepId::WaitAccessKey));
 
     rig.aws.clear_faults();
     let j = rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
     assert_eq!(j.status, RunStatus::Applied);
-    assert!(j.step_done("wait:access-key"));
+    assert!(j.step_done(&StepId::WaitAccessKey));
 }
 
 #[tokio::test]
