@@ -21,20 +21,23 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tokio::sync::Mutex;
 
 use rolegate_aws::{AwsConnect, ConnectOptions};
+use rolegate_core::checks::VerifyReport;
+use rolegate_core::engine::connection::{TestOutcome, TestRequest};
+use rolegate_core::engine::exports::{aws_files, ExportRequest};
+use rolegate_core::engine::rotate::{RotateOptions, RotationReport};
 use rolegate_core::error::Frontend;
 use rolegate_core::events::{Event, EventSink};
 use rolegate_core::export::profile::{self, describe_profiles, ProfileEdit, ProfileInfo, ProfileOptions, Source, WriteReport};
 use rolegate_core::export::{Format, Rendered};
+use rolegate_core::fs::write_private_atomic;
 use rolegate_core::identity::IdentitySource;
-use rolegate_core::journal::{write_private_atomic, FileJournalStore, JournalStore, RunSummary};
+use rolegate_core::journal::{FileJournalStore, JournalStore, RunSummary};
 use rolegate_core::plan::{Plan, RunInputs};
 use rolegate_core::ports::{CallerIdentity, Credentials};
 use rolegate_core::propagation::PollSettings;
-use rolegate_core::rotate::{RotateOptions, RotationReport};
-use rolegate_core::service::{self, aws_files, ExportRequest, TestOutcome, TestRequest};
+use rolegate_core::secrets::credential_process_json;
 use rolegate_core::template::{self, Template};
 use rolegate_core::validate::FieldError;
-use rolegate_core::verify::VerifyReport;
 use rolegate_core::{ApplyOptions, CancellationToken, Engine, RollbackOptions, RollbackReport, RunError};
 use rolegate_vault::Keychain;
 
@@ -697,7 +700,7 @@ pub fn credential_process(args: &[String]) -> i32 {
         }
     };
     let vault = Keychain::with_service(&a.keychain_service);
-    match rt.block_on(service::credential_process_json(&store_at(&home), &vault, run.as_deref(), access_key_id.as_deref())) {
+    match rt.block_on(credential_process_json(&store_at(&home), &vault, run.as_deref(), access_key_id.as_deref())) {
         Ok(json) => {
             println!("{json}");
             0

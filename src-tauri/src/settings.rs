@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use rolegate_core::journal::write_private_atomic;
+use rolegate_core::fs::write_private_atomic;
 use rolegate_core::validate::FieldError;
 use rolegate_core::RunError;
 

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use rolegate_core::events::Event;
+use rolegate_core::checks::{self, CheckStatus, RoleProbe};
+use rolegate_core::events::{Event, NoticeKind};
 use rolegate_core::journal::{FileJournalStore, JournalStore, RunStatus};
 use rolegate_core::plan::RunInputs;
 use rolegate_core::policy::{self, ExternalIdCondition};
 use rolegate_core::ports::{vault_entry, AssumeRoleInput, AwsErrorKind, Connect, CreateRole, Vault};
 use rolegate_core::template::find_builtin;
 use rolegate_core::testing::CrashingStore;
-use rolegate_core::verify::{self, CheckStatus, RoleProbe};
 use rolegate_core::{ApplyOptions, RollbackOptions, RunError};
 use rolegate_tests::{emulator, fresh_account_id, Harness};
 use rolegate_vault::Keychain;
@@ -157,12 +157,22 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
     assert_eq!(assumed.len(), plan.roles.len());
     assert!(assumed.iter().all(|c| c.status == CheckStatus::Passed), "{assumed:?}");
     if let Some(id) = &journal.access_key_id {
-        assert!(
-            Keychain::with_service(&h.keychain_service).get(&vault_entry(id)).await.unwrap().is_some(),
-            "the secret is in the keychain"
-        );
+        let secret = Keychain::with_service(&h.keychain_service).get(&vault_entry(id)).await.unwrap();
+        let secret = secret.expect("the secret is in the keychain");
+        let secret = secrecy::ExposeSecret::expose_secret(&secret);
         let text = std::fs::read_to_string(h.home.path().join(format!("runs/{run_id}.json"))).unwrap();
         assert!(!text.contains("secret_access_key") && !text.to_lowercase().contains("secret\":"), "the journal holds no secret");
+        // The run's real secret, from the keychain, appears in nothing the run wrote or
+        // told: no file of the home (journal, secrets index), no event, no report.
+        assert!(secret.len() >= 16, "a real secret access key");
+        let mut said = vec![serde_json::to_string(&h.events.events()).unwrap(), format!("{:?}", h.events.events()), format!("{report:?}")];
+        said.push(format!("{:?}", h.engine.journal(&run_id).unwrap()));
+        for entry in walk(h.home.path()) {
+            said.push(String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned());
+        }
+        for (i, text) in said.iter().enumerate() {
+            assert!(!text.contains(secret), "output {i} holds the run's secret access key");
+        }
     }
     let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
     assert!(rb.kept.is_empty(), "{:?}", rb.kept);
@@ -173,6 +183,20 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
             "rollback removes the keychain entry"
         );
     }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 fn futures_lite_block<F: std::future::Future>(f: F) -> F::Output {
@@ -225,7 +249,7 @@ async fn an_open_trust_policy_fails_verification_with_the_fix() {
         condition: ExternalIdCondition::for_value("ext-abc"),
         verify_actions: vec![],
     };
-    let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
+    let report = checks::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     assert!(!report.passed());
     let c = report.checks.iter().find(|c| c.id == "assume-without-external-id").unwrap();
     assert_eq!(c.status, CheckStatus::Failed);
@@ -240,7 +264,7 @@ async fn an_open_trust_policy_fails_verification_with_the_fix() {
     )
     .await;
     let probe = RoleProbe { role_arn: guarded, ..probe };
-    let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
+    let report = checks::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     assert!(report.passed(), "{:#?}", report.checks);
 }
 
@@ -258,7 +282,7 @@ async fn a_wrong_external_id_is_reported() {
         condition: ExternalIdCondition::for_value("wrong-id"),
         verify_actions: vec![],
     };
-    let report = verify::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
+    let report = checks::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     let c = report.checks.iter().find(|c| c.id == "assume-with-external-id").unwrap();
     assert_eq!(c.status, CheckStatus::Failed);
     assert!(c.fix.as_ref().unwrap().contains("wrong-id"));
@@ -319,7 +343,12 @@ async fn a_refused_create_access_key_is_checked_for_a_key_and_leaves_none() {
     // The user's keys were listed again after the refusal: the call made none, so
     // nothing was deleted.
     let told = h.events.events();
-    assert!(told.iter().any(|e| matches!(e, Event::Notice { message } if message.contains("show no key made by it"))), "{told:?}");
+    assert!(
+        told.iter().any(
+            |e| matches!(e, Event::Notice { message, kind: NoticeKind::CreateMadeNoKey } if message.contains("show no key made by it"))
+        ),
+        "{told:?}"
+    );
     assert!(!told.iter().any(|e| matches!(e, Event::Deleted { .. })), "{told:?}");
     let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
     assert!(rb.kept.is_empty(), "{:?}", rb.kept);
@@ -373,7 +402,7 @@ async fn a_user_with_two_keys_gets_a_choice_and_no_key_is_deleted_silently() {
     for k in [&k1, &k2] {
         assert!(
             told.iter()
-                .any(|e| matches!(e, Event::Notice { message } if message.contains(k.as_str()) && message.contains("leaves it alone"))),
+                .any(|e| matches!(e, Event::Notice { message, kind: NoticeKind::UnexplainedKey } if message.contains(k.as_str()) && message.contains("leaves it alone"))),
             "{told:?}"
         );
     }

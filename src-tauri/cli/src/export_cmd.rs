@@ -5,13 +5,14 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
+use rolegate_core::engine::exports::{aws_files, ExportRequest};
+use rolegate_core::engine::rotate::RotateOptions;
 use rolegate_core::export::profile::{self, ProfileOptions, Source};
 use rolegate_core::export::{Bundle, Format, Rendered};
-use rolegate_core::journal::{write_private_atomic, FileJournalStore};
+use rolegate_core::fs::write_private_atomic;
+use rolegate_core::journal::FileJournalStore;
 use rolegate_core::ports::{Clock, SystemClock};
-use rolegate_core::rotate::RotateOptions;
-use rolegate_core::secrets::SecretIndex;
-use rolegate_core::service::{self, aws_files, ExportRequest};
+use rolegate_core::secrets::{self, SecretIndex};
 use rolegate_core::validate::FieldError;
 use rolegate_core::RunError;
 
@@ -108,7 +109,7 @@ async fn aws_profile(g: &Global, a: &ExportArgs, engine: &rolegate_core::Engine)
 
 /// The AWS CLI and SDKs run this and read its stdout; errors go to stderr.
 pub async fn credential_process(g: &Global, run: Option<String>, access_key_id: Option<String>) -> Result<i32, RunError> {
-    println!("{}", service::credential_process_json(&store(g), vault(g).as_ref(), run.as_deref(), access_key_id.as_deref()).await?);
+    println!("{}", secrets::credential_process_json(&store(g), vault(g).as_ref(), run.as_deref(), access_key_id.as_deref()).await?);
     Ok(0)
 }
 
@@ -124,7 +125,7 @@ pub async fn rotate(
     let r = match (&run_id, &user) {
         (Some(run), _) => engine.rotate_key(run, &opts).await?,
         (None, Some(user)) => {
-            let state = rolegate_core::rotate::UserRotationStore { dir: home(g).join("rotations") };
+            let state = rolegate_core::engine::rotate::UserRotationStore { dir: home(g).join("rotations") };
             engine.rotate_user_key(user, old_key, &opts, &state).await?
         }
         (None, None) => return Err(invalid("run_id", "required", "give a run id or --user NAME")),
@@ -146,7 +147,7 @@ pub async fn rotate(
 pub async fn secrets_list(g: &Global) -> Result<i32, RunError> {
     let v = vault(g);
     let index = SecretIndex::new(home(g).join("secrets.json"));
-    let list = service::secret_listings(&store(g), v.as_ref(), &index, SystemClock.now()).await?;
+    let list = secrets::secret_listings(&store(g), v.as_ref(), &index, SystemClock.now()).await?;
     if g.json {
         render::print_json(&json!({ "secrets": list, "keychain": v.describe() }));
     } else {
@@ -169,7 +170,7 @@ pub async fn secrets_list(g: &Global) -> Result<i32, RunError> {
 }
 
 pub async fn secrets_delete(g: &Global, id: &str, force: bool) -> Result<i32, RunError> {
-    let existed = service::delete_secret(&store(g), vault(g).as_ref(), id, force).await?;
+    let existed = secrets::delete_secret(&store(g), vault(g).as_ref(), id, force).await?;
     if g.json {
         render::print_json(&json!({ "deleted": existed, "access_key_id": id }));
     } else if existed {

@@ -490,7 +490,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
                 Some(_) if a.secret_stdin => Some(read_secret_stdin()?),
                 _ => None,
             };
-            let req = rolegate_core::service::TestRequest {
+            let req = rolegate_core::engine::connection::TestRequest {
                 access_key_id: a.access_key_id.clone(),
                 secret,
                 save: a.save,

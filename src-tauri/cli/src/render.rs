@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
+use rolegate_core::checks::{CheckStatus, VerifyReport};
 use rolegate_core::events::{Event, EventSink};
 use rolegate_core::journal::{Journal, RunSummary};
 use rolegate_core::plan::Plan;
 use rolegate_core::policy::Severity;
 use rolegate_core::template::Template;
-use rolegate_core::verify::{CheckStatus, VerifyReport};
 use rolegate_core::RollbackReport;
 
 pub fn print_json(v: &serde_json::Value) {
@@ -25,10 +25,10 @@ pub fn progress_printer() -> EventSink {
             Event::Waiting { step, what, elapsed_seconds, limit_seconds, last_code, .. } => {
                 format!("⏳ {step}: waiting for {what} ({elapsed_seconds} s of at most {limit_seconds} s; AWS said {last_code})")
             }
-            Event::Deleted { resource, detail } => format!("🗑 deleted {resource} {detail}"),
+            Event::Deleted { resource, detail, .. } => format!("🗑 deleted {resource} {detail}"),
             Event::Kept { resource, reason } => format!("! kept {resource}: {reason}"),
             Event::CheckDone { check } => format!("{} {}: {}", mark(check.status), check.title, check.reason),
-            Event::Notice { message } => format!("note: {message}"),
+            Event::Notice { message, .. } => format!("note: {message}"),
         };
         eprintln!("{line}");
     })

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checks::Check;
 use crate::plan::StepId;
-use crate::verify::Check;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -51,6 +51,9 @@ pub enum Event {
     Deleted {
         resource: String,
         detail: String,
+        /// Why it was deleted; `detail` says it in words.
+        #[serde(default)]
+        kind: DeletionKind,
     },
     /// A resource roll-back did not delete, with the reason.
     Kept {
@@ -62,7 +65,60 @@ pub enum Event {
     },
     Notice {
         message: String,
+        /// What the notice is about, for a program; `message` is for the person.
+        #[serde(default)]
+        kind: NoticeKind,
     },
+}
+
+/// Why a resource was deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "kebab-case")]
+pub enum DeletionKind {
+    /// A roll-back deleted what the run made.
+    #[default]
+    RolledBack,
+    /// A key a failed CreateAccessKey of this run made, whose secret never arrived.
+    LostKey,
+    /// The key the person chose to delete to make room (`--replace-key`).
+    Chosen,
+    /// A key on the run's user the run did not record, deleted as the person asked
+    /// (`--delete-unrecorded-keys`).
+    Unrecorded,
+    /// The old key a rotation retired.
+    Retired,
+}
+
+/// What a notice is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "kebab-case")]
+pub enum NoticeKind {
+    /// Anything else worth saying.
+    #[default]
+    Info,
+    /// A folder of the home was open to others and is now private.
+    FolderTightened,
+    /// The run's user holds a key this run did not make; it is left alone.
+    ForeignKey,
+    /// A key appeared after an earlier attempt of this run to create one did not finish:
+    /// it may be that attempt's (its secret lost) or someone's, so it is left alone and
+    /// named with the command to delete it.
+    UnexplainedKey,
+    /// A CreateAccessKey failed and the user's keys listed right after show no key made
+    /// by it.
+    CreateMadeNoKey,
+    /// A CreateAccessKey failed and the keys could not be listed afterwards, so whether
+    /// it made a key is not known; nothing was deleted.
+    CreateOutcomeUnknown,
+    /// A CreateAccessKey failed after making a key anyway, which was deleted.
+    LostKeyDeleted,
+    /// A CreateAccessKey failed after making a key anyway, and deleting or recording it
+    /// failed too; the message says what is left and who deletes it.
+    LostKeyProblem,
+    /// A rotation made a new key and stored its secret.
+    KeyCreated,
 }
 
 /// Where events go.

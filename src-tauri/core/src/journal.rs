@@ -4,14 +4,14 @@
 //! only access key ids, whose secrets live in the keychain.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::checks::VerifyReport;
+use crate::fs::write_private_atomic;
 use crate::plan::{Plan, RunInputs, StepId};
-use crate::verify::VerifyReport;
 
 pub const FORMAT: &str = "rolegate-journal/v1";
 
@@ -386,24 +386,6 @@ impl FileJournalStore {
     fn path_of(&self, run_id: &str) -> PathBuf {
         self.dir.join(format!("{run_id}.json"))
     }
-}
-
-/// Write `bytes` to `path` atomically: a temporary file in the same folder, mode 0600,
-/// flushed and synced, then renamed over the target. A bare file name is in the current
-/// folder. A missing folder is created as usual; Rolegate's own folders are made private
-/// by their stores (`home::ensure_private_dir`), not here, since `path` may be anywhere.
-pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    // tempfile creates the file with mode 0600 on Unix.
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 impl JournalStore for FileJournalStore {

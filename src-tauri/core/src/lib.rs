@@ -7,11 +7,14 @@
 #![allow(clippy::result_large_err)]
 
 pub mod arn;
+pub mod checks;
+pub mod engine;
 pub mod error;
 pub mod events;
 pub mod export;
 #[cfg(test)]
 mod forge_tests;
+pub mod fs;
 pub mod home;
 pub mod identity;
 pub mod journal;
@@ -21,17 +24,12 @@ pub mod platform;
 pub mod policy;
 pub mod ports;
 pub mod propagation;
-pub mod rollback;
-pub mod rotate;
-pub mod runner;
 pub mod secrets;
-pub mod service;
 pub mod template;
 pub mod validate;
-pub mod verify;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use engine::{ApplyOptions, CancellationToken, Engine, RollbackOptions, RollbackReport};
 pub use error::RunError;
-pub use runner::{ApplyOptions, CancellationToken, Engine, RollbackOptions, RollbackReport};

@@ -2,18 +2,22 @@
 //! beside them an index file records each entry's name, access key id and the time it
 //! was stored (never the secret). `IndexedVault` keeps the index in step with every
 //! write and delete; `rolegate secrets list` reads it and checks each entry is really
-//! there.
+//! there. Also what both front ends do with stored secrets: the `credential_process`
+//! answer, the list, and a deletion refused while a live run uses the key.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::journal::write_private_atomic;
-use crate::ports::{Clock, Vault, VaultError, VAULT_ENTRY_PREFIX};
+use crate::engine::invalid;
+use crate::error::RunError;
+use crate::fs::write_private_atomic;
+use crate::journal::{JournalStore, RunStatus};
+use crate::ports::{vault_entry, Clock, Vault, VaultError, VAULT_ENTRY_PREFIX};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretRecord {
@@ -103,6 +107,76 @@ pub struct SecretListing {
     pub present: bool,
     /// The runs whose live access key this is.
     pub runs: Vec<String>,
+}
+
+/// The `credential_process` answer for a run's current key (or a named key): the JSON
+/// the AWS CLI and SDKs read, its secret from the keychain. No AWS call is made.
+pub async fn credential_process_json(
+    store: &dyn JournalStore,
+    vault: &dyn Vault,
+    run_id: Option<&str>,
+    access_key_id: Option<&str>,
+) -> Result<String, RunError> {
+    let id = match (run_id, access_key_id) {
+        (_, Some(id)) => id.to_string(),
+        (Some(run), None) => store
+            .load(run)?
+            .access_key_id
+            .ok_or_else(|| RunError::State(format!("run {run} has no access key (rolled back, or not applied yet)")))?,
+        (None, None) => return Err(invalid("run", "required", "give --run RUN_ID or --access-key-id ID")),
+    };
+    let secret = vault.get(&vault_entry(&id)).await?.ok_or_else(|| RunError::SecretMissing {
+        keychain: vault.describe(),
+        access_key_id: id.clone(),
+        entry: vault_entry(&id),
+    })?;
+    Ok(serde_json::json!({ "Version": 1, "AccessKeyId": id, "SecretAccessKey": secret.expose_secret() }).to_string())
+}
+
+/// The secrets Rolegate keeps (ids, ages, whether the keychain still holds each, the
+/// live runs that use it), from the index beside the journals. No AWS call is made.
+pub async fn secret_listings(
+    store: &dyn JournalStore,
+    vault: &dyn Vault,
+    index: &SecretIndex,
+    now: time::OffsetDateTime,
+) -> Result<Vec<SecretListing>, RunError> {
+    let runs = store.list()?;
+    let mut out = Vec::new();
+    for r in index.load() {
+        let present = vault.get(&r.entry).await?.is_some();
+        out.push(SecretListing {
+            runs: runs
+                .iter()
+                .filter(|j| j.access_key_id.as_deref() == Some(r.access_key_id.as_str()) && j.status != RunStatus::RolledBack)
+                .map(|j| j.run_id.clone())
+                .collect(),
+            present,
+            age_days: (now - r.stored_at).whole_days(),
+            access_key_id: r.access_key_id,
+            entry: r.entry,
+            stored_at: r.stored_at,
+        });
+    }
+    Ok(out)
+}
+
+/// Delete a stored secret; refused while a live run uses the key unless `force`.
+/// Returns whether the keychain held it.
+pub async fn delete_secret(store: &dyn JournalStore, vault: &dyn Vault, access_key_id: &str, force: bool) -> Result<bool, RunError> {
+    let users: Vec<String> = store
+        .list()?
+        .into_iter()
+        .filter(|j| j.access_key_id.as_deref() == Some(access_key_id) && j.status != RunStatus::RolledBack)
+        .map(|j| j.run_id)
+        .collect();
+    if !users.is_empty() && !force {
+        return Err(RunError::State(format!(
+            "access key {access_key_id} is the live key of run(s) {}; without its secret their profiles stop working. Roll the run back or rotate its key first, or force the deletion",
+            users.join(", ")
+        )));
+    }
+    Ok(vault.delete(&vault_entry(access_key_id)).await?)
 }
 
 #[cfg(test)]

@@ -4,10 +4,11 @@
 //! never overwrite each other. It is mode 0600 (the credentials file holds secrets) and
 //! written atomically; at most `KEEP` are kept per file, the oldest removed first.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
+
+use crate::fs::{folder_of, private_temp_in};
 
 /// How many backups of one file are kept.
 pub const KEEP: usize = 10;
@@ -44,15 +45,11 @@ fn order_key(name: &str, prefix: &str) -> Option<(String, u64)> {
 /// Write a backup of `file` holding `text` beside it, then prune its backups to `KEEP`.
 /// Returns the backup's path.
 pub fn back_up(file: &Path, text: &[u8], now: OffsetDateTime) -> std::io::Result<PathBuf> {
-    let dir = match file.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(file);
     let base = format!("{}{}", prefix(file), stamp(now));
-    // tempfile creates the file with mode 0600 on Unix.
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text)?;
-    tmp.as_file().sync_all()?;
+    // Not `fs::write_private_atomic`: a backup never replaces a file, so the private
+    // temporary file is renamed without clobbering, under the next free name.
+    let mut tmp = private_temp_in(dir, text)?;
     let mut n = 0u32;
     let path = loop {
         let path = dir.join(format!("{base}-{n:03}"));
@@ -71,10 +68,7 @@ pub fn back_up(file: &Path, text: &[u8], now: OffsetDateTime) -> std::io::Result
 
 /// The backups of `file`, oldest first.
 pub fn backups_of(file: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let dir = match file.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(file);
     let prefix = prefix(file);
     let mut found: Vec<((String, u64), PathBuf)> = Vec::new();
     for entry in std::fs::read_dir(dir)? {

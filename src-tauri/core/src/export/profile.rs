@@ -373,27 +373,12 @@ pub fn write(edit: &ProfileEdit, now: time::OffsetDateTime) -> Result<WriteRepor
         if let Some(before) = &f.before {
             report.backups.push(super::backup::back_up(&f.path, before.as_bytes(), now).map_err(io("back up"))?);
         }
-        let mode = existing_mode(&f.path).filter(|_| !f.holds_secret);
-        crate::journal::write_private_atomic(&f.path, f.after.as_bytes()).map_err(io("write"))?;
-        #[cfg(unix)]
-        if let Some(mode) = mode {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&f.path, std::fs::Permissions::from_mode(mode)).map_err(io("set the mode of"))?;
-        }
+        // The config file holds no secret and keeps the mode the person gave it.
+        let mode = crate::fs::existing_mode(&f.path).filter(|_| !f.holds_secret);
+        crate::fs::write_atomic_with_mode(&f.path, f.after.as_bytes(), mode).map_err(io("write"))?;
         report.written.push(f.path.clone());
     }
     Ok(report)
-}
-
-#[cfg(unix)]
-fn existing_mode(path: &Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o777)
-}
-
-#[cfg(not(unix))]
-fn existing_mode(_: &Path) -> Option<u32> {
-    None
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! In-memory stand-ins for unit tests: a clock that advances only when slept on,
-//! fixed randomness, a vault and a journal store in memory, and a store that
+//! fixed randomness, a vault in memory, and a journal store that wraps a real one and
 //! simulates the process dying right after its Nth write.
 
 use std::collections::HashMap;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::engine_tests::{aws_err, keys_in_aws, Rig};
+use super::{aws_err, keys_in_aws, Rig};
 use crate::events::Event;
 use crate::journal::{Resource, RunStatus};
 use crate::plan::StepId;

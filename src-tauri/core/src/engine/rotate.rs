@@ -9,15 +9,16 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::access_key::{KeyJournal, NewKeyError};
+use super::Engine;
 use crate::error::RunError;
-use crate::events::Event;
+use crate::events::{DeletionKind, Event, NoticeKind};
 use crate::export::backup;
 use crate::export::ini::{self, FileKind};
 use crate::journal::{Journal, KeyIntent, Resource, Rotation, RotationStage, RunStatus};
 use crate::plan::StepId;
 use crate::ports::{vault_entry, AssumeRoleInput, Credentials, KeyStatus};
 use crate::propagation;
-use crate::runner::Engine;
 use crate::validate::FieldError;
 
 #[derive(Debug, Clone, Default)]
@@ -57,8 +58,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Make room for a new key: with two keys, only `replace_key`, which must be a key
-    /// other than `old`, is deleted. Returns the ids of the keys left.
+    /// Make room for a new key (`room_for_new_key`: with two keys, only `replace_key`,
+    /// which must be a key other than `old`, is deleted). Returns the ids of the keys left.
     async fn make_room(
         &self,
         user: &str,
@@ -67,67 +68,30 @@ impl Engine {
         again: &str,
         done: &mut Vec<String>,
     ) -> Result<Vec<String>, RunError> {
-        let iam = self.connect.iam();
-        let keys = iam.list_access_keys(user).await.map_err(|e| stopped("listing the keys", e, "Nothing was changed.", again))?;
-        if keys.len() < 2 {
+        let keys =
+            self.connect.iam().list_access_keys(user).await.map_err(|e| stopped("listing the keys", e, "Nothing was changed.", again))?;
+        let Some(id) = Self::room_for_new_key(user, &keys, old, replace_key)? else {
             return Ok(keys.into_iter().map(|k| k.id).collect());
-        }
-        let others: Vec<&str> = keys.iter().map(|k| k.id.as_str()).filter(|id| Some(*id) != old).collect();
-        match replace_key {
-            Some(id) if others.contains(&id) => {
-                iam.delete_access_key(user, id)
-                    .await
-                    .map_err(|e| stopped("deleting the key you named", e, "Nothing else was changed.", again))?;
-                self.emit(Event::Deleted {
-                    resource: format!("access key {id} of user {user}"),
-                    detail: "deleted because you chose it with --replace-key".into(),
-                });
-                done.push(format!("deleted {id}, which you named with --replace-key"));
-                Ok(keys.into_iter().map(|k| k.id).filter(|k| k != id).collect())
-            }
-            Some(id) => Err(RunError::Invalid(vec![FieldError::new(
-                "replace_key",
-                "not-another-key-of-user",
-                format!("{id} is not a key of user {user} other than the one being rotated; the other key(s): {}", others.join(", ")),
-            )])),
-            None => Err(RunError::KeyLimit { user: user.into(), keys }),
-        }
+        };
+        self.delete_chosen_key(user, &id)
+            .await
+            .map_err(|e| stopped("deleting the key you named", e, "Nothing else was changed.", again))?;
+        done.push(format!("deleted {id}, which you named with --replace-key"));
+        Ok(keys.into_iter().map(|k| k.id).filter(|k| *k != id).collect())
     }
 
-    /// Create the new key and put its secret in the vault; if the vault refuses, the
-    /// key is deleted again.
-    /// `before` is the user's keys just ahead of the call; `journal`, a run's (see
-    /// `delete_keys_of_failed_create`).
-    async fn create_stored_key(
-        &self,
-        user: &str,
-        before: &[String],
-        journal: Option<&mut Journal>,
-        again: &str,
-    ) -> Result<String, RunError> {
-        let iam = self.connect.iam();
-        let new = match iam.create_access_key(user).await {
-            Ok(new) => new,
-            Err(e) => {
-                let outcome = self.delete_keys_of_failed_create(user, before, journal).await;
-                return Err(stopped("creating the new key", e, &format!("{outcome}. The old key is unchanged."), again));
+    /// Create the new key and put its secret in the vault (`create_and_store`: if the
+    /// vault refuses, the key is deleted again). `before` is the user's keys just ahead
+    /// of the call.
+    async fn create_stored_key(&self, user: &str, before: &[String], journal: KeyJournal<'_>, again: &str) -> Result<String, RunError> {
+        let id = self.create_and_store(user, before, journal).await.map_err(|e| match e {
+            NewKeyError::Create { error, outcome } => {
+                stopped("creating the new key", error, &format!("{}. The old key is unchanged.", outcome.message), again)
             }
-        };
-        if let Err(e) = self.vault.put(&vault_entry(&new.id), &new.secret).await {
-            let cleanup = match iam.delete_access_key(user, &new.id).await {
-                Ok(()) => format!("the new key {} was deleted again", new.id),
-                Err(d) => format!("deleting the new key {} failed too ({d}); delete it yourself", new.id),
-            };
-            let keychain = self.vault.describe();
-            return Err(stopped(
-                "storing the new secret",
-                RunError::SecretNotStored { keychain, source: e, cleanup },
-                "The old key is unchanged.",
-                again,
-            ));
-        }
-        self.emit(Event::Notice { message: format!("created access key {} and stored its secret", new.id) });
-        Ok(new.id)
+            NewKeyError::NotStored { error, .. } => stopped("storing the new secret", error, "The old key is unchanged.", again),
+        })?;
+        self.emit(Event::Notice { message: format!("created access key {id} and stored its secret"), kind: NoticeKind::KeyCreated });
+        Ok(id)
     }
 
     /// Wait until the new key signs in and, when given, can assume `role` with its
@@ -219,7 +183,11 @@ impl Engine {
             .delete(&vault_entry(old))
             .await
             .map_err(|e| stopped("removing the old secret from the keychain", e, working, again))?;
-        self.emit(Event::Deleted { resource: format!("access key {old} of user {user}"), detail: "replaced by the rotation".into() });
+        self.emit(Event::Deleted {
+            resource: format!("access key {old} of user {user}"),
+            detail: "replaced by the rotation".into(),
+            kind: DeletionKind::Retired,
+        });
         done.push(if had { format!("deleted {old} and its keychain entry") } else { format!("deleted {old}") });
         Ok(())
     }
@@ -250,7 +218,7 @@ impl Engine {
                 let existing = self.make_room(&user, old.as_deref(), opts.replace_key.as_deref(), run_id, &mut done).await?;
                 j.key_intent = Some(KeyIntent { user: user.clone(), existing: existing.clone(), at: self.clock.now() });
                 self.save_journal(&mut j, "rotation: creating a new access key".into())?;
-                let new_id = self.create_stored_key(&user, &existing, Some(&mut j), run_id).await?;
+                let new_id = self.create_stored_key(&user, &existing, KeyJournal::Held(&mut j), run_id).await?;
                 let now = self.clock.now();
                 j.record(Resource::AccessKey { user: user.clone(), id: new_id.clone() }, &StepId::RotateKey, now);
                 j.key_intent = None;
@@ -351,7 +319,7 @@ impl Engine {
                     }
                 };
                 let existing = self.make_room(user, old.as_deref(), opts.replace_key.as_deref(), &again, &mut done).await?;
-                let new_id = self.create_stored_key(user, &existing, None, &again).await?;
+                let new_id = self.create_stored_key(user, &existing, KeyJournal::None, &again).await?;
                 let r = Rotation { old_key: old, new_key: new_id.clone(), stage: RotationStage::Created, started_at: self.clock.now() };
                 state.save(user, &r)?;
                 done.push(format!("created {new_id} and stored its secret in {}", self.vault.describe()));
@@ -416,7 +384,7 @@ impl Engine {
                 let backup = backup::back_up(&e.credentials_file, text.as_bytes(), self.clock.now())
                     .map_err(|err| format!("could not back up {}: {err}", e.credentials_file.display()))?;
                 backups.push(backup);
-                crate::journal::write_private_atomic(&e.credentials_file, after.as_bytes())
+                crate::fs::write_private_atomic(&e.credentials_file, after.as_bytes())
                     .map_err(|err| format!("could not write {}: {err}", e.credentials_file.display()))?;
             }
             updated.push(e.source_profile.clone());
@@ -453,7 +421,7 @@ impl UserRotationStore {
             path: self.dir.clone(),
             message: e.to_string(),
         })?;
-        crate::journal::write_private_atomic(&self.path(user), serde_json::to_string_pretty(r).expect("json").as_bytes()).map_err(|e| {
+        crate::fs::write_private_atomic(&self.path(user), serde_json::to_string_pretty(r).expect("json").as_bytes()).map_err(|e| {
             RunError::Local { action: format!("record the rotation of {user} in"), path: self.path(user), message: e.to_string() }
         })
     }
@@ -461,7 +429,3 @@ impl UserRotationStore {
         let _ = std::fs::remove_file(self.path(user));
     }
 }
-
-#[cfg(test)]
-#[path = "rotate_tests.rs"]
-mod tests;

@@ -4,12 +4,30 @@
 //! that user or role still carries this run's `rolegate:run-id` tag: one deleted by hand
 //! and made again under the same name is someone else's, and keeps everything it has.
 
+use super::{owned_by, owner_of, Engine};
 use crate::error::RunError;
-use crate::events::Event;
+use crate::events::{DeletionKind, Event};
 use crate::journal::{Journal, Resource, RunStatus};
 use crate::plan::StepId;
 use crate::ports::{vault_entry, AwsError, AwsErrorKind};
-use crate::runner::{owned_by, owner_of, Engine, RollbackOptions, RollbackReport};
+
+/// Choices for `rollback`.
+#[derive(Debug, Clone, Default)]
+pub struct RollbackOptions {
+    /// Delete access keys on this run's user that the journal does not record.
+    pub delete_unrecorded_keys: bool,
+}
+
+/// What a roll-back did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct RollbackReport {
+    pub run_id: String,
+    /// Each resource deleted (or found already gone), in the order it was handled.
+    pub deleted: Vec<String>,
+    /// Each resource left in place, with the reason.
+    pub kept: Vec<(String, String)>,
+}
 
 enum Deletion {
     Deleted(String),
@@ -162,7 +180,7 @@ impl Engine {
                     journal.resources[i].deleted_at = Some(self.clock.now());
                     journal.note(self.clock.now(), format!("deleted {desc}"));
                     self.store.save(&journal)?;
-                    self.emit(Event::Deleted { resource: desc.clone(), detail });
+                    self.emit(Event::Deleted { resource: desc.clone(), detail, kind: DeletionKind::RolledBack });
                     report.deleted.push(desc);
                 }
                 gone @ (Deletion::AlreadyGone | Deletion::WentWith(_)) => {
@@ -173,7 +191,7 @@ impl Engine {
                     journal.resources[i].deleted_at = Some(self.clock.now());
                     journal.note(self.clock.now(), format!("{desc} was already gone: {detail}"));
                     self.store.save(&journal)?;
-                    self.emit(Event::Deleted { resource: desc.clone(), detail });
+                    self.emit(Event::Deleted { resource: desc.clone(), detail, kind: DeletionKind::RolledBack });
                     report.deleted.push(desc);
                 }
                 Deletion::Kept(reason) => {
@@ -275,6 +293,7 @@ impl Engine {
                             self.emit(Event::Deleted {
                                 resource: format!("access key {id} of user {name}"),
                                 detail: "not recorded by this run; deleted because of --delete-unrecorded-keys".into(),
+                                kind: DeletionKind::Unrecorded,
                             });
                         }
                     } else {

@@ -1,0 +1,187 @@
+//! Exports of a run that exists, as both front ends offer them: the rendered formats
+//! (env, Seqera, registry, Nextflow, Spacelift, Terraform, CloudFormation), the AWS
+//! profile edit (previewed masked, then written with backups) and where the AWS config
+//! files are. The front ends only format the result, so they cannot drift apart.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{invalid, Engine};
+use crate::error::RunError;
+use crate::export::profile::{self, ProfileEdit, ProfileError, ProfileFiles, ProfileOptions, WriteReport};
+use crate::export::{self, Bundle, ExportCredentials, Format, Rendered};
+use crate::journal::{Journal, ProfileExport, RunStatus};
+use crate::validate::FieldError;
+
+/// One export of a run, as the person asked for it.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ExportRequest {
+    pub format: Format,
+    /// The credential name (Seqera, registry); the run's default name when absent.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Temporary credentials from the role instead of the long-lived key (env formats).
+    #[serde(default)]
+    pub temporary: bool,
+    /// Put the real secret in the text; otherwise it is masked.
+    #[serde(default)]
+    pub reveal: bool,
+    /// Spacelift: the integration name.
+    #[serde(default)]
+    pub integration: Option<String>,
+    /// Spacelift: the stacks to write statements for.
+    #[serde(default)]
+    pub stacks: Vec<String>,
+}
+
+impl ExportRequest {
+    pub fn new(format: Format) -> ExportRequest {
+        ExportRequest { format, name: None, temporary: false, reveal: false, integration: None, stacks: Vec::new() }
+    }
+}
+
+/// Whether a run in this state can hand out credentials.
+fn exportable(j: &Journal, format: Format) -> Result<(), RunError> {
+    let made = matches!(j.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed);
+    if made || matches!(format, Format::Terraform | Format::Cloudformation) {
+        return Ok(());
+    }
+    Err(RunError::State(format!("run {} is {}; finish it (resume the run) before exporting credentials", j.run_id, j.status.as_str())))
+}
+
+impl From<ProfileError> for RunError {
+    fn from(e: ProfileError) -> Self {
+        match e {
+            ProfileError::Invalid(f) => RunError::Invalid(vec![f]),
+            ProfileError::Exists { profile, path, source } => RunError::Invalid(vec![FieldError::new(
+                "profile",
+                "exists",
+                format!(
+                    "profile {profile} already exists in {} ({}); choose another name, or replace it (--force; a backup is written first)",
+                    path.display(),
+                    source.existing.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            )]),
+            ProfileError::Io { action, path, source } => RunError::Local { action: action.to_string(), path, message: source.to_string() },
+        }
+    }
+}
+
+impl Engine {
+    async fn export_key_credentials(&self, bundle: &Bundle, reveal: bool) -> Result<ExportCredentials, RunError> {
+        let id = bundle
+            .access_key_id
+            .clone()
+            .ok_or_else(|| invalid("run", "no-access-key", format!("run {} has no access key", bundle.run_id)))?;
+        let c = self.credentials_for_key(&id).await?;
+        Ok(ExportCredentials {
+            access_key_id: c.access_key_id,
+            secret: Some(c.secret_access_key),
+            session_token: None,
+            expiration: None,
+            reveal,
+        })
+    }
+
+    /// Render one export of a run. Secrets are masked unless `reveal`. The AWS profile
+    /// format renders the profile sections as a preview; `profile_edit` writes them.
+    pub async fn render_export(&self, run_id: &str, req: &ExportRequest) -> Result<Rendered, RunError> {
+        let journal = self.journal(run_id)?;
+        exportable(&journal, req.format)?;
+        let bundle = Bundle::from_journal(&journal);
+        let default_name = bundle.default_name();
+        Ok(match req.format {
+            Format::Sh | Format::Fish | Format::Powershell | Format::Dotenv => {
+                let creds = if req.temporary {
+                    let t = self.temporary_credentials(run_id).await?;
+                    ExportCredentials {
+                        access_key_id: t.access_key_id,
+                        secret: Some(t.secret_access_key),
+                        session_token: t.session_token,
+                        expiration: t.expiration,
+                        reveal: req.reveal,
+                    }
+                } else {
+                    self.export_key_credentials(&bundle, req.reveal).await?
+                };
+                export::env(req.format, &bundle, &creds)
+            }
+            Format::Seqera => {
+                let creds =
+                    if bundle.access_key_id.is_some() { Some(self.export_key_credentials(&bundle, req.reveal).await?) } else { None };
+                export::seqera(&bundle, req.name.as_deref().unwrap_or(&default_name), creds.as_ref())?
+            }
+            Format::Registry => export::registry(
+                &bundle,
+                req.name.as_deref().unwrap_or(&default_name),
+                &self.export_key_credentials(&bundle, req.reveal).await?,
+            )?,
+            Format::Nextflow => export::nextflow(&bundle),
+            Format::Spacelift => {
+                let integration = req
+                    .integration
+                    .clone()
+                    .or_else(|| journal.inputs.variables.get("integration").cloned())
+                    .unwrap_or_else(|| "rolegate-verify".into());
+                export::spacelift(&bundle, &integration, &req.stacks)
+            }
+            Format::Terraform => export::iac::terraform(&journal),
+            Format::Cloudformation => export::iac::cloudformation(&journal),
+            Format::AwsProfile => {
+                return Err(invalid(
+                    "format",
+                    "profile-is-written",
+                    "an AWS profile is previewed and written with the profile edit, not rendered",
+                ))
+            }
+        })
+    }
+
+    /// The edits that writing a run's AWS profile makes (masked diff), without writing.
+    pub async fn profile_edit(&self, run_id: &str, opts: &ProfileOptions, files: &ProfileFiles) -> Result<ProfileEdit, RunError> {
+        let journal = self.journal(run_id)?;
+        exportable(&journal, Format::AwsProfile)?;
+        let bundle = Bundle::from_journal(&journal);
+        let secret = match (&opts.source, &bundle.access_key_id) {
+            (profile::Source::PlainKeys, Some(id)) => Some(self.credentials_for_key(id).await?.secret_access_key),
+            _ => None,
+        };
+        Ok(profile::plan(&bundle, opts, files, secret.as_ref())?)
+    }
+
+    /// Write a run's AWS profile (backups first, then atomically) and record it in the
+    /// journal, so rotations keep plain-key profiles current and roll-back can name them.
+    pub async fn write_profile(
+        &self,
+        run_id: &str,
+        opts: &ProfileOptions,
+        files: &ProfileFiles,
+    ) -> Result<(ProfileEdit, WriteReport), RunError> {
+        let edit = self.profile_edit(run_id, opts, files).await?;
+        let report = profile::write(&edit, self.clock.now())?;
+        let mut j = self.journal(run_id)?;
+        let record = ProfileExport {
+            profile: opts.name.clone(),
+            source_profile: edit.source_profile.clone().unwrap_or_else(|| opts.name.clone()),
+            config_file: files.config.clone(),
+            credentials_file: files.credentials.clone(),
+            plain_keys: matches!(opts.source, profile::Source::PlainKeys),
+        };
+        j.exports.retain(|e| !(e.profile == record.profile && e.config_file == record.config_file));
+        j.exports.push(record);
+        j.note(self.clock.now(), format!("wrote AWS profile {}", opts.name));
+        self.store.save(&j)?;
+        Ok((edit, report))
+    }
+}
+
+/// Where the AWS config files are for a home folder, honouring the AWS variables.
+pub fn aws_files(home: &Path) -> ProfileFiles {
+    ProfileFiles::resolve(
+        home,
+        std::env::var_os("AWS_CONFIG_FILE").map(Into::into),
+        std::env::var_os("AWS_SHARED_CREDENTIALS_FILE").map(Into::into),
+    )
+}

@@ -1,0 +1,148 @@
+//! `Engine::verify`: runs the checks of `checks` against an applied run (its key, each
+//! role's trust policy, the AssumeRole probes, the simulated actions) and journals the
+//! result.
+
+use super::Engine;
+use crate::checks::{check_trust_document, probe_role, simulate, Check, CheckStatus, RoleProbe, VerifyReport};
+use crate::error::RunError;
+use crate::journal::RunStatus;
+use crate::ports::Credentials;
+
+impl Engine {
+    /// Verify an applied run: the key works, every role can be assumed with the
+    /// External ID and not without it or with a wrong one, the session signs in, and
+    /// the needed actions simulate as allowed. `assumer` signs as the platform's
+    /// principal for roles that trust a third party.
+    pub async fn verify(&self, run_id: &str, assumer: Option<&Credentials>) -> Result<VerifyReport, RunError> {
+        let mut journal = self.store.load(run_id)?;
+        if !matches!(journal.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
+            return Err(RunError::State(format!(
+                "run {run_id} is {}; only an applied run can be verified (rolegate apply --resume {run_id})",
+                journal.status.as_str()
+            )));
+        }
+        self.check_account(&journal).await?;
+        let plan = journal.plan.clone();
+        let events = &self.events;
+        let iam = self.connect.iam();
+        let mut report = VerifyReport::new(self.clock.now());
+        report.account = Some(plan.account.clone());
+        let key_creds = match (&plan.user, &journal.access_key_id) {
+            (Some(_), Some(id)) => Some(self.credentials_for_key(id).await?),
+            _ => None,
+        };
+        if let (Some(user), Some(creds)) = (&plan.user, &key_creds) {
+            let title = "Sign in with the new access key";
+            match self.connect.sts_as(creds).get_caller_identity().await {
+                Ok(who) if who.account == plan.account && who.arn.ends_with(&format!("/{}", user.name)) => {
+                    report.principal = Some(who.arn.clone());
+                    report.push(
+                        events,
+                        Check::new(
+                            "key-works",
+                            title,
+                            CheckStatus::Passed,
+                            format!("access key {} signs in as {}", creds.access_key_id, who.arn),
+                        ),
+                    );
+                }
+                Ok(who) => report.push(
+                    events,
+                    Check::new(
+                        "key-works",
+                        title,
+                        CheckStatus::Failed,
+                        format!("access key {} signs in as {}, not as user {}", creds.access_key_id, who.arn, user.name),
+                    ),
+                ),
+                Err(e) => report.push(
+                    events,
+                    Check::new("key-works", title, CheckStatus::Failed, format!("{}: {}", e.code, e.message))
+                        .with_fix(format!("rolegate rotate-key {run_id} makes a new key; rolegate rollback {run_id} removes the run")),
+                ),
+            }
+            if let Ok(keys) = iam.list_access_keys(&user.name).await {
+                if let Some(created) = keys.iter().find(|k| k.id == creds.access_key_id).and_then(|k| k.created) {
+                    report.key_age_days = Some((self.clock.now() - created).whole_days());
+                }
+            }
+            if plan.roles.is_empty() {
+                simulate(&mut report, events, iam.as_ref(), "simulate", &user.arn, &user.verify_actions).await;
+            }
+        }
+        for role in &plan.roles {
+            let k = if plan.roles.len() == 1 { String::new() } else { role.key.clone() };
+            let id = |base: &str| if k.is_empty() { base.to_string() } else { format!("{base}:{k}") };
+            match iam.get_role(&role.name).await {
+                Ok(Some(info)) => {
+                    check_trust_document(&mut report, events, &id("trust-policy"), &role.arn, &info.trust_policy, &role.condition)
+                }
+                Ok(None) => report.push(
+                    events,
+                    Check::new(
+                        &id("trust-policy"),
+                        "The trust policy requires the External ID",
+                        CheckStatus::Failed,
+                        format!("role {} does not exist", role.name),
+                    )
+                    .with_fix(format!("rolegate apply --resume {run_id}")),
+                ),
+                Err(e) => report.push(
+                    events,
+                    Check::new(
+                        &id("trust-policy"),
+                        "The trust policy requires the External ID",
+                        CheckStatus::Failed,
+                        format!("could not read the role: {}: {}", e.code, e.message),
+                    ),
+                ),
+            }
+            let probe = RoleProbe {
+                key: k.clone(),
+                role_arn: role.arn.clone(),
+                external_id: role.external_id.clone(),
+                session_name: run_id.to_string(),
+                condition: role.condition.clone(),
+                verify_actions: role.verify_actions.clone(),
+            };
+            let signer = if role.trusts_created_user { key_creds.as_ref() } else { assumer };
+            match signer {
+                Some(c) => {
+                    let sts = self.connect.sts_as(c);
+                    match sts.get_caller_identity().await {
+                        Ok(who) => probe_role(&mut report, events, self.connect.as_ref(), &sts, &who.arn, &probe).await,
+                        Err(e) => report.push(
+                            events,
+                            Check::new(
+                                &id("assume-with-external-id"),
+                                "Assume the role with the External ID",
+                                CheckStatus::Failed,
+                                format!("the assuming credentials do not sign in: {}: {}", e.code, e.message),
+                            ),
+                        ),
+                    }
+                }
+                None => {
+                    let why = format!(
+                        "skipped: only {} can assume this role; to run these checks, give credentials of that principal (rolegate verify {run_id} --assume-as-profile PROFILE)",
+                        role.principals.join(", ")
+                    );
+                    for (base, title) in [
+                        ("assume-with-external-id", "Assume the role with the External ID"),
+                        ("assume-without-external-id", "The role can NOT be assumed without an External ID"),
+                        ("assume-with-wrong-external-id", "The role can NOT be assumed with a wrong External ID"),
+                    ] {
+                        report.push(events, Check::new(&id(base), title, CheckStatus::Skipped, why.clone()));
+                    }
+                }
+            }
+            simulate(&mut report, events, iam.as_ref(), &id("simulate"), &role.arn, &role.verify_actions).await;
+        }
+        let now = self.clock.now();
+        journal.status = if report.passed() { RunStatus::Verified } else { RunStatus::VerifyFailed };
+        journal.verification = Some(report.clone());
+        journal.note(now, format!("verification {}", if report.passed() { "passed" } else { "FAILED" }));
+        self.store.save(&journal)?;
+        Ok(report)
+    }
+}
