@@ -22,6 +22,8 @@ a user with keys or an attached policy be deleted. This launcher replaces:
     "AccessDeniedException" | "UnrecognizedClientException" | "InvalidSignatureException",
     "message"}; moto wrote them as the query protocol's XML with HTTP 403, which SDKs
     cannot read a code from.
+  * iam:SimulatePrincipalPolicy, which moto lacks, for a principal's own identity
+    policies (rolegate_simulate.py).
 
 It also serves POST /_rolegate/bootstrap-account, which makes an administrator user
 and access key in any account without going through access control (test set-up
@@ -92,6 +94,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 import rolegate_propagation as propagation
+import rolegate_simulate
 
 SUPPORTED_MOTO = ("5.2.",)
 
@@ -437,8 +440,13 @@ JSON_PROTOCOL_CODES = {
     "SignatureDoesNotMatch": "InvalidSignatureException",
 }
 
-# Operations moto 5.2 does not implement that Rolegate calls.
-UNIMPLEMENTED = {"SimulatePrincipalPolicy"}
+# SimulatePrincipalPolicy, which moto 5.2 lacks, evaluated with this emulator's
+# condition operators (rolegate_simulate.py).
+rolegate_simulate.install(_condition_ok)
+
+# Operations moto 5.2 does not implement that Rolegate calls (none left; an action
+# named here answers 501 as an endpoint without it would).
+UNIMPLEMENTED = set()
 
 
 def _action_of(raw):

@@ -104,6 +104,80 @@ async fn emulator_enforces_trust_like_aws() {
     assert_eq!(emu.ecr_get_authorization_token(&user.creds), "UnrecognizedClientException 400", "an inactive key is unknown");
 }
 
+/// iam:SimulatePrincipalPolicy must answer as IAM does for a principal's own policies,
+/// or the "simulate" check of every verification proves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn emulator_simulates_identity_policies_like_aws() {
+    let h = Harness::new();
+    let sdk = rolegate_tests::sdk_iam(&h.account);
+    let doc = |statements: serde_json::Value| json!({"Version": "2012-10-17", "Statement": statements}).to_string();
+    sdk.create_user().user_name("sim").send().await.unwrap();
+    let user_arn = format!("arn:aws:iam::{}:user/sim", h.account.id);
+    sdk.put_user_policy()
+        .user_name("sim")
+        .policy_name("inline")
+        .policy_document(doc(json!([
+            {"Effect": "Allow", "Action": ["s3:Get*", "s3:DeleteBucket"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}},
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:eu-west-1:*:jobs"},
+        ])))
+        .send()
+        .await
+        .unwrap();
+    let deny = sdk
+        .create_policy()
+        .policy_name("sim-deny")
+        .policy_document(doc(json!([{"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}])))
+        .send()
+        .await
+        .unwrap();
+    sdk.attach_user_policy().user_name("sim").policy_arn(deny.policy().unwrap().arn().unwrap()).send().await.unwrap();
+    // A group's policies count for its members.
+    sdk.create_group().group_name("sim-group").send().await.unwrap();
+    sdk.put_group_policy()
+        .group_name("sim-group")
+        .policy_name("g")
+        .policy_document(doc(json!([{"Effect": "Allow", "Action": "logs:GetLogEvents", "Resource": "*"}])))
+        .send()
+        .await
+        .unwrap();
+    sdk.add_user_to_group().group_name("sim-group").user_name("sim").send().await.unwrap();
+
+    let actions: Vec<String> =
+        ["s3:GetObject", "s3:DeleteBucket", "ecs:ListClusters", "ec2:RunInstances", "sqs:SendMessage", "logs:GetLogEvents"]
+            .map(String::from)
+            .to_vec();
+    let results = h.iam().simulate_principal_policy(&user_arn, &actions).await.expect("the emulator simulates");
+    let decision = |a: &str| results.iter().find(|r| r.action == a).map(|r| r.decision.clone()).unwrap_or_default();
+    assert_eq!(decision("s3:GetObject"), "allowed", "an inline Allow with a wildcard action");
+    assert_eq!(decision("s3:DeleteBucket"), "explicitDeny", "an attached Deny wins over an inline Allow");
+    assert_eq!(decision("ecs:ListClusters"), "implicitDeny", "nothing grants it");
+    assert_eq!(decision("ec2:RunInstances"), "implicitDeny", "a condition on a context key the request lacks does not grant");
+    assert_eq!(decision("sqs:SendMessage"), "implicitDeny", "a statement for one queue does not cover the resource \"*\"");
+    assert_eq!(decision("logs:GetLogEvents"), "allowed", "the user's group's policy counts");
+    // A role's policies, and a principal that does not exist.
+    let role = make_role(&h, "sim-role", policy::trust_policy(std::slice::from_ref(&user_arn), &ExternalIdCondition::for_value("x"))).await;
+    sdk.put_role_policy()
+        .role_name("sim-role")
+        .policy_name("r")
+        .policy_document(doc(json!([{"Effect": "Allow", "Action": "batch:*", "Resource": "*"}])))
+        .send()
+        .await
+        .unwrap();
+    let results = h.iam().simulate_principal_policy(&role, &["batch:SubmitJob".into(), "s3:GetObject".into()]).await.unwrap();
+    assert_eq!(results.iter().map(|r| r.decision.as_str()).collect::<Vec<_>>(), ["allowed", "implicitDeny"]);
+    let missing = format!("arn:aws:iam::{}:user/nobody", h.account.id);
+    assert_eq!(h.iam().simulate_principal_policy(&missing, &actions).await.unwrap_err().kind, AwsErrorKind::NotFound);
+    // The caller needs iam:SimulatePrincipalPolicy itself.
+    let limited = emulator().bootstrap(
+        &h.account.id,
+        "sim-limited",
+        Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})),
+    );
+    let e = h.connect.iam_as(&limited.creds).simulate_principal_policy(&user_arn, &actions).await.unwrap_err();
+    assert_eq!(e.kind, AwsErrorKind::AccessDenied, "{e}");
+}
+
 async fn full_cycle(template: &str, mut inp: RunInputs) {
     let h = Harness::new();
     let t = find_builtin(template).unwrap();

@@ -75,8 +75,12 @@ fn aws_failing_is_an_aws_error_not_an_operation_the_endpoint_lacks() {
     let cli = Cli::new();
     let run_id = apply(&cli, "seqera-batch-launch");
     let key = &cli.account.creds.access_key_id;
-    // Without a fault the emulator answers 501 NotImplemented, as an endpoint without the
-    // operation would: skipped, never passed.
+    // The emulator simulates the template's actions: passed.
+    let out = cli.run(&["verify", &run_id]);
+    let sim = check(&out.json["verification"], "simulate");
+    assert_eq!(sim["status"], "passed", "{sim}");
+    // An endpoint without the operation answers 501 NotImplemented: skipped, never passed.
+    emulator().inject_fault_with_status(key, "SimulatePrincipalPolicy", "NotImplemented", "not implemented by this endpoint", 501, 1);
     let out = cli.run(&["verify", &run_id]);
     let sim = check(&out.json["verification"], "simulate");
     assert_eq!(sim["status"], "skipped", "{sim}");
