@@ -147,7 +147,8 @@ async fn emulator_simulates_identity_policies_like_aws() {
         ["s3:GetObject", "s3:DeleteBucket", "ecs:ListClusters", "ec2:RunInstances", "sqs:SendMessage", "logs:GetLogEvents"]
             .map(String::from)
             .to_vec();
-    let results = h.iam().simulate_principal_policy(&user_arn, &actions).await.expect("the emulator simulates");
+    let any = ["*".to_string()];
+    let results = h.iam().simulate_principal_policy(&user_arn, &actions, &any).await.expect("the emulator simulates");
     let decision = |a: &str| results.iter().find(|r| r.action == a).map(|r| r.decision.clone()).unwrap_or_default();
     assert_eq!(decision("s3:GetObject"), "allowed", "an inline Allow with a wildcard action");
     assert_eq!(decision("s3:DeleteBucket"), "explicitDeny", "an attached Deny wins over an inline Allow");
@@ -155,6 +156,9 @@ async fn emulator_simulates_identity_policies_like_aws() {
     assert_eq!(decision("ec2:RunInstances"), "implicitDeny", "a condition on a context key the request lacks does not grant");
     assert_eq!(decision("sqs:SendMessage"), "implicitDeny", "a statement for one queue does not cover the resource \"*\"");
     assert_eq!(decision("logs:GetLogEvents"), "allowed", "the user's group's policy counts");
+    let queue = [format!("arn:aws:sqs:eu-west-1:{}:jobs", h.account.id)];
+    let on_queue = h.iam().simulate_principal_policy(&user_arn, &["sqs:SendMessage".into()], &queue).await.unwrap();
+    assert_eq!(on_queue[0].decision, "allowed", "named, the queue is covered by the statement for it");
     // A role's policies, and a principal that does not exist.
     let role = make_role(&h, "sim-role", policy::trust_policy(std::slice::from_ref(&user_arn), &ExternalIdCondition::for_value("x"))).await;
     sdk.put_role_policy()
@@ -164,17 +168,17 @@ async fn emulator_simulates_identity_policies_like_aws() {
         .send()
         .await
         .unwrap();
-    let results = h.iam().simulate_principal_policy(&role, &["batch:SubmitJob".into(), "s3:GetObject".into()]).await.unwrap();
+    let results = h.iam().simulate_principal_policy(&role, &["batch:SubmitJob".into(), "s3:GetObject".into()], &any).await.unwrap();
     assert_eq!(results.iter().map(|r| r.decision.as_str()).collect::<Vec<_>>(), ["allowed", "implicitDeny"]);
     let missing = format!("arn:aws:iam::{}:user/nobody", h.account.id);
-    assert_eq!(h.iam().simulate_principal_policy(&missing, &actions).await.unwrap_err().kind, AwsErrorKind::NotFound);
+    assert_eq!(h.iam().simulate_principal_policy(&missing, &actions, &any).await.unwrap_err().kind, AwsErrorKind::NotFound);
     // The caller needs iam:SimulatePrincipalPolicy itself.
     let limited = emulator().bootstrap(
         &h.account.id,
         "sim-limited",
         Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})),
     );
-    let e = h.connect.iam_as(&limited.creds).simulate_principal_policy(&user_arn, &actions).await.unwrap_err();
+    let e = h.connect.iam_as(&limited.creds).simulate_principal_policy(&user_arn, &actions, &any).await.unwrap_err();
     assert_eq!(e.kind, AwsErrorKind::AccessDenied, "{e}");
 }
 
@@ -227,6 +231,13 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
     });
     let report = h.engine.verify(&run_id, assumer.as_ref()).await.unwrap();
     assert!(report.passed(), "{template}: {:#?}", report.checks);
+    // The emulator simulates: the template's actions were proved, not skipped.
+    for c in report.checks.iter().filter(|c| c.id.starts_with("simulate")) {
+        assert!(
+            c.status == CheckStatus::Passed || (c.status == CheckStatus::Skipped && c.reason.contains("lists no actions")),
+            "{template}: {c:?}"
+        );
+    }
     let assumed: Vec<_> = report.checks.iter().filter(|c| c.id.starts_with("assume-without-external-id")).collect();
     assert_eq!(assumed.len(), plan.roles.len());
     assert!(assumed.iter().all(|c| c.status == CheckStatus::Passed), "{assumed:?}");
@@ -340,6 +351,30 @@ async fn an_open_trust_policy_fails_verification_with_the_fix() {
     let probe = RoleProbe { role_arn: guarded, ..probe };
     let report = checks::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     assert!(report.passed(), "{:#?}", report.checks);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deny_added_after_apply_fails_the_simulation_naming_the_action() {
+    let h = Harness::new();
+    let t = find_builtin("ecr-wave-readonly").unwrap();
+    let inp = inputs("ecr-wave-readonly");
+    let plan = h.engine.plan(&t, &inp).await.unwrap();
+    let run_id = plan.run_id.clone();
+    h.engine.start(plan.clone(), inp).unwrap();
+    h.engine.apply(&run_id, &ApplyOptions::default()).await.unwrap();
+    let user = plan.user.as_ref().unwrap().name.clone();
+    let deny = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*"}]});
+    let sdk = rolegate_tests::sdk_iam(&h.account);
+    sdk.put_user_policy().user_name(&user).policy_name("someone-elses-deny").policy_document(deny.to_string()).send().await.unwrap();
+    let report = h.engine.verify(&run_id, None).await.unwrap();
+    let sim = report.checks.iter().find(|c| c.id == "simulate").unwrap();
+    assert_eq!(sim.status, CheckStatus::Failed, "{sim:?}");
+    assert!(sim.reason.contains("ecr:BatchGetImage") && sim.reason.contains("explicitDeny"), "{}", sim.reason);
+    assert!(!sim.reason.contains("ecr:GetAuthorizationToken"), "only the denied action is named: {}", sim.reason);
+    assert!(!report.passed());
+    sdk.delete_user_policy().user_name(&user).policy_name("someone-elses-deny").send().await.unwrap();
+    h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
+    assert!(h.inventory().await.iter().all(|r| !r.contains(&user)), "rollback leaves nothing of the run");
 }
 
 #[tokio::test(flavor = "multi_thread")]

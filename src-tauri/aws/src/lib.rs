@@ -502,12 +502,20 @@ impl Iam for SdkIam {
         Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(String::from)).collect())
     }
 
-    async fn simulate_principal_policy(&self, principal_arn: &str, actions: &[String]) -> Result<Vec<SimulationResult>, AwsError> {
+    async fn simulate_principal_policy(
+        &self,
+        principal_arn: &str,
+        actions: &[String],
+        resources: &[String],
+    ) -> Result<Vec<SimulationResult>, AwsError> {
+        // No ResourceArns is the simulator's `*`; name them only when they say more.
+        let resources = (resources.iter().any(|r| r != "*")).then(|| resources.to_vec());
         let out = self
             .client
             .simulate_principal_policy()
             .policy_source_arn(principal_arn)
             .set_action_names(Some(actions.to_vec()))
+            .set_resource_arns(resources)
             .send()
             .await
             .map_err(|e| map_err("iam:SimulatePrincipalPolicy", e))?;

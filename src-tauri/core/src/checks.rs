@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::events::{Event, EventSink};
 use crate::lint;
 use crate::policy::{self, ExternalIdCondition};
-use crate::ports::{AssumeRoleInput, AwsError, AwsErrorKind, Connect, Credentials, Iam, Sts};
+use crate::ports::{AssumeRoleInput, AwsError, AwsErrorKind, Connect, Credentials, Sts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -292,49 +292,6 @@ pub async fn probe_role(
         Err(e) => {
             report.push(events, Check::new(&cid("session-identity", k), title, CheckStatus::Failed, format!("{}: {}", e.code, e.message)))
         }
-    }
-}
-
-/// `iam:SimulatePrincipalPolicy` for the actions a template needs. Reported as skipped,
-/// never passed, where the endpoint or the caller's permissions do not allow it.
-pub async fn simulate(report: &mut VerifyReport, events: &EventSink, iam: &dyn Iam, id: &str, principal_arn: &str, actions: &[String]) {
-    let title = "Simulate the actions the platform needs";
-    if actions.is_empty() {
-        report.push(events, Check::new(id, title, CheckStatus::Skipped, "the template lists no actions to simulate"));
-        return;
-    }
-    match iam.simulate_principal_policy(principal_arn, actions).await {
-        Ok(results) => {
-            let denied: Vec<String> =
-                results.iter().filter(|r| r.decision != "allowed").map(|r| format!("{} ({})", r.action, r.decision)).collect();
-            if denied.is_empty() {
-                report.push(events, Check::new(id, title, CheckStatus::Passed, format!("allowed: {}", actions.join(", "))));
-            } else {
-                report.push(
-                    events,
-                    Check::new(id, title, CheckStatus::Failed, format!("not allowed for {principal_arn}: {}", denied.join(", "))).with_fix(
-                        "Attach a policy that allows these actions, or check for a permissions boundary or SCP that denies them.",
-                    ),
-                );
-            }
-        }
-        Err(e) if e.kind == AwsErrorKind::NotImplemented => report.push(
-            events,
-            Check::new(
-                id,
-                title,
-                CheckStatus::Skipped,
-                format!("the endpoint does not implement iam:SimulatePrincipalPolicy ({})", e.code),
-            ),
-        ),
-        Err(e) if e.kind == AwsErrorKind::AccessDenied => report.push(
-            events,
-            Check::new(id, title, CheckStatus::Skipped, "the identity running the check may not call iam:SimulatePrincipalPolicy"),
-        ),
-        Err(e) => report.push(
-            events,
-            Check::new(id, title, CheckStatus::Failed, format!("the simulation could not be completed ({}: {})", e.code, e.message)),
-        ),
     }
 }
 

@@ -25,6 +25,7 @@ pub mod policy;
 pub mod ports;
 pub mod propagation;
 pub mod secrets;
+pub mod simulate;
 pub mod template;
 pub mod validate;
 

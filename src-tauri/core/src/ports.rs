@@ -224,7 +224,13 @@ pub trait Iam: Send + Sync {
     async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError>;
     async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError>;
     async fn list_attached_role_policies(&self, role: &str) -> Result<Vec<String>, AwsError>;
-    async fn simulate_principal_policy(&self, principal_arn: &str, actions: &[String]) -> Result<Vec<SimulationResult>, AwsError>;
+    /// Each action on each resource (`*` alone: no resource named).
+    async fn simulate_principal_policy(
+        &self,
+        principal_arn: &str,
+        actions: &[String],
+        resources: &[String],
+    ) -> Result<Vec<SimulationResult>, AwsError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

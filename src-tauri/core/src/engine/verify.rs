@@ -3,10 +3,11 @@
 //! result.
 
 use super::Engine;
-use crate::checks::{check_trust_document, probe_role, simulate, Check, CheckStatus, RoleProbe, VerifyReport};
+use crate::checks::{check_trust_document, probe_role, Check, CheckStatus, RoleProbe, VerifyReport};
 use crate::error::RunError;
 use crate::journal::RunStatus;
 use crate::ports::Credentials;
+use crate::simulate::simulate;
 
 impl Engine {
     /// Verify an applied run: the key works, every role can be assumed with the
@@ -67,7 +68,8 @@ impl Engine {
                 }
             }
             if plan.roles.is_empty() {
-                simulate(&mut report, events, iam.as_ref(), "simulate", &user.arn, &user.verify_actions).await;
+                let docs = plan.documents_for(&user.attach, user.inline_policy.as_ref().map(|(_, d)| d));
+                simulate(&mut report, events, iam.as_ref(), "simulate", &user.arn, &user.verify_actions, &docs).await;
             }
         }
         for role in &plan.roles {
@@ -136,7 +138,8 @@ impl Engine {
                     }
                 }
             }
-            simulate(&mut report, events, iam.as_ref(), &id("simulate"), &role.arn, &role.verify_actions).await;
+            let docs = plan.documents_for(&role.attach, None);
+            simulate(&mut report, events, iam.as_ref(), &id("simulate"), &role.arn, &role.verify_actions, &docs).await;
         }
         let now = self.clock.now();
         journal.status = if report.passed() { RunStatus::Verified } else { RunStatus::VerifyFailed };

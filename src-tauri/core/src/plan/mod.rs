@@ -140,6 +140,14 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The documents of the run's own policies among `attach` (policy ARNs), and an
+    /// inline one: what the principal was given by this run, placeholders filled.
+    pub fn documents_for<'a>(&'a self, attach: &[String], inline: Option<&'a Value>) -> Vec<&'a Value> {
+        let mut docs: Vec<&Value> = self.policies.iter().filter(|p| attach.contains(&p.arn)).map(|p| &p.document).collect();
+        docs.extend(inline);
+        docs
+    }
+
     /// Whether any lint is an error (the run must not start).
     pub fn blocked(&self) -> bool {
         self.lints.iter().any(|l| l.severity == Severity::Error)

@@ -770,7 +770,12 @@ impl Iam for FakeClient {
         let op = "iam:ListAttachedRolePolicies";
         self.call(op, |s, _| Ok(s.roles.get(role).ok_or_else(|| not_found(op, "role"))?.attached.clone()))
     }
-    async fn simulate_principal_policy(&self, _principal_arn: &str, _actions: &[String]) -> Result<Vec<SimulationResult>, AwsError> {
+    async fn simulate_principal_policy(
+        &self,
+        _principal_arn: &str,
+        _actions: &[String],
+        _resources: &[String],
+    ) -> Result<Vec<SimulationResult>, AwsError> {
         let op = "iam:SimulatePrincipalPolicy";
         self.call(op, |_, _| Err(err(AwsErrorKind::NotImplemented, op, "NotImplemented", "the fake does not simulate policies")))
     }
