@@ -1,8 +1,8 @@
 //! The desktop app: thin commands over rolegate-core. Each command is a few lines; every
-//! decision is the core's. Errors reach the UI as `{code, message, fields}`. Secrets
-//! reach the web view only when the person reveals them; copy and save go from Rust
-//! straight to the clipboard or the file. This file builds the app: its state, plugins
-//! and the commands it registers (commands/).
+//! decision is the core's. Errors reach the UI as the core's `ErrorReport` (error.rs),
+//! the JSON `rolegate --json` prints. Secrets reach the web view only when the person
+//! reveals them; copy and save go from Rust straight to the clipboard or the file. This
+//! file builds the app: its state, plugins and the commands it registers (commands/).
 
 mod clipboard;
 mod commands;
