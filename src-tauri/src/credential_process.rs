@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use rolegate_core::home::Home;
 use rolegate_core::secrets;
 use rolegate_vault::Keychain;
-
-use crate::state::{store_at, AppState};
 
 /// The app's command line: nothing (the window), or `credential-process`.
 #[derive(Parser, Debug)]
@@ -68,7 +67,7 @@ pub fn run(request: Result<Request, clap::Error>) -> i32 {
             return e.exit_code();
         }
     };
-    let home = r.home.unwrap_or_else(|| AppState::from_env(None).home);
+    let home = Home::locate(r.home);
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -77,7 +76,7 @@ pub fn run(request: Result<Request, clap::Error>) -> i32 {
         }
     };
     let vault = Keychain::with_service(&r.keychain_service);
-    match rt.block_on(secrets::credential_process_json(&store_at(&home), &vault, r.run.as_deref(), r.access_key_id.as_deref())) {
+    match rt.block_on(secrets::credential_process_json(&home.journal_store(), &vault, r.run.as_deref(), r.access_key_id.as_deref())) {
         Ok(json) => {
             println!("{json}");
             0

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use rolegate_aws::AwsConnect;
+use rolegate_core::home::Home;
 use rolegate_core::identity::IdentitySource;
 use rolegate_core::ports::Credentials;
 
@@ -164,7 +165,7 @@ const SERVICE_SUFFIX: &str = "-sandbox";
 /// journaled in `<home>/sandbox` under their own keychain service.
 pub struct Identity {
     pub connect: AwsConnect,
-    pub home: PathBuf,
+    pub home: Home,
     pub keychain_service: String,
     /// Set when this call started the emulator.
     pub notice: Option<String>,
@@ -174,13 +175,14 @@ pub struct Identity {
 /// emulator's log in it), then the same one for the app's life.
 pub async fn identity(state: &AppState, resource_dir: Option<PathBuf>) -> Result<Identity, CommandError> {
     let mut sb = state.sandbox.lock().await;
-    let home = state.home.join("sandbox");
+    let home = state.home.sandbox();
     let mut notice = None;
     if sb.is_none() {
         let script =
             locate(resource_dir).ok_or_else(|| CommandError::new("no-sandbox", "the sandbox emulator is not installed with this build"))?;
-        rolegate_core::home::ensure_private_dir(&home).map_err(|e| CommandError::new("no-sandbox", format!("{}: {e}", home.display())))?;
-        let log = home.join("emulator.log");
+        let dir = home.path();
+        rolegate_core::home::ensure_private_dir(dir).map_err(|e| CommandError::new("no-sandbox", format!("{}: {e}", dir.display())))?;
+        let log = dir.join("emulator.log");
         let started = tokio::task::spawn_blocking(move || start(&script, Some(&log)))
             .await
             .map_err(|e| CommandError::new("no-sandbox", e.to_string()))?

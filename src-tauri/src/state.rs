@@ -3,14 +3,14 @@
 //! cancel them), and the templates and plans Rust keeps for the page (plans.rs).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tauri::ipc::Channel;
 use tokio::sync::Mutex;
 
 use rolegate_core::events::{Event, EventSink};
-use rolegate_core::journal::FileJournalStore;
+use rolegate_core::home::Home;
 use rolegate_core::{CancellationToken, Engine};
 
 use crate::error::CommandError;
@@ -23,14 +23,14 @@ use crate::sandbox;
 pub struct Session {
     pub engine: Engine,
     pub info: SessionInfo,
-    pub home: PathBuf,
+    pub home: Home,
     pub keychain_service: String,
 }
 
 /// The app's state: the default home and keychain service, the identity in use, the
 /// sandbox emulator when started, and the runs being applied (to cancel them).
 pub struct AppState {
-    pub home: PathBuf,
+    pub home: Home,
     pub keychain_service: String,
     pub session: Mutex<Option<Session>>,
     pub sandbox: Mutex<Option<sandbox::Sandbox>>,
@@ -43,9 +43,8 @@ pub type PlanState = std::sync::Mutex<Plans>;
 
 impl AppState {
     pub fn from_env(resource_dir: Option<PathBuf>) -> AppState {
-        let home = std::env::var_os("ROLEGATE_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("rolegate"));
+        // The CLI's rule, without a command line: ROLEGATE_HOME, else the platform's.
+        let home = Home::locate(None);
         let keychain_service = std::env::var("ROLEGATE_KEYCHAIN_SERVICE").unwrap_or_else(|_| rolegate_vault::SERVICE.to_string());
         AppState { home, keychain_service, session: Mutex::new(None), sandbox: Mutex::new(None), running: Default::default(), resource_dir }
     }
@@ -73,7 +72,7 @@ impl AppState {
     }
 
     /// Where runs are journaled now: the session's home, or the default one.
-    pub async fn current_home(&self) -> PathBuf {
+    pub async fn current_home(&self) -> Home {
         self.session.lock().await.as_ref().map(|s| s.home.clone()).unwrap_or_else(|| self.home.clone())
     }
 }
@@ -87,9 +86,4 @@ fn channel_sink(channel: Channel<Event>) -> EventSink {
 /// The person's home folder, where the AWS config files are.
 pub fn home_dir() -> PathBuf {
     dirs::home_dir().unwrap_or_else(|| PathBuf::from("."))
-}
-
-/// The journals of a Rolegate home.
-pub fn store_at(home: &Path) -> FileJournalStore {
-    FileJournalStore::new(home.join("runs"))
 }

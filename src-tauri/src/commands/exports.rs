@@ -70,7 +70,7 @@ async fn profile_options(run_id: &str, req: &ProfileRequest, state: &AppState) -
     } else {
         // The app answers credential_process itself (credential_process.rs), reading the keychain.
         let service = (s.keychain_service != rolegate_vault::SERVICE).then_some(s.keychain_service.as_str());
-        profile::this_program(&s.home, service, run_id)?
+        profile::this_program(s.home.path(), service, run_id)?
     };
     Ok(ProfileOptions { name: req.name.clone(), source, force: req.force })
 }

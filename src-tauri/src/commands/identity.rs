@@ -77,7 +77,7 @@ pub async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State
     let engine = Engine::with_home(
         Arc::new(connect),
         Arc::new(Keychain::with_service(&service)),
-        &home,
+        home.path(),
         rolegate_core::events::discard(),
         PollSettings::default(),
     );
@@ -87,7 +87,7 @@ pub async fn connect(app: tauri::AppHandle, choice: IdentityChoice, state: State
         engine.store_key_secret(&creds.access_key_id, &creds.secret_access_key).await?;
         notice = Some(format!("the secret of {} is stored in {}", creds.access_key_id, Vault::describe(engine.vault.as_ref())));
     }
-    let info = SessionInfo { who, label, source, sandbox: is_sandbox, region, home: home.display().to_string(), notice };
+    let info = SessionInfo { who, label, source, sandbox: is_sandbox, region, home: home.path().display().to_string(), notice };
     *state.session.lock().await = Some(Session { engine, info: info.clone(), home, keychain_service: service });
     Ok(info)
 }

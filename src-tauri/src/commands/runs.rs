@@ -18,7 +18,7 @@ use crate::error::CommandError;
 use crate::models::RunDetail;
 use crate::plans::{self, LoadedTemplate, StartRequest, TemplateRef};
 use crate::settings;
-use crate::state::{store_at, AppState, PlanState};
+use crate::state::{AppState, PlanState};
 
 #[tauri::command]
 pub fn templates() -> Vec<Template> {
@@ -120,14 +120,14 @@ pub async fn rollback_run(run_id: String, on_event: Channel<Event>, state: State
 /// Every run journaled where the identity in use keeps them (shared with the CLI).
 #[tauri::command]
 pub async fn runs(state: State<'_, AppState>) -> Result<Vec<RunSummary>, CommandError> {
-    let store = store_at(&state.current_home().await);
+    let store = state.current_home().await.journal_store();
     Ok(store.list().map_err(RunError::from)?.iter().map(RunSummary::from).collect())
 }
 
 /// One run in full: what it made, what a roll-back would delete, what it can export.
 #[tauri::command]
 pub async fn run_detail(run_id: String, state: State<'_, AppState>) -> Result<RunDetail, CommandError> {
-    let j = store_at(&state.current_home().await).load(&run_id).map_err(RunError::from)?;
+    let j = state.current_home().await.journal_store().load(&run_id).map_err(RunError::from)?;
     Ok(RunDetail::from_journal(&j))
 }
 
