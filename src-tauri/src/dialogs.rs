@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use tauri_plugin_dialog::DialogExt;
 
-use crate::CommandError;
+use crate::error::CommandError;
 
 /// A test's answer to every file dialog, instead of opening one (see `test_answer`).
 pub const TEST_ANSWER_VAR: &str = "ROLEGATE_TEST_DIALOG_ANSWER";

@@ -8,8 +8,8 @@ fn main() {
         std::process::exit(2);
     }
     let args: Vec<String> = std::env::args().collect();
-    if rolegate_app::is_credential_process(&args) {
-        std::process::exit(rolegate_app::credential_process(&args));
+    if let Some(request) = rolegate_app::credential_process::requested(&args) {
+        std::process::exit(rolegate_app::credential_process::run(request));
     }
     #[cfg(target_os = "linux")]
     for (name, value) in rolegate_app::webkit_renderer_env(|name| std::env::var_os(name).is_some()) {

@@ -14,7 +14,7 @@ use rolegate_core::ports::{CallerIdentity, Entropy};
 use rolegate_core::template::{self, ExternalIdSpec, Template};
 use rolegate_core::{Engine, RunError};
 
-use crate::CommandError;
+use crate::error::CommandError;
 
 /// How many planned-but-not-started plans are kept (Details plans as the person types).
 const KEPT_PLANS: usize = 32;
@@ -137,7 +137,7 @@ impl Plans {
 }
 
 /// The engine, the caller and the identity's label of the session in use.
-pub async fn caller(state: &crate::AppState) -> Result<(Engine, CallerIdentity, String), CommandError> {
+pub async fn caller(state: &crate::state::AppState) -> Result<(Engine, CallerIdentity, String), CommandError> {
     let session = state.session.lock().await;
     let s = session
         .as_ref()

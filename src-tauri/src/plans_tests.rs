@@ -75,7 +75,7 @@ fn a_request_that_differs_from_the_reviewed_plan_is_refused_and_nothing_is_recor
         [("open trust", open_trust), ("admin document", admin_doc), ("renamed role", other_role), ("other template", other_template)]
     {
         let err = start(&e, &plans, &bad, &caller()).expect_err(what);
-        assert!(matches!(err.code.as_str(), "plan-changed" | "invalid-input"), "{what}: {} {}", err.code, err.message);
+        assert!(matches!(err.code, "plan-changed" | "invalid-input"), "{what}: {} {}", err.code, err.message);
     }
     // A different identity than the one the plan was reviewed for.
     let other = CallerIdentity { account: "444455556666".into(), arn: "arn:aws:iam::444455556666:user/x".into(), user_id: "AIDAX".into() };

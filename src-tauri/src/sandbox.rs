@@ -9,7 +9,13 @@ use std::process::{Child, Command, Stdio};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use rolegate_aws::AwsConnect;
+use rolegate_core::home::Home;
+use rolegate_core::identity::IdentitySource;
 use rolegate_core::ports::Credentials;
+
+use crate::error::CommandError;
+use crate::state::AppState;
 
 /// The sandbox's account id.
 pub const ACCOUNT: &str = "123456789012";
@@ -151,10 +157,54 @@ pub fn start(script: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
     }
 }
 
+/// The keychain service of Sandbox runs: the app's with this suffix, so their secrets
+/// never mix with real ones.
+const SERVICE_SUFFIX: &str = "-sandbox";
+
+/// The Sandbox as the identity `connect` chose: signed as its administrator, its runs
+/// journaled in `<home>/sandbox` under their own keychain service.
+pub struct Identity {
+    pub connect: AwsConnect,
+    pub home: Home,
+    pub keychain_service: String,
+    /// Set when this call started the emulator.
+    pub notice: Option<String>,
+}
+
+/// The Sandbox for `connect`: started on first use (its folder made private, the
+/// emulator's log in it), then the same one for the app's life.
+pub async fn identity(state: &AppState, resource_dir: Option<PathBuf>) -> Result<Identity, CommandError> {
+    let mut sb = state.sandbox.lock().await;
+    let home = state.home.sandbox();
+    let mut notice = None;
+    if sb.is_none() {
+        let script =
+            locate(resource_dir).ok_or_else(|| CommandError::new("no-sandbox", "the sandbox emulator is not installed with this build"))?;
+        let dir = home.path();
+        rolegate_core::home::ensure_private_dir(dir).map_err(|e| CommandError::new("no-sandbox", format!("{}: {e}", dir.display())))?;
+        let log = dir.join("emulator.log");
+        let started = tokio::task::spawn_blocking(move || start(&script, Some(&log)))
+            .await
+            .map_err(|e| CommandError::new("no-sandbox", e.to_string()))?
+            .map_err(|e| CommandError::new("no-sandbox", e))?;
+        notice = Some(format!(
+            "Sandbox started at {}: a fresh emulated account {} (signed in as {}). Nothing reaches AWS; it is gone when the app closes.",
+            started.url, ACCOUNT, started.user_arn
+        ));
+        *sb = Some(started);
+    }
+    let s = sb.as_ref().expect("started above");
+    Ok(Identity {
+        connect: AwsConnect::with_static(&s.url, "eu-west-1", &s.creds).with_source(IdentitySource::Sandbox),
+        home,
+        keychain_service: format!("{}{SERVICE_SUFFIX}", state.keychain_service),
+        notice,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rolegate_aws::AwsConnect;
     use rolegate_core::ports::Connect;
 
     #[tokio::test]

@@ -13,7 +13,7 @@ use rolegate_core::fs::write_private_atomic;
 use rolegate_core::validate::FieldError;
 use rolegate_core::RunError;
 
-use crate::CommandError;
+use crate::error::CommandError;
 
 /// The settings file's name inside the app's data folder (the name tauri-plugin-store
 /// used before, so settings written by earlier versions are read).

@@ -2,11 +2,11 @@
 // the screens show errors, and only the latest call's answer counts. The error type the
 // app's commands throw is named here and nowhere else.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { CommandError } from "./bindings/CommandError";
+import type { ErrorReport } from "./bindings/ErrorReport";
 import type { FieldError } from "./bindings/FieldError";
 
 /** What the app's commands reject with (generated from Rust); the one name to change if that type changes. */
-type Thrown = CommandError;
+type Thrown = ErrorReport;
 
 /** An error as the screens show it: a stable code, a sentence, what to do next (or
  * null), and for bad input the fields and rules (empty otherwise). */

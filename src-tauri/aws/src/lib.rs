@@ -140,11 +140,6 @@ impl AwsConnect {
         self.config.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.to_string())
     }
 
-    /// Whether any credentials provider is configured at all.
-    pub fn has_credentials_provider(&self) -> bool {
-        self.config.credentials_provider().is_some()
-    }
-
     fn with_credentials(&self, creds: &Credentials) -> SdkConfig {
         let c = aws_credential_types::Credentials::new(
             creds.access_key_id.clone(),
@@ -375,18 +370,6 @@ impl Iam for SdkIam {
         })
     }
 
-    async fn get_policy_version_document(&self, arn: &str, version: &str) -> Result<String, AwsError> {
-        let out = self
-            .client
-            .get_policy_version()
-            .policy_arn(arn)
-            .version_id(version)
-            .send()
-            .await
-            .map_err(|e| map_err("iam:GetPolicyVersion", e))?;
-        Ok(out.policy_version().and_then(|v| v.document()).map(decode_doc).unwrap_or_default())
-    }
-
     async fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, AwsError> {
         let out = self.client.list_policy_versions().policy_arn(arn).send().await.map_err(|e| map_err("iam:ListPolicyVersions", e))?;
         Ok(out
@@ -394,20 +377,6 @@ impl Iam for SdkIam {
             .iter()
             .map(|v| PolicyVersion { id: v.version_id().unwrap_or_default().into(), is_default: v.is_default_version() })
             .collect())
-    }
-
-    async fn create_policy_version(&self, arn: &str, document: &str, set_default: bool) -> Result<PolicyVersion, AwsError> {
-        let out = self
-            .client
-            .create_policy_version()
-            .policy_arn(arn)
-            .policy_document(document)
-            .set_as_default(set_default)
-            .send()
-            .await
-            .map_err(|e| map_err("iam:CreatePolicyVersion", e))?;
-        let v = out.policy_version();
-        Ok(PolicyVersion { id: v.and_then(|v| v.version_id()).unwrap_or_default().into(), is_default: set_default })
     }
 
     async fn delete_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError> {

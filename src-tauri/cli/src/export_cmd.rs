@@ -23,7 +23,7 @@ fn invalid(field: &str, rule: &str, message: impl Into<String>) -> RunError {
 }
 
 fn store(g: &Global) -> FileJournalStore {
-    FileJournalStore::new(home(g).join("runs"))
+    home(g).journal_store()
 }
 
 pub async fn export(g: &Global, a: ExportArgs) -> Result<i32, RunError> {
@@ -80,7 +80,7 @@ async fn aws_profile(g: &Global, a: &ExportArgs, engine: &rolegate_core::Engine)
         Source::PlainKeys
     } else {
         let service = (g.keychain_service != rolegate_vault::SERVICE).then_some(g.keychain_service.as_str());
-        profile::this_program(&home(g), service, &a.run_id)?
+        profile::this_program(home(g).path(), service, &a.run_id)?
     };
     let opts = ProfileOptions { name: name.clone(), source, force: a.force };
     let edit = engine.profile_edit(&a.run_id, &opts, &files).await?;
@@ -125,7 +125,7 @@ pub async fn rotate(
     let r = match (&run_id, &user) {
         (Some(run), _) => engine.rotate_key(run, &opts).await?,
         (None, Some(user)) => {
-            let state = rolegate_core::engine::rotate::UserRotationStore { dir: home(g).join("rotations") };
+            let state = rolegate_core::engine::rotate::UserRotationStore { dir: home(g).rotations() };
             engine.rotate_user_key(user, old_key, &opts, &state).await?
         }
         (None, None) => return Err(invalid("run_id", "required", "give a run id or --user NAME")),
@@ -146,7 +146,7 @@ pub async fn rotate(
 
 pub async fn secrets_list(g: &Global) -> Result<i32, RunError> {
     let v = vault(g);
-    let index = SecretIndex::new(home(g).join("secrets.json"));
+    let index = SecretIndex::new(home(g).secrets_index());
     let list = secrets::secret_listings(&store(g), v.as_ref(), &index, SystemClock.now()).await?;
     if g.json {
         render::print_json(&json!({ "secrets": list, "keychain": v.describe() }));

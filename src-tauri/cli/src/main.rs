@@ -18,7 +18,8 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use rolegate_aws::{AwsConnect, ConnectOptions};
-use rolegate_core::journal::{FileJournalStore, JournalStore, RunSummary};
+use rolegate_core::home::Home;
+use rolegate_core::journal::{JournalStore, RunSummary};
 use rolegate_core::plan::RunInputs;
 use rolegate_core::policy;
 use rolegate_core::ports::SystemClock;
@@ -60,8 +61,9 @@ struct Global {
     /// Print one JSON document on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Where journals are kept (default: the platform data folder, e.g. ~/.local/share/rolegate).
-    #[arg(long, global = true, env = "ROLEGATE_HOME")]
+    /// Where journals are kept (default: ROLEGATE_HOME, else the platform data folder,
+    /// e.g. ~/.local/share/rolegate).
+    #[arg(long, global = true)]
     home: Option<PathBuf>,
     /// How long to wait for IAM to propagate a new key or role, in seconds.
     #[arg(long, global = true, default_value_t = 120)]
@@ -282,14 +284,15 @@ fn main() {
     std::process::exit(code);
 }
 
-fn home(g: &Global) -> PathBuf {
-    g.home.clone().unwrap_or_else(|| dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("rolegate"))
+/// The home, by the rule the app shares (`rolegate_core::home::Home`).
+fn home(g: &Global) -> Home {
+    Home::locate(g.home.clone())
 }
 
 fn vault(g: &Global) -> Arc<dyn rolegate_core::ports::Vault> {
     Arc::new(IndexedVault {
         inner: Arc::new(Keychain::with_service(&g.keychain_service)),
-        index: Arc::new(SecretIndex::new(home(g).join("secrets.json"))),
+        index: Arc::new(SecretIndex::new(home(g).secrets_index())),
         clock: Arc::new(SystemClock),
     })
 }
@@ -301,7 +304,7 @@ async fn engine(g: &Global) -> (Engine, AwsConnect) {
     let engine = Engine::with_home(
         Arc::new(connect.clone()),
         Arc::new(Keychain::with_service(&g.keychain_service)),
-        &home(g),
+        home(g).path(),
         render::progress_printer(),
         PollSettings { timeout: Duration::from_secs(g.propagation_timeout), ..PollSettings::default() },
     );
@@ -432,7 +435,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
                         render::plan(&plan);
                     }
                     let journal = engine.start(plan, run_inputs)?;
-                    eprintln!("run {} started; journal in {}", journal.run_id, home(&g).join("runs").display());
+                    eprintln!("run {} started; journal in {}", journal.run_id, home(&g).runs().display());
                     journal.run_id
                 }
             };
@@ -522,7 +525,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
             Ok(if report.kept.is_empty() { 0 } else { 5 })
         }
         Command::Runs { run_id } => {
-            let store = FileJournalStore::new(home(&g).join("runs"));
+            let store = home(&g).journal_store();
             match run_id {
                 Some(id) => {
                     let j = store.load(&id)?;

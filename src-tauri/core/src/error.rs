@@ -109,21 +109,27 @@ fn push_created(s: &mut String, created: &[String]) {
     }
 }
 
-/// The JSON shape of an error for scripts and the app.
+/// The JSON shape of an error for scripts (`--json`) and the app's commands: one type,
+/// so the two cannot drift apart. Empty parts are left out.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ErrorReport {
     pub code: &'static str,
     pub message: String,
     /// What to do next, in the words of the front end that shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub hint: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<FieldError>>", optional))]
     pub fields: Vec<FieldError>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<Lint>>", optional))]
     pub lints: Vec<Lint>,
     /// For a run that stopped (failed or cancelled): what it made that exists, known
     /// once every running step had ended.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub created: Option<Vec<String>>,
 }
 

@@ -1,9 +1,75 @@
-//! The Rolegate home (journals, the index of stored secrets, rotations, the Sandbox) and
-//! its folders are the person's alone: created with mode 0700 on Unix, and tightened to
-//! 0700 when found wider, with a note saying so.
+//! The Rolegate home (journals, the index of stored secrets, rotations, the Sandbox):
+//! where it is (`Home`, one rule for the CLI and the app), and that it and its folders
+//! are the person's alone: created with mode 0700 on Unix, and tightened to 0700 when
+//! found wider, with a note saying so.
 
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::journal::FileJournalStore;
+
+/// The variable that names the home when the command line does not (`--home`).
+pub const HOME_ENV: &str = "ROLEGATE_HOME";
+
+/// Where a Rolegate home is, and its parts. The CLI and the app find theirs with
+/// [`Home::locate`], so a run begun in one shows in the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Home(PathBuf);
+
+impl Home {
+    /// A home at `path`, as given.
+    pub fn at(path: impl Into<PathBuf>) -> Home {
+        Home(path.into())
+    }
+
+    /// The home by the front ends' rule: `flag` (`--home`) if given; else `env`
+    /// (`ROLEGATE_HOME`) unless it is empty; else `rolegate` in the platform's data
+    /// folder `data_dir` (`~/.local/share` on Linux); else `rolegate` in the current folder.
+    pub fn resolve(flag: Option<PathBuf>, env: Option<OsString>, data_dir: Option<PathBuf>) -> Home {
+        if let Some(path) = flag {
+            return Home(path);
+        }
+        match env {
+            Some(v) if !v.is_empty() => Home(PathBuf::from(v)),
+            _ => Home(data_dir.unwrap_or_else(|| PathBuf::from(".")).join("rolegate")),
+        }
+    }
+
+    /// [`Home::resolve`] with this process's `ROLEGATE_HOME` and the platform's data folder.
+    pub fn locate(flag: Option<PathBuf>) -> Home {
+        Home::resolve(flag, std::env::var_os(HOME_ENV), dirs::data_dir())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The journals' folder.
+    pub fn runs(&self) -> PathBuf {
+        self.0.join("runs")
+    }
+
+    /// The journals.
+    pub fn journal_store(&self) -> FileJournalStore {
+        FileJournalStore::new(self.runs())
+    }
+
+    /// The records of key rotations for users no run made.
+    pub fn rotations(&self) -> PathBuf {
+        self.0.join("rotations")
+    }
+
+    /// The index of the secrets stored in the keychain (names and times, no secret).
+    pub fn secrets_index(&self) -> PathBuf {
+        self.0.join("secrets.json")
+    }
+
+    /// The Sandbox's own home (its runs never mix with real ones) and the emulator's log.
+    pub fn sandbox(&self) -> Home {
+        Home(self.0.join("sandbox"))
+    }
+}
 
 /// The folders of the home Rolegate keeps private when they exist.
 pub const FOLDERS: &[&str] = &["runs", "rotations", "sandbox"];
@@ -55,6 +121,53 @@ pub fn secure_home(home: &Path) -> io::Result<Vec<Tightened>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod locate_tests {
+    use super::*;
+
+    fn data() -> Option<PathBuf> {
+        Some(PathBuf::from("/data"))
+    }
+
+    #[test]
+    fn home_flag_wins_over_the_environment() {
+        let home = Home::resolve(Some("/flag".into()), Some("/env".into()), data());
+        assert_eq!(home.path(), Path::new("/flag"));
+    }
+
+    #[test]
+    fn home_from_rolegate_home_without_a_flag() {
+        assert_eq!(Home::resolve(None, Some("/env".into()), data()).path(), Path::new("/env"));
+    }
+
+    #[test]
+    fn home_defaults_to_rolegate_in_the_platform_data_folder() {
+        assert_eq!(Home::resolve(None, None, data()).path(), Path::new("/data/rolegate"));
+    }
+
+    #[test]
+    fn home_with_an_empty_rolegate_home_is_the_default() {
+        assert_eq!(Home::resolve(None, Some("".into()), data()).path(), Path::new("/data/rolegate"));
+    }
+
+    #[test]
+    fn home_without_a_platform_data_folder_is_in_the_current_folder() {
+        assert_eq!(Home::resolve(None, None, None).path(), Path::new("./rolegate"));
+    }
+
+    #[test]
+    fn home_parts_are_the_folders_the_engine_and_both_front_ends_use() {
+        let h = Home::at("/h");
+        assert_eq!(
+            [h.runs(), h.rotations(), h.secrets_index(), h.sandbox().path().to_path_buf()],
+            [PathBuf::from("/h/runs"), "/h/rotations".into(), "/h/secrets.json".into(), "/h/sandbox".into()]
+        );
+        for name in FOLDERS {
+            assert!([h.runs(), h.rotations(), h.sandbox().path().to_path_buf()].contains(&h.path().join(name)), "{name}");
+        }
+    }
 }
 
 #[cfg(all(test, unix))]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -89,11 +89,6 @@ pub struct Credentials {
 impl Credentials {
     pub fn long_lived(access_key_id: impl Into<String>, secret: SecretString) -> Self {
         Credentials { access_key_id: access_key_id.into(), secret_access_key: secret, session_token: None, expiration: None }
-    }
-
-    /// Whether this is the same secret (for tests that prove a value never leaked).
-    pub fn secret_eq(&self, other: &str) -> bool {
-        self.secret_access_key.expose_secret() == other
     }
 }
 
@@ -213,9 +208,7 @@ pub trait Iam: Send + Sync {
     async fn list_user_policies(&self, user: &str) -> Result<Vec<String>, AwsError>;
     async fn get_policy(&self, arn: &str) -> Result<Option<PolicyInfo>, AwsError>;
     async fn create_policy(&self, name: &str, path: &str, document: &str, description: &str, tags: &[Tag]) -> Result<PolicyInfo, AwsError>;
-    async fn get_policy_version_document(&self, arn: &str, version: &str) -> Result<String, AwsError>;
     async fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, AwsError>;
-    async fn create_policy_version(&self, arn: &str, document: &str, set_default: bool) -> Result<PolicyVersion, AwsError>;
     async fn delete_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError>;
     async fn delete_policy(&self, arn: &str) -> Result<(), AwsError>;
     async fn get_role(&self, name: &str) -> Result<Option<RoleInfo>, AwsError>;

@@ -93,9 +93,9 @@ struct Policy {
     name: String,
     path: String,
     tags: Vec<Tag>,
-    versions: Vec<(String, String)>,
+    /// Version ids; only `v1` is ever made (Rolegate never adds a version).
+    versions: Vec<String>,
     default_version: String,
-    next_version: u32,
 }
 
 struct Role {
@@ -631,7 +631,7 @@ impl Iam for FakeClient {
         &self,
         name: &str,
         path: &str,
-        document: &str,
+        _document: &str,
         _description: &str,
         tags: &[Tag],
     ) -> Result<PolicyInfo, AwsError> {
@@ -645,40 +645,19 @@ impl Iam for FakeClient {
                 name: name.into(),
                 path: path.into(),
                 tags: tags_of(tags),
-                versions: vec![("v1".into(), document.into())],
+                versions: vec!["v1".into()],
                 default_version: "v1".into(),
-                next_version: 2,
             };
             let info = policy_info(s, &arn, &p);
             s.policies.insert(arn, p);
             Ok(info)
         })
     }
-    async fn get_policy_version_document(&self, arn: &str, version: &str) -> Result<String, AwsError> {
-        let op = "iam:GetPolicyVersion";
-        self.call(op, |s, _| {
-            let p = s.policies.get(arn).ok_or_else(|| not_found(op, "policy"))?;
-            p.versions.iter().find(|(v, _)| v == version).map(|(_, d)| d.clone()).ok_or_else(|| not_found(op, "policy version"))
-        })
-    }
     async fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, AwsError> {
         let op = "iam:ListPolicyVersions";
         self.call(op, |s, _| {
             let p = s.policies.get(arn).ok_or_else(|| not_found(op, "policy"))?;
-            Ok(p.versions.iter().map(|(v, _)| PolicyVersion { id: v.clone(), is_default: *v == p.default_version }).collect())
-        })
-    }
-    async fn create_policy_version(&self, arn: &str, document: &str, set_default: bool) -> Result<PolicyVersion, AwsError> {
-        let op = "iam:CreatePolicyVersion";
-        self.call(op, |s, _| {
-            let p = s.policies.get_mut(arn).ok_or_else(|| not_found(op, "policy"))?;
-            let id = format!("v{}", p.next_version);
-            p.next_version += 1;
-            p.versions.push((id.clone(), document.into()));
-            if set_default {
-                p.default_version = id.clone();
-            }
-            Ok(PolicyVersion { id, is_default: set_default })
+            Ok(p.versions.iter().map(|v| PolicyVersion { id: v.clone(), is_default: *v == p.default_version }).collect())
         })
     }
     async fn delete_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError> {
@@ -688,7 +667,7 @@ impl Iam for FakeClient {
             if p.default_version == version {
                 return Err(err(AwsErrorKind::DeleteConflict, op, "DeleteConflict", "Cannot delete the default version of a policy."));
             }
-            p.versions.retain(|(v, _)| v != version);
+            p.versions.retain(|v| v != version);
             Ok(())
         })
     }
