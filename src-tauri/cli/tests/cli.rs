@@ -97,7 +97,7 @@ fn apply_verify_runs_rollback_round_trip_with_progress_on_stderr() {
     assert!(rb.json["rollback"]["deleted"].as_array().unwrap().len() >= 5, "{}", rb.json);
     assert_eq!(rb.json["rollback"]["kept"], json!([]));
     let again = cli.run(&["rollback", &run_id]);
-    assert_eq!((again.code, again.json["error"]["code"].clone()), (2, json!("invalid-state")));
+    assert_eq!((again.code, again.json["error"]["code"].clone()), (2, json!("wrong-status")));
     let unknown = cli.run(&["verify", "rg-000000000000"]);
     assert_eq!((unknown.code, unknown.json["error"]["code"].clone()), (2, json!("run-not-found")));
 }

@@ -363,7 +363,7 @@ fn resume_refuses_plan_inputs_unknown_runs_rolled_back_runs_and_other_accounts()
     let mut c = cli.command();
     c.env("AWS_ACCESS_KEY_ID", &other.creds.access_key_id).env("AWS_SECRET_ACCESS_KEY", other.creds.secret_access_key.expose_secret());
     let out = cli.finish(c, &["apply", "--resume", &run_id], None);
-    assert_eq!((out.code, out.json["error"]["code"].clone()), (2, json!("invalid-state")), "{}", out.json);
+    assert_eq!((out.code, out.json["error"]["code"].clone()), (2, json!("wrong-account")), "{}", out.json);
     let message = out.json["error"]["message"].as_str().unwrap();
     assert!(message.contains(&cli.account.id) && message.contains(&other.id), "{message}");
     assert_eq!(rt().block_on(inventory(&other)), Vec::<String>::new(), "nothing made in the other account");
@@ -374,7 +374,7 @@ fn resume_refuses_plan_inputs_unknown_runs_rolled_back_runs_and_other_accounts()
     let key = out.json["access_key_id"].as_str().unwrap().to_string();
     rollback_to_nothing(&cli, &run_id, &[], &[key]);
     let out = cli.run(&["apply", "--resume", &run_id]);
-    assert_eq!((out.code, out.json["error"]["code"].clone()), (2, json!("invalid-state")), "{}", out.json);
+    assert_eq!((out.code, out.json["error"]["code"].clone()), (2, json!("wrong-status")), "{}", out.json);
     assert!(out.json["error"]["message"].as_str().unwrap().contains("rolled back"), "{}", out.json);
     assert_eq!(rt().block_on(inventory(&cli.account)), Vec::<String>::new());
 }

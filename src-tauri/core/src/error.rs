@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::journal::StoreError;
+use crate::journal::{RunStatus, StoreError};
 use crate::plan::StepId;
 use crate::policy::Lint;
 use crate::ports::{AccessKeyMeta, AwsError, VaultError};
@@ -44,8 +44,24 @@ pub enum RunError {
     /// A key rotation stopped at a stage; the error that stopped it keeps its own class.
     #[error("key rotation stopped while {stage}: {source}. {still_working}")]
     RotationStopped { stage: String, source: Box<RunError>, still_working: String, again: String },
-    #[error("{0}")]
-    State(String),
+    /// The run's status does not allow what was asked (`needs` says what would).
+    #[error("run {run_id} is {}; {needs}", .status.as_str())]
+    WrongStatus { run_id: String, status: RunStatus, needs: String },
+    /// The identity in use is in another account than the run's.
+    #[error("run {run_id} was made in account {run_account}, but the current identity ({identity_arn}) is in account {identity_account}")]
+    WrongAccount { run_id: String, run_account: String, identity_arn: String, identity_account: String },
+    /// The run has no access key to use (it made no user, is not applied yet, or was rolled back).
+    #[error("run {run_id} has no access key ({why})")]
+    NoAccessKey { run_id: String, why: String },
+    /// The journal's plan cannot be run as written (edited by hand, or damaged).
+    #[error("the journal's plan of run {run_id} cannot be run: {detail}")]
+    PlanInconsistent { run_id: String, detail: String },
+    /// AWS accepted a call, then showed something other than what it promises.
+    #[error("{operation}: AWS answered, but {detail}")]
+    AwsDisagrees { operation: String, detail: String },
+    /// The keychain entry is the live key of runs: deleting it needs force.
+    #[error("access key {access_key_id} is the live key of run(s) {}; without its secret their profiles stop working", .runs.join(", "))]
+    SecretInUse { access_key_id: String, runs: Vec<String> },
     /// The run stopped at the person's request, once every running step had finished
     /// and been journaled; `created` is what this run made that exists then.
     #[error("{}", cancelled_message(.run_id, .created))]
@@ -151,7 +167,12 @@ impl RunError {
             RunError::SecretMissing { .. } => "secret-missing",
             RunError::SecretNotStored { .. } => "keychain",
             RunError::RotationStopped { source, .. } => source.code(),
-            RunError::State(_) => "invalid-state",
+            RunError::WrongStatus { .. } => "wrong-status",
+            RunError::WrongAccount { .. } => "wrong-account",
+            RunError::NoAccessKey { .. } => "no-access-key",
+            RunError::PlanInconsistent { .. } => "plan-inconsistent",
+            RunError::AwsDisagrees { .. } => "aws-disagrees",
+            RunError::SecretInUse { .. } => "secret-in-use",
             RunError::Cancelled { .. } => "cancelled",
         }
     }
@@ -163,14 +184,18 @@ impl RunError {
             RunError::Invalid(_)
             | RunError::Blocked(_)
             | RunError::Store(StoreError::NotFound(_) | StoreError::BadId(_))
-            | RunError::State(_) => 2,
-            RunError::Aws { .. } | RunError::Propagation { .. } => 4,
+            | RunError::WrongStatus { .. }
+            | RunError::WrongAccount { .. }
+            | RunError::NoAccessKey { .. }
+            | RunError::SecretInUse { .. } => 2,
+            RunError::Aws { .. } | RunError::Propagation { .. } | RunError::AwsDisagrees { .. } => 4,
             RunError::NameTaken { .. } | RunError::KeyLimit { .. } => 5,
             RunError::Vault(_)
             | RunError::Store(_)
             | RunError::Local { .. }
             | RunError::SecretMissing { .. }
-            | RunError::SecretNotStored { .. } => 6,
+            | RunError::SecretNotStored { .. }
+            | RunError::PlanInconsistent { .. } => 6,
             RunError::RotationStopped { source, .. } => source.exit_code(),
             RunError::Cancelled { .. } => 130,
         }
@@ -205,6 +230,28 @@ impl RunError {
             } else {
                 "press Rotate key again to continue from here".into()
             }),
+            RunError::WrongStatus { run_id, status, .. } => match status {
+                RunStatus::RollingBack | RunStatus::RolledBack | RunStatus::RollbackIncomplete => None,
+                RunStatus::Planned | RunStatus::Applying | RunStatus::Failed | RunStatus::Cancelled => Some(if cli {
+                    format!("finish it first with `rolegate apply --resume {run_id}`")
+                } else {
+                    "finish it first: press Resume (History lists it)".into()
+                }),
+                _ => None,
+            },
+            RunError::WrongAccount { run_account, .. } => Some(if cli {
+                format!("use an identity of account {run_account}, e.g. --profile NAME of a profile in that account")
+            } else {
+                format!("choose an identity of account {run_account} on the Identity screen")
+            }),
+            RunError::SecretInUse { runs, .. } => {
+                Some(if cli {
+                    let run = runs.first().map(String::as_str).unwrap_or("RUN_ID");
+                    format!("roll the run back (`rolegate rollback {run}`) or rotate its key (`rolegate rotate-key {run}`) first, or pass --force")
+                } else {
+                    "roll the run back or rotate its key first".into()
+                })
+            }
             RunError::SecretMissing { access_key_id, .. } => Some(if cli {
                 format!("store it again with `rolegate test-connection --access-key-id {access_key_id} --secret-stdin --save`, or rotate the key")
             } else {
@@ -279,6 +326,14 @@ mod tests {
             },
             RunError::Cancelled { run_id: "rg-1".into(), created: vec!["IAM user u".into()] },
             RunError::SecretMissing { keychain: "the keychain".into(), access_key_id: "AKIA1".into(), entry: "e".into() },
+            RunError::WrongStatus { run_id: "rg-1".into(), status: RunStatus::Failed, needs: "only an applied run can be verified".into() },
+            RunError::WrongAccount {
+                run_id: "rg-1".into(),
+                run_account: "111111111111".into(),
+                identity_arn: "arn:aws:iam::222222222222:user/a".into(),
+                identity_account: "222222222222".into(),
+            },
+            RunError::SecretInUse { access_key_id: "AKIA1".into(), runs: vec!["rg-1".into()] },
             RunError::RotationStopped {
                 stage: "creating the new key".into(),
                 source: Box::new(aws(AwsErrorKind::AccessDenied).into()),
@@ -300,6 +355,33 @@ mod tests {
             assert_ne!(app, cli);
             assert_eq!(e.report_for(Frontend::App).hint.as_deref(), Some(app.as_str()));
         }
+    }
+
+    #[test]
+    fn each_kind_of_refusal_has_its_own_code_and_exit_class() {
+        let cases = [
+            (RunError::WrongStatus { run_id: "r".into(), status: RunStatus::RolledBack, needs: "n".into() }, "wrong-status", 2),
+            (
+                RunError::WrongAccount {
+                    run_id: "r".into(),
+                    run_account: "1".into(),
+                    identity_arn: "a".into(),
+                    identity_account: "2".into(),
+                },
+                "wrong-account",
+                2,
+            ),
+            (RunError::NoAccessKey { run_id: "r".into(), why: "w".into() }, "no-access-key", 2),
+            (RunError::SecretInUse { access_key_id: "k".into(), runs: vec!["r".into()] }, "secret-in-use", 2),
+            (RunError::AwsDisagrees { operation: "iam:UpdateAccessKey".into(), detail: "d".into() }, "aws-disagrees", 4),
+            (RunError::PlanInconsistent { run_id: "r".into(), detail: "d".into() }, "plan-inconsistent", 6),
+        ];
+        for (e, code, exit) in cases {
+            assert_eq!((e.code(), e.exit_code()), (code, exit), "{e}");
+        }
+        // A rolled-back run has nothing to resume: no advice to press Resume.
+        let gone = RunError::WrongStatus { run_id: "r".into(), status: RunStatus::RolledBack, needs: "n".into() };
+        assert_eq!(gone.hint(Frontend::Cli), None);
     }
 
     #[test]

@@ -122,7 +122,7 @@ pub async fn credential_process_json(
         (Some(run), None) => store
             .load(run)?
             .access_key_id
-            .ok_or_else(|| RunError::State(format!("run {run} has no access key (rolled back, or not applied yet)")))?,
+            .ok_or_else(|| RunError::NoAccessKey { run_id: run.into(), why: "rolled back, or not applied yet".into() })?,
         (None, None) => return Err(invalid("run", "required", "give --run RUN_ID or --access-key-id ID")),
     };
     let secret = vault.get(&vault_entry(&id)).await?.ok_or_else(|| RunError::SecretMissing {
@@ -171,10 +171,7 @@ pub async fn delete_secret(store: &dyn JournalStore, vault: &dyn Vault, access_k
         .map(|j| j.run_id)
         .collect();
     if !users.is_empty() && !force {
-        return Err(RunError::State(format!(
-            "access key {access_key_id} is the live key of run(s) {}; without its secret their profiles stop working. Roll the run back or rotate its key first, or force the deletion",
-            users.join(", ")
-        )));
+        return Err(RunError::SecretInUse { access_key_id: access_key_id.into(), runs: users });
     }
     Ok(vault.delete(&vault_entry(access_key_id)).await?)
 }

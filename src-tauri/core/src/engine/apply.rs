@@ -76,7 +76,11 @@ impl Engine {
         let journal = self.store.load(run_id)?;
         match journal.status {
             RunStatus::RollingBack | RunStatus::RolledBack | RunStatus::RollbackIncomplete => {
-                return Err(RunError::State(format!("run {run_id} was rolled back ({}); start a new run", journal.status.as_str())))
+                return Err(RunError::WrongStatus {
+                    run_id: run_id.into(),
+                    status: journal.status,
+                    needs: "it was rolled back, so there is nothing to resume: start a new run".into(),
+                })
             }
             RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed => return Ok(journal),
             _ => {}
@@ -145,7 +149,10 @@ impl Engine {
             return Err(RunError::Cancelled { run_id: run_id.into(), created });
         }
         if let Some(stuck) = waiting.first() {
-            return Err(RunError::State(format!("step {} depends on steps that are not in the plan: {:?}", stuck.id, stuck.after)));
+            return Err(RunError::PlanInconsistent {
+                run_id: run_id.into(),
+                detail: format!("step {} depends on steps that are not in the plan: {:?}", stuck.id, stuck.after),
+            });
         }
         let now = self.clock.now();
         self.commit(&journal, |j| {
@@ -356,10 +363,10 @@ impl Engine {
                     )
                     .await?;
                 if who.account != plan.account || !who.arn.ends_with(&format!("/{user_name}")) {
-                    return Err(RunError::State(format!(
-                        "the new key signs in as {}, not as user {user_name} of account {}",
-                        who.arn, plan.account
-                    ))
+                    return Err(RunError::AwsDisagrees {
+                        operation: "sts:GetCallerIdentity".into(),
+                        detail: format!("the new key signs in as {}, not as user {user_name} of account {}", who.arn, plan.account),
+                    }
                     .into());
                 }
                 self.done(journal, step, "waited", format!("the key signs in as {}", who.arn), None).await

@@ -48,7 +48,11 @@ fn exportable(j: &Journal, format: Format) -> Result<(), RunError> {
     if made || matches!(format, Format::Terraform | Format::Cloudformation) {
         return Ok(());
     }
-    Err(RunError::State(format!("run {} is {}; finish it (resume the run) before exporting credentials", j.run_id, j.status.as_str())))
+    Err(RunError::WrongStatus {
+        run_id: j.run_id.clone(),
+        status: j.status,
+        needs: "a run hands out credentials once it is applied".into(),
+    })
 }
 
 impl From<ProfileError> for RunError {

@@ -131,10 +131,12 @@ impl Engine {
     pub(crate) async fn check_account(&self, journal: &Journal) -> Result<(), RunError> {
         let me = self.identity().await?;
         if me.account != journal.plan.account {
-            return Err(RunError::State(format!(
-                "run {} was made in account {}, but the current identity ({}) is in account {}; use the identity of that account",
-                journal.run_id, journal.plan.account, me.arn, me.account
-            )));
+            return Err(RunError::WrongAccount {
+                run_id: journal.run_id.clone(),
+                run_account: journal.plan.account.clone(),
+                identity_arn: me.arn,
+                identity_account: me.account,
+            });
         }
         Ok(())
     }
@@ -148,7 +150,9 @@ impl Engine {
     }
 
     pub(crate) async fn key_credentials(&self, journal: &Mutex<Journal>) -> Result<Credentials, RunError> {
-        let id = journal.lock().await.access_key_id.clone().ok_or_else(|| RunError::State("the run has no access key yet".into()))?;
+        let j = journal.lock().await;
+        let id = j.access_key_id.clone().ok_or_else(|| RunError::NoAccessKey { run_id: j.run_id.clone(), why: "not made yet".into() })?;
+        drop(j);
         self.credentials_for_key(&id).await
     }
 
@@ -171,7 +175,10 @@ impl Engine {
                 "this run has no role its key can assume; temporary credentials come from a role",
             )])
         })?;
-        let id = j.access_key_id.clone().ok_or_else(|| RunError::State(format!("run {run_id} has no access key")))?;
+        let id = j
+            .access_key_id
+            .clone()
+            .ok_or_else(|| RunError::NoAccessKey { run_id: run_id.into(), why: "rolled back, or not applied yet".into() })?;
         let key = self.credentials_for_key(&id).await?;
         let input = AssumeRoleInput {
             role_arn: role.arn.clone(),

@@ -156,7 +156,11 @@ impl Engine {
     pub async fn rollback(&self, run_id: &str, opts: &RollbackOptions) -> Result<RollbackReport, RunError> {
         let mut journal = self.store.load(run_id)?;
         if journal.status == RunStatus::RolledBack {
-            return Err(RunError::State(format!("run {run_id} is already rolled back")));
+            return Err(RunError::WrongStatus {
+                run_id: run_id.into(),
+                status: journal.status,
+                needs: "there is nothing left to roll back".into(),
+            });
         }
         self.check_account(&journal).await?;
         let now = self.clock.now();

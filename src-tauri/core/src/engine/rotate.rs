@@ -162,7 +162,10 @@ impl Engine {
         if status.iter().any(|k| k.id == old && k.status == KeyStatus::Active) {
             return Err(stopped(
                 "confirming the old key is inactive",
-                RunError::State(format!("IAM still lists {old} as Active after UpdateAccessKey")),
+                RunError::AwsDisagrees {
+                    operation: "iam:UpdateAccessKey".into(),
+                    detail: format!("ListAccessKeys still shows {old} as Active"),
+                },
                 working,
                 again,
             ));
@@ -196,10 +199,21 @@ impl Engine {
     pub async fn rotate_key(&self, run_id: &str, opts: &RotateOptions) -> Result<RotationReport, RunError> {
         let mut j = self.store.load(run_id)?;
         if !matches!(j.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
-            return Err(RunError::State(format!("run {run_id} is {}; only an applied run's key can be rotated", j.status.as_str())));
+            return Err(RunError::WrongStatus {
+                run_id: run_id.into(),
+                status: j.status,
+                needs: "only an applied run's key can be rotated".into(),
+            });
         }
-        let user =
-            j.plan.user.clone().ok_or_else(|| RunError::State(format!("run {run_id} made no IAM user, so it has no key to rotate")))?.name;
+        let user = j
+            .plan
+            .user
+            .clone()
+            .ok_or_else(|| RunError::NoAccessKey {
+                run_id: run_id.into(),
+                why: "it made no IAM user, so there is no key to rotate".into(),
+            })?
+            .name;
         let mut done = Vec::new();
         let mut rotation = match j.rotation.clone() {
             Some(r) => {

@@ -17,10 +17,11 @@ impl Engine {
     pub async fn verify(&self, run_id: &str, assumer: Option<&Credentials>) -> Result<VerifyReport, RunError> {
         let mut journal = self.store.load(run_id)?;
         if !matches!(journal.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
-            return Err(RunError::State(format!(
-                "run {run_id} is {}; only an applied run can be verified (rolegate apply --resume {run_id})",
-                journal.status.as_str()
-            )));
+            return Err(RunError::WrongStatus {
+                run_id: run_id.into(),
+                status: journal.status,
+                needs: "only an applied run can be verified".into(),
+            });
         }
         self.check_account(&journal).await?;
         let plan = journal.plan.clone();
