@@ -15,7 +15,7 @@ use std::time::Duration;
 use rolegate_aws::AwsConnect;
 use rolegate_core::events::{Event, EventSink};
 use rolegate_core::journal::{FileJournalStore, JournalStore};
-use rolegate_core::ports::{Connect, Credentials, Iam, OsEntropy, SystemClock};
+use rolegate_core::ports::{Connect, CreateRole, Credentials, Iam, OsEntropy, SystemClock};
 use rolegate_core::propagation::PollSettings;
 use rolegate_core::Engine;
 use rolegate_vault::Keychain;
@@ -286,6 +286,22 @@ impl Harness {
 
     pub fn iam(&self) -> Arc<dyn Iam> {
         self.connect.iam()
+    }
+
+    /// A role made directly in the account (not by a run) with this trust policy; its ARN.
+    pub async fn make_role(&self, name: &str, trust: serde_json::Value) -> String {
+        self.iam()
+            .create_role(&CreateRole {
+                name: name.into(),
+                path: "/".into(),
+                trust_policy: trust.to_string(),
+                description: String::new(),
+                max_session_seconds: 3600,
+                tags: vec![],
+            })
+            .await
+            .unwrap()
+            .arn
     }
 
     /// Every user, role and customer managed policy in the account except the admin.

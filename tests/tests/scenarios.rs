@@ -20,168 +20,6 @@ fn inputs(template: &str) -> RunInputs {
     RunInputs { template_id: template.into(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() }
 }
 
-fn assume(role_arn: &str, external_id: Option<&str>) -> AssumeRoleInput {
-    AssumeRoleInput {
-        role_arn: role_arn.into(),
-        session_name: "selftest".into(),
-        external_id: external_id.map(String::from),
-        duration_seconds: None,
-        tags: vec![],
-    }
-}
-
-async fn make_role(h: &Harness, name: &str, trust: serde_json::Value) -> String {
-    h.iam()
-        .create_role(&CreateRole {
-            name: name.into(),
-            path: "/".into(),
-            trust_policy: trust.to_string(),
-            description: String::new(),
-            max_session_seconds: 3600,
-            tags: vec![],
-        })
-        .await
-        .unwrap()
-        .arn
-}
-
-/// The emulator must deny what AWS denies, or every verification below proves nothing.
-#[tokio::test(flavor = "multi_thread")]
-async fn emulator_enforces_trust_like_aws() {
-    let h = Harness::new();
-    let emu = emulator();
-    let acct = &h.account.id;
-    let user = emu.bootstrap(
-        acct,
-        "ci",
-        Some(json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})),
-    );
-    let other = emu.bootstrap(
-        acct,
-        "ci-other",
-        Some(json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]})),
-    );
-    let exact = ExternalIdCondition::for_value("ext-123");
-    let role = make_role(&h, "selftest-equals", policy::trust_policy(std::slice::from_ref(&user.user_arn), &exact)).await;
-    let sts = h.connect.sts_as(&user.creds);
-    assert!(sts.assume_role(&assume(&role, Some("ext-123"))).await.is_ok(), "the right External ID must work");
-    let e = sts.assume_role(&assume(&role, None)).await.unwrap_err();
-    assert_eq!(e.kind, AwsErrorKind::AccessDenied, "a missing External ID must be denied: {e}");
-    let e = sts.assume_role(&assume(&role, Some("ext-999"))).await.unwrap_err();
-    assert_eq!(e.kind, AwsErrorKind::AccessDenied, "a wrong External ID must be denied");
-    // Exact principal match: "ci-other" contains "ci" but is another user.
-    let e = h.connect.sts_as(&other.creds).assume_role(&assume(&role, Some("ext-123"))).await.unwrap_err();
-    assert_eq!(e.kind, AwsErrorKind::AccessDenied, "a principal must match exactly, not by substring");
-    // StringLike patterns.
-    let like = make_role(
-        &h,
-        "selftest-like",
-        policy::trust_policy(std::slice::from_ref(&user.user_arn), &ExternalIdCondition::for_value("acme@*@read")),
-    )
-    .await;
-    assert!(sts.assume_role(&assume(&like, Some("acme@stack1@read"))).await.is_ok());
-    assert_eq!(sts.assume_role(&assume(&like, Some("acme@stack1@write"))).await.unwrap_err().kind, AwsErrorKind::AccessDenied);
-    // Cross-account trust is evaluated: account B's root is trusted, account C is not.
-    let b = emu.admin_account();
-    let c = emu.admin_account();
-    let cross = make_role(&h, "selftest-cross", policy::trust_policy(&[format!("arn:aws:iam::{}:root", b.id)], &exact)).await;
-    let sts_b = h.connect.sts_as(&b.creds);
-    assert!(sts_b.assume_role(&assume(&cross, Some("ext-123"))).await.is_ok(), "the trusted account must get in");
-    assert_eq!(sts_b.assume_role(&assume(&cross, None)).await.unwrap_err().kind, AwsErrorKind::AccessDenied);
-    assert_eq!(
-        h.connect.sts_as(&c.creds).assume_role(&assume(&cross, Some("ext-123"))).await.unwrap_err().kind,
-        AwsErrorKind::AccessDenied
-    );
-    // Inactive keys are refused.
-    h.iam().update_access_key("ci", &user.creds.access_key_id, rolegate_core::ports::KeyStatus::Inactive).await.unwrap();
-    assert_eq!(sts.get_caller_identity().await.unwrap_err().kind, AwsErrorKind::InvalidClientTokenId);
-    // A user with keys cannot be deleted (DeleteConflict, as in AWS).
-    assert_eq!(h.iam().delete_user("ci").await.unwrap_err().kind, AwsErrorKind::DeleteConflict);
-    // A JSON-protocol service (ECR, which the Seqera stand-in calls) refuses as AWS does:
-    // HTTP 400 with a code an SDK reads, not the query protocol's XML.
-    assert_eq!(emu.ecr_get_authorization_token(&h.account.creds), "OK");
-    assert_eq!(emu.ecr_get_authorization_token(&other.creds), "AccessDeniedException 400");
-    assert_eq!(emu.ecr_get_authorization_token(&user.creds), "UnrecognizedClientException 400", "an inactive key is unknown");
-}
-
-/// iam:SimulatePrincipalPolicy must answer as IAM does for a principal's own policies,
-/// or the "simulate" check of every verification proves nothing.
-#[tokio::test(flavor = "multi_thread")]
-async fn emulator_simulates_identity_policies_like_aws() {
-    let h = Harness::new();
-    let sdk = rolegate_tests::sdk_iam(&h.account);
-    let doc = |statements: serde_json::Value| json!({"Version": "2012-10-17", "Statement": statements}).to_string();
-    sdk.create_user().user_name("sim").send().await.unwrap();
-    let user_arn = format!("arn:aws:iam::{}:user/sim", h.account.id);
-    sdk.put_user_policy()
-        .user_name("sim")
-        .policy_name("inline")
-        .policy_document(doc(json!([
-            {"Effect": "Allow", "Action": ["s3:Get*", "s3:DeleteBucket"], "Resource": "*"},
-            {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}},
-            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:eu-west-1:*:jobs"},
-        ])))
-        .send()
-        .await
-        .unwrap();
-    let deny = sdk
-        .create_policy()
-        .policy_name("sim-deny")
-        .policy_document(doc(json!([{"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}])))
-        .send()
-        .await
-        .unwrap();
-    sdk.attach_user_policy().user_name("sim").policy_arn(deny.policy().unwrap().arn().unwrap()).send().await.unwrap();
-    // A group's policies count for its members.
-    sdk.create_group().group_name("sim-group").send().await.unwrap();
-    sdk.put_group_policy()
-        .group_name("sim-group")
-        .policy_name("g")
-        .policy_document(doc(json!([{"Effect": "Allow", "Action": "logs:GetLogEvents", "Resource": "*"}])))
-        .send()
-        .await
-        .unwrap();
-    sdk.add_user_to_group().group_name("sim-group").user_name("sim").send().await.unwrap();
-
-    let actions: Vec<String> =
-        ["s3:GetObject", "s3:DeleteBucket", "ecs:ListClusters", "ec2:RunInstances", "sqs:SendMessage", "logs:GetLogEvents"]
-            .map(String::from)
-            .to_vec();
-    let any = ["*".to_string()];
-    let results = h.iam().simulate_principal_policy(&user_arn, &actions, &any).await.expect("the emulator simulates");
-    let decision = |a: &str| results.iter().find(|r| r.action == a).map(|r| r.decision.clone()).unwrap_or_default();
-    assert_eq!(decision("s3:GetObject"), "allowed", "an inline Allow with a wildcard action");
-    assert_eq!(decision("s3:DeleteBucket"), "explicitDeny", "an attached Deny wins over an inline Allow");
-    assert_eq!(decision("ecs:ListClusters"), "implicitDeny", "nothing grants it");
-    assert_eq!(decision("ec2:RunInstances"), "implicitDeny", "a condition on a context key the request lacks does not grant");
-    assert_eq!(decision("sqs:SendMessage"), "implicitDeny", "a statement for one queue does not cover the resource \"*\"");
-    assert_eq!(decision("logs:GetLogEvents"), "allowed", "the user's group's policy counts");
-    let queue = [format!("arn:aws:sqs:eu-west-1:{}:jobs", h.account.id)];
-    let on_queue = h.iam().simulate_principal_policy(&user_arn, &["sqs:SendMessage".into()], &queue).await.unwrap();
-    assert_eq!(on_queue[0].decision, "allowed", "named, the queue is covered by the statement for it");
-    // A role's policies, and a principal that does not exist.
-    let role = make_role(&h, "sim-role", policy::trust_policy(std::slice::from_ref(&user_arn), &ExternalIdCondition::for_value("x"))).await;
-    sdk.put_role_policy()
-        .role_name("sim-role")
-        .policy_name("r")
-        .policy_document(doc(json!([{"Effect": "Allow", "Action": "batch:*", "Resource": "*"}])))
-        .send()
-        .await
-        .unwrap();
-    let results = h.iam().simulate_principal_policy(&role, &["batch:SubmitJob".into(), "s3:GetObject".into()], &any).await.unwrap();
-    assert_eq!(results.iter().map(|r| r.decision.as_str()).collect::<Vec<_>>(), ["allowed", "implicitDeny"]);
-    let missing = format!("arn:aws:iam::{}:user/nobody", h.account.id);
-    assert_eq!(h.iam().simulate_principal_policy(&missing, &actions, &any).await.unwrap_err().kind, AwsErrorKind::NotFound);
-    // The caller needs iam:SimulatePrincipalPolicy itself.
-    let limited = emulator().bootstrap(
-        &h.account.id,
-        "sim-limited",
-        Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})),
-    );
-    let e = h.connect.iam_as(&limited.creds).simulate_principal_policy(&user_arn, &actions, &any).await.unwrap_err();
-    assert_eq!(e.kind, AwsErrorKind::AccessDenied, "{e}");
-}
-
 async fn full_cycle(template: &str, mut inp: RunInputs) {
     let h = Harness::new();
     let t = find_builtin(template).unwrap();
@@ -325,7 +163,7 @@ async fn an_open_trust_policy_fails_verification_with_the_fix() {
     let h = Harness::new();
     let open =
         json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":h.account.user_arn},"Action":"sts:AssumeRole"}]});
-    let role = make_role(&h, "open-role", open).await;
+    let role = h.make_role("open-role", open).await;
     let probe = RoleProbe {
         key: String::new(),
         role_arn: role.clone(),
@@ -342,12 +180,12 @@ async fn an_open_trust_policy_fails_verification_with_the_fix() {
     let fix = c.fix.as_ref().unwrap();
     assert!(fix.contains("\"sts:ExternalId\": \"ext-abc\"") && fix.contains(&h.account.user_arn), "{fix}");
     // With the right trust the same probe passes.
-    let guarded = make_role(
-        &h,
-        "guarded-role",
-        policy::trust_policy(std::slice::from_ref(&h.account.user_arn), &ExternalIdCondition::for_value("ext-abc")),
-    )
-    .await;
+    let guarded = h
+        .make_role(
+            "guarded-role",
+            policy::trust_policy(std::slice::from_ref(&h.account.user_arn), &ExternalIdCondition::for_value("ext-abc")),
+        )
+        .await;
     let probe = RoleProbe { role_arn: guarded, ..probe };
     let report = checks::test_connection(&h.connect, &h.events.sink(), None, Some(&probe), time::OffsetDateTime::now_utc()).await;
     assert!(report.passed(), "{:#?}", report.checks);
@@ -380,9 +218,9 @@ async fn a_deny_added_after_apply_fails_the_simulation_naming_the_action() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_external_id_is_reported() {
     let h = Harness::new();
-    let role =
-        make_role(&h, "r", policy::trust_policy(std::slice::from_ref(&h.account.user_arn), &ExternalIdCondition::for_value("right-id")))
-            .await;
+    let role = h
+        .make_role("r", policy::trust_policy(std::slice::from_ref(&h.account.user_arn), &ExternalIdCondition::for_value("right-id")))
+        .await;
     let probe = RoleProbe {
         key: String::new(),
         role_arn: role,

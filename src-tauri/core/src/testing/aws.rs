@@ -5,6 +5,9 @@
 //! propagation delays, throttling and lost responses; it can also hold one call in
 //! flight until the test releases it. The emulator scenarios prove the same paths
 //! against a real IAM implementation; this one makes them fast and exact.
+//!
+//! Longer than 500 lines on purpose: one fake IAM and STS whose operations share one
+//! state, one fault queue and one held-call gate; split by service would split the state.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
