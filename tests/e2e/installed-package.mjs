@@ -3,7 +3,7 @@
 // Run by tests/e2e/run-installed.sh (needs root or sudo), not by the plain e2e run.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { openApp } from "./session.mjs";
 import { appEnv, privateHome } from "./emulator.mjs";
@@ -38,7 +38,11 @@ test("the .deb installs, its app opens on the start screen, and it removes clean
     assert.match(entry, new RegExp(`^Exec=${bin.split("/").pop()}`, "m"));
     assert.ok(files.some((f) => f.startsWith("/usr/share/icons/hicolor/") && f.endsWith(".png")), "icons are installed");
     assert.ok(files.some((f) => f.endsWith("/emulator/rolegate_emulator.py")), "the Sandbox emulator ships with the app");
-    assert.ok(files.some((f) => f.endsWith("/emulator/rolegate_propagation.py")), "with its propagation model beside it");
+    // Every module of the emulator in the repository ships beside it (it imports them all).
+    const modules = readdirSync(new URL("../emulator/", import.meta.url)).filter((f) => f.endsWith(".py"));
+    for (const m of modules) {
+      assert.ok(files.some((f) => f.endsWith(`/emulator/${m}`)), `the Sandbox emulator's ${m} ships with it`);
+    }
     assert.match(readFileSync(`/usr/share/doc/${pkg}/copyright`, "utf8"), /Apache-2\.0/, "the licence is installed");
 
     const home = privateHome("installed");

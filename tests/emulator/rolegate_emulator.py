@@ -7,7 +7,8 @@ sts:ExternalId through, ignores StringLike, matches Principal by substring, neve
 evaluates a trust policy of another account, accepts inactive access keys, and lets
 a user with keys or an attached policy be deleted. This launcher replaces:
 
-  * sts:AssumeRole authorisation: the role is looked up in the account its ARN names;
+  * sts:AssumeRole authorisation (evaluation in rolegate_trust.py): the role is looked
+    up in the account its ARN names;
     its trust policy is evaluated with exact principal matching (user, role, session,
     account root), Deny before Allow, and the condition operators StringEquals,
     StringNotEquals, StringLike, StringNotLike, StringEqualsIgnoreCase, Null and Bool
@@ -52,6 +53,11 @@ Only requests whose Host is this server's loopback address are answered. With
 that environment variable in an X-Rolegate-Control header: the desktop app's Sandbox
 starts it so, so that no other local process can make administrators or faults in it.
 
+This file is longer than 500 lines: it holds this description and the server's control
+routes; trust evaluation, the propagation model and the simulator are modules beside it
+(rolegate_trust.py, rolegate_propagation.py, rolegate_simulate.py), which the app's
+package ships with it.
+
 Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0] [--key-delay S] [--role-delay S] [--principal-delay S]
        [--control-token-env VAR]
 Prints one line "ROLEGATE_EMULATOR_READY http://HOST:PORT" when it listens.
@@ -59,7 +65,6 @@ Prints one line "ROLEGATE_EMULATOR_READY http://HOST:PORT" when it listens.
 
 import argparse
 import hmac
-import fnmatch
 import json
 import os
 import io
@@ -94,6 +99,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 import rolegate_propagation as propagation
+from rolegate_trust import _condition_ok, evaluate_trust
 import rolegate_simulate
 
 SUPPORTED_MOTO = ("5.2.",)
@@ -154,12 +160,6 @@ IAMRequestBase._create_aws_request = _create_aws_request
 # ---------------------------------------------------------------- trust evaluation
 
 
-def _as_list(v):
-    if v is None:
-        return []
-    return v if isinstance(v, list) else [v]
-
-
 def _caller(access_key):
     """(account, arns the caller is known by) for an access key object."""
     account = access_key.account_id
@@ -173,92 +173,6 @@ def _caller(access_key):
     except Exception:  # the role was deleted after the session began
         role_arn = None
     return account, {"arn": access_key.arn, "role_arn": role_arn}
-
-
-def _principal_matches(value, account, ids):
-    """How a trust policy principal value matches the caller: 'explicit', 'account' or None."""
-    if value == "*":
-        return "account"
-    if value == account or value.endswith(f":iam::{account}:root"):
-        return "account"
-    if value == ids["arn"]:
-        return "explicit"
-    if ids["role_arn"] and value == ids["role_arn"]:
-        return "explicit"
-    return None
-
-
-def _statement_principal_match(stmt, account, ids):
-    principal = stmt.get("Principal")
-    if principal == "*":
-        return "account"
-    if not isinstance(principal, dict):
-        return None
-    best = None
-    for value in _as_list(principal.get("AWS")):
-        m = _principal_matches(value, account, ids)
-        if m == "explicit":
-            return m
-        best = best or m
-    return best
-
-
-def _condition_ok(conditions, context):
-    for operator, keys in (conditions or {}).items():
-        if_exists = operator.endswith("IfExists")
-        op = operator[: -len("IfExists")] if if_exists else operator
-        for key, expected in keys.items():
-            expected = [str(e) for e in _as_list(expected)]
-            actual = context.get(key.lower())
-            if op == "Null":
-                want_null = expected[0].lower() == "true"
-                if (actual is None) != want_null:
-                    return False
-                continue
-            if actual is None:
-                if if_exists:
-                    continue
-                if op.startswith("StringNot"):
-                    continue  # a negated operator on a missing key is true in AWS
-                return False
-            if op == "StringEquals":
-                ok = actual in expected
-            elif op == "StringNotEquals":
-                ok = actual not in expected
-            elif op == "StringEqualsIgnoreCase":
-                ok = actual.lower() in [e.lower() for e in expected]
-            elif op == "StringLike":
-                ok = any(fnmatch.fnmatchcase(actual, e.replace("[", "[[]")) for e in expected)
-            elif op == "StringNotLike":
-                ok = not any(fnmatch.fnmatchcase(actual, e.replace("[", "[[]")) for e in expected)
-            elif op == "Bool":
-                ok = actual.lower() in [e.lower() for e in expected]
-            else:
-                return False  # an operator this emulator does not know never grants
-            if not ok:
-                return False
-    return True
-
-
-def _action_matches(stmt, action):
-    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _as_list(stmt.get("Action")))
-
-
-def evaluate_trust(trust_document, account, ids, context):
-    """'explicit', 'account' (allowed, and how the principal matched) or None (denied)."""
-    doc = json.loads(trust_document) if isinstance(trust_document, str) else trust_document
-    allowed = None
-    for stmt in _as_list(doc.get("Statement")):
-        if not _action_matches(stmt, "sts:AssumeRole"):
-            continue
-        match = _statement_principal_match(stmt, account, ids)
-        if match is None or not _condition_ok(stmt.get("Condition"), context):
-            continue
-        if stmt.get("Effect") == "Deny":
-            return None
-        if stmt.get("Effect") == "Allow":
-            allowed = "explicit" if "explicit" in (allowed, match) else match
-    return allowed
 
 
 def _find_role(role_arn):
