@@ -164,6 +164,10 @@ pub struct Journal {
     pub exports: Vec<ProfileExport>,
     #[serde(default)]
     pub verification: Option<VerifyReport>,
+    /// Every change of a role's External ID after apply (`set-external-id`), oldest
+    /// first; the last one is an intent while its `result` is `None`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trust_changes: Vec<TrustChange>,
     #[serde(default)]
     pub last_error: Option<String>,
     #[serde(default)]
@@ -201,6 +205,7 @@ impl Journal {
             rotation: None,
             exports: Vec::new(),
             verification: None,
+            trust_changes: Vec::new(),
             last_error: None,
             history: vec![HistoryEntry { at: now, message: "planned".into() }],
         }
@@ -253,6 +258,26 @@ impl Journal {
 /// The step name under which a journal records keys that a failed CreateAccessKey of
 /// this run made (their secret never arrived); they are deleted as soon as they are found.
 pub const LOST_KEY_STEP: &StepId = &StepId::AccessKeyLost;
+
+/// "About to replace the trust policy of role `role_key`": written before
+/// UpdateAssumeRolePolicy, its `result` filled in after (`changed`, `adopted` when the live
+/// trust already was the new one, `superseded` by a later change, or `failed: ...`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustChange {
+    pub role_key: String,
+    pub role_name: String,
+    pub old_external_id: String,
+    pub new_external_id: String,
+    /// The trust policy IAM held before the change, as its JSON text.
+    pub old_document: String,
+    pub new_document: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+}
 
 /// How far a key rotation got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
