@@ -90,13 +90,7 @@ fn pick_role<'a>(j: &'a Journal, role_key: Option<&str>) -> Result<&'a PlannedRo
                     format!("run {} made no role; an External ID belongs to a role's trust policy", j.run_id),
                 ))
             }
-            _ => {
-                return Err(invalid(
-                    "role",
-                    "role-required",
-                    format!("run {} has several roles; name one of {} (ROLE=VALUE)", j.run_id, keys()),
-                ))
-            }
+            _ => return Err(invalid("role", "role-required", format!("run {} has several roles; name one of {}", j.run_id, keys()))),
         },
     };
     if !j.has_resource(&Resource::Role { name: role.name.clone() }) {

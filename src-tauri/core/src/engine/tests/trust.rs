@@ -211,3 +211,36 @@ fn role_value_splits_only_at_a_role_key_of_the_run() {
     assert_eq!(split_role_value(&roles, "abc=def"), (None, "abc=def".into()));
     assert_eq!(split_role_value(&roles, "abc"), (None, "abc".into()));
 }
+
+/// The key+role template with a second role of the same kind, applied.
+async fn applied_with_two_roles(rig: &Rig) -> String {
+    let mut t: serde_json::Value = serde_json::from_str(include_str!("../../../templates/seqera-batch-launch.json")).unwrap();
+    let mut second = t["roles"][0].clone();
+    second["key"] = "second".into();
+    second["name"] = "seqera-launch-second".into();
+    t["roles"].as_array_mut().unwrap().push(second);
+    let t = crate::template::Template::from_json("template", &t.to_string()).unwrap();
+    let inputs = crate::plan::RunInputs { template_id: t.id.clone(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
+    let plan = rig.engine.plan(&t, &inputs).await.unwrap();
+    let run = rig.engine.start(plan, inputs).unwrap().run_id;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    run
+}
+
+#[tokio::test]
+async fn a_run_with_several_roles_needs_the_role_key_and_changes_only_that_role() {
+    let rig = Rig::new();
+    let run = applied_with_two_roles(&rig).await;
+    let e = rig.engine.set_external_id(&run, None, NEW, &ExternalIdOptions::default()).await.unwrap_err();
+    assert_eq!(field_rules(&e), [("role".to_string(), "role-required".to_string())]);
+    let before = journal(&rig, &run);
+    let first_trust = rig.aws.trust_of(&before.plan.roles[0].name);
+
+    let change = rig.engine.set_external_id(&run, Some("second"), NEW, &ExternalIdOptions::default()).await.unwrap();
+    assert_eq!((change.role_key.as_str(), change.outcome), ("second", TrustOutcome::Changed));
+    assert!(change.verification.unwrap().passed());
+    let after = journal(&rig, &run);
+    assert_eq!(after.plan.roles[1].external_id, NEW);
+    assert_eq!(after.plan.roles[0].external_id, before.plan.roles[0].external_id, "the other role keeps its value");
+    assert_eq!(rig.aws.trust_of(&before.plan.roles[0].name), first_trust, "and its trust policy");
+}
