@@ -2,7 +2,8 @@
 //! refused (the fake evaluates the trust policy), the journal keeps the old and the new,
 //! and what is refused: a run not applied, another account, a role someone re-tagged, a
 //! bad value, a run without a role. A stop between the call and the journal write is
-//! finished by calling again with the same value.
+//! finished by calling again with the same value. A run with several roles, a role that
+//! trusts the platform, and a pattern role (Spacelift) each take it as they can.
 
 use std::sync::Arc;
 
@@ -243,4 +244,42 @@ async fn a_run_with_several_roles_needs_the_role_key_and_changes_only_that_role(
     assert_eq!(after.plan.roles[1].external_id, NEW);
     assert_eq!(after.plan.roles[0].external_id, before.plan.roles[0].external_id, "the other role keeps its value");
     assert_eq!(rig.aws.trust_of(&before.plan.roles[0].name), first_trust, "and its trust policy");
+}
+
+#[tokio::test]
+async fn a_role_that_trusts_the_platform_takes_the_platforms_value_without_a_wait() {
+    let rig = Rig::new();
+    let run = rig.start("seqera-cloud-role").await;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    let role = journal(&rig, &run).plan.roles[0].clone();
+    let change = rig.engine.set_external_id(&run, None, NEW, &ExternalIdOptions::default()).await.unwrap();
+    assert_eq!((change.outcome, change.waited), (TrustOutcome::Changed, false), "only Seqera can assume it");
+    let live: serde_json::Value = serde_json::from_str(&rig.aws.trust_of(&role.name)).unwrap();
+    assert_eq!(live["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"], NEW);
+    assert_eq!(live["Statement"][0]["Principal"], role.trust_policy["Statement"][0]["Principal"], "the same principal");
+}
+
+#[tokio::test]
+async fn a_pattern_role_keeps_its_condition_and_takes_only_a_matching_value() {
+    let rig = Rig::new();
+    let t = crate::template::find_builtin("spacelift").unwrap();
+    let inputs = crate::plan::RunInputs {
+        template_id: "spacelift".into(),
+        region: "eu-west-1".into(),
+        path: "/".into(),
+        variables: [("spacelift_account".to_string(), "acme".to_string())].into(),
+        ..Default::default()
+    };
+    let plan = rig.engine.plan(&t, &inputs).await.unwrap();
+    let run = rig.engine.start(plan, inputs).unwrap().run_id;
+    rig.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
+    let e = rig.engine.set_external_id(&run, Some("read"), "other@int@stack@read", &ExternalIdOptions::default()).await.unwrap_err();
+    assert_eq!(field_rules(&e), [("external_id".to_string(), "external-id-pattern".to_string())]);
+    let name = journal(&rig, &run).plan.roles[0].name.clone();
+    let before = rig.aws.trust_of(&name);
+    let change = rig.engine.set_external_id(&run, Some("read"), "acme@int-9@prod@read", &ExternalIdOptions::default()).await.unwrap();
+    assert_eq!(change.outcome, TrustOutcome::Adopted, "the pattern already accepts it");
+    assert_eq!(rig.aws.trust_of(&name), before);
+    assert_eq!(rig.count("iam:UpdateAssumeRolePolicy"), 0);
+    assert_eq!(journal(&rig, &run).plan.roles[0].external_id, "acme@int-9@prod@read");
 }
