@@ -2,6 +2,9 @@
 //! made in AWS. It is written atomically (mode 0600) after every change in AWS, so a
 //! run killed at any point can be resumed or rolled back. It never holds a secret:
 //! only access key ids, whose secrets live in the keychain.
+//!
+//! Longer than 500 lines: every record the journal holds (steps, resources, the key
+//! intent, rotations, trust changes) is one file format, read together with its store.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
