@@ -44,6 +44,14 @@ async fn emulator_enforces_trust_like_aws() {
     // Exact principal match: "ci-other" contains "ci" but is another user.
     let e = h.connect.sts_as(&other.creds).assume_role(&assume(&role, Some("ext-123"))).await.unwrap_err();
     assert_eq!(e.kind, AwsErrorKind::AccessDenied, "a principal must match exactly, not by substring");
+    // UpdateAssumeRolePolicy replaces the trust that is evaluated: the old External ID
+    // is denied from then on, the new one allowed (what set-external-id relies on).
+    let changed = h.make_role("selftest-updated", policy::trust_policy(std::slice::from_ref(&user.user_arn), &exact)).await;
+    let renewed = policy::trust_policy(std::slice::from_ref(&user.user_arn), &ExternalIdCondition::for_value("ext-456"));
+    h.iam().update_assume_role_policy("selftest-updated", &policy::render(&renewed)).await.unwrap();
+    assert!(sts.assume_role(&assume(&changed, Some("ext-456"))).await.is_ok(), "the new External ID must work");
+    let e = sts.assume_role(&assume(&changed, Some("ext-123"))).await.unwrap_err();
+    assert_eq!(e.kind, AwsErrorKind::AccessDenied, "the replaced External ID must be denied: {e}");
     // StringLike patterns.
     let like = h
         .make_role(

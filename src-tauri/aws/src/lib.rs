@@ -440,6 +440,17 @@ impl Iam for SdkIam {
         Ok(())
     }
 
+    async fn update_assume_role_policy(&self, role_name: &str, document: &str) -> Result<(), AwsError> {
+        self.client
+            .update_assume_role_policy()
+            .role_name(role_name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| map_err("iam:UpdateAssumeRolePolicy", e))?;
+        Ok(())
+    }
+
     async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError> {
         self.client
             .attach_role_policy()

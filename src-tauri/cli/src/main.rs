@@ -34,6 +34,7 @@ use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RunError};
 use rolegate_vault::Keychain;
 
 mod export_cmd;
+mod trust_cmd;
 
 /// Exit code of a failed verification.
 const EXIT_VERIFY_FAILED: i32 = 3;
@@ -126,6 +127,16 @@ enum Command {
         /// If the user already has two keys: the other key, to delete to make room.
         #[arg(long)]
         replace_key: Option<String>,
+    },
+    /// Adopt or change the External ID of an applied run's role (the platform's value).
+    SetExternalId {
+        run_id: String,
+        /// The new External ID; ROLE_KEY=VALUE names the role (needed when the run has several).
+        #[arg(value_name = "[ROLE_KEY=]VALUE")]
+        value: String,
+        /// Do not verify after the change.
+        #[arg(long)]
+        no_verify: bool,
     },
     /// The secrets Rolegate keeps in the keychain.
     #[command(subcommand)]
@@ -552,6 +563,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
         Command::Export(a) => export_cmd::export(&g, a).await,
         Command::CredentialProcess { run, access_key_id } => export_cmd::credential_process(&g, run, access_key_id).await,
         Command::RotateKey { run_id, user, old_key, replace_key } => export_cmd::rotate(&g, run_id, user, old_key, replace_key).await,
+        Command::SetExternalId { run_id, value, no_verify } => trust_cmd::set_external_id(&g, &run_id, &value, no_verify).await,
         Command::Secrets(SecretsCommand::List) => export_cmd::secrets_list(&g).await,
         Command::Secrets(SecretsCommand::Delete { access_key_id, force }) => export_cmd::secrets_delete(&g, &access_key_id, force).await,
     }

@@ -23,6 +23,10 @@ pub enum RunError {
     NameTaken { kind: String, name: String, owner: String, suggestion: String },
     #[error("user {user} already has {} access keys, the most IAM allows; Rolegate deletes none on its own. Keys: {}", .keys.len(), .keys.iter().map(|k| format!("{} ({:?})", k.id, k.status)).collect::<Vec<_>>().join(", "))]
     KeyLimit { user: String, keys: Vec<AccessKeyMeta> },
+    /// A resource the run's journal records is no longer provably this run's (re-tagged,
+    /// deleted, or made again by someone else), so it is left as it is.
+    #[error("{kind} {name} is not run {run_id}'s any more ({owner}); nothing was changed")]
+    NotOwned { kind: String, name: String, run_id: String, owner: String },
     #[error("{}", aws_message(.step, .error, .run_id, .created))]
     Aws { step: Option<StepId>, error: AwsError, run_id: Option<String>, created: Vec<String> },
     #[error("AWS did not accept the change within {waited_seconds} s (step {step}); last answer: {last}. Nothing was deleted.")]
@@ -156,6 +160,7 @@ impl RunError {
             RunError::Blocked(_) => "plan-blocked",
             RunError::NameTaken { .. } => "name-taken",
             RunError::KeyLimit { .. } => "access-key-limit",
+            RunError::NotOwned { .. } => "not-owned",
             RunError::Aws { error, .. } if error.kind == crate::ports::AwsErrorKind::AccessDenied => "aws-access-denied",
             RunError::Aws { error, .. } if error.kind == crate::ports::AwsErrorKind::NoCredentials => "no-credentials",
             RunError::Aws { .. } => "aws-error",
@@ -189,7 +194,7 @@ impl RunError {
             | RunError::NoAccessKey { .. }
             | RunError::SecretInUse { .. } => 2,
             RunError::Aws { .. } | RunError::Propagation { .. } | RunError::AwsDisagrees { .. } => 4,
-            RunError::NameTaken { .. } | RunError::KeyLimit { .. } => 5,
+            RunError::NameTaken { .. } | RunError::KeyLimit { .. } | RunError::NotOwned { .. } => 5,
             RunError::Vault(_)
             | RunError::Store(_)
             | RunError::Local { .. }
@@ -211,6 +216,13 @@ impl RunError {
                 "delete one of these keys yourself (in the AWS console), then press Resume".into()
             }),
             RunError::Propagation { run_id, .. } => Some(resume_or_roll_back(run_id, front, "to keep waiting, ")),
+            RunError::NotOwned { run_id, .. } => {
+                Some(if cli {
+                    format!("see what run {run_id} still holds with `rolegate runs {run_id}`; apply a new run for a role Rolegate should manage")
+                } else {
+                    "History shows what the run still holds; start a new run for a role Rolegate should manage".into()
+                })
+            }
             RunError::Cancelled { run_id, .. } => Some(resume_or_roll_back(run_id, front, "to continue, ")),
             RunError::Aws { error, run_id, created, .. } => {
                 if error.kind == crate::ports::AwsErrorKind::NoCredentials {
@@ -334,6 +346,12 @@ mod tests {
                 identity_account: "222222222222".into(),
             },
             RunError::SecretInUse { access_key_id: "AKIA1".into(), runs: vec!["rg-1".into()] },
+            RunError::NotOwned {
+                kind: "IAM role".into(),
+                name: "r".into(),
+                run_id: "rg-1".into(),
+                owner: "it was made by Rolegate run rg-2".into(),
+            },
             RunError::RotationStopped {
                 stage: "creating the new key".into(),
                 source: Box::new(aws(AwsErrorKind::AccessDenied).into()),

@@ -2,6 +2,9 @@
 //! made in AWS. It is written atomically (mode 0600) after every change in AWS, so a
 //! run killed at any point can be resumed or rolled back. It never holds a secret:
 //! only access key ids, whose secrets live in the keychain.
+//!
+//! Longer than 500 lines: every record the journal holds (steps, resources, the key
+//! intent, rotations, trust changes) is one file format, read together with its store.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -164,6 +167,10 @@ pub struct Journal {
     pub exports: Vec<ProfileExport>,
     #[serde(default)]
     pub verification: Option<VerifyReport>,
+    /// Every change of a role's External ID after apply (`set-external-id`), oldest
+    /// first; the last one is an intent while its `result` is `None`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trust_changes: Vec<TrustChange>,
     #[serde(default)]
     pub last_error: Option<String>,
     #[serde(default)]
@@ -201,6 +208,7 @@ impl Journal {
             rotation: None,
             exports: Vec::new(),
             verification: None,
+            trust_changes: Vec::new(),
             last_error: None,
             history: vec![HistoryEntry { at: now, message: "planned".into() }],
         }
@@ -253,6 +261,26 @@ impl Journal {
 /// The step name under which a journal records keys that a failed CreateAccessKey of
 /// this run made (their secret never arrived); they are deleted as soon as they are found.
 pub const LOST_KEY_STEP: &StepId = &StepId::AccessKeyLost;
+
+/// "About to replace the trust policy of role `role_key`": written before
+/// UpdateAssumeRolePolicy, its `result` filled in after (`changed`, `adopted` when the live
+/// trust already was the new one, `superseded` by a later change, or `failed: ...`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustChange {
+    pub role_key: String,
+    pub role_name: String,
+    pub old_external_id: String,
+    pub new_external_id: String,
+    /// The trust policy IAM held before the change, as its JSON text.
+    pub old_document: String,
+    pub new_document: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+}
 
 /// How far a key rotation got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -214,6 +214,8 @@ pub trait Iam: Send + Sync {
     async fn get_role(&self, name: &str) -> Result<Option<RoleInfo>, AwsError>;
     async fn create_role(&self, input: &CreateRole) -> Result<RoleInfo, AwsError>;
     async fn delete_role(&self, name: &str) -> Result<(), AwsError>;
+    /// Replace the role's trust policy (`document` is its JSON text).
+    async fn update_assume_role_policy(&self, role_name: &str, document: &str) -> Result<(), AwsError>;
     async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError>;
     async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), AwsError>;
     async fn list_attached_role_policies(&self, role: &str) -> Result<Vec<String>, AwsError>;

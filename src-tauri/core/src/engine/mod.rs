@@ -2,8 +2,9 @@
 //! This file holds the engine itself (its ports, `with_home`, the identity, plan, start,
 //! the journal and the credentials of a run's key); `apply` runs a plan, `access_key`
 //! is the access-key lifecycle apply and rotate share, `rollback` deletes what a run
-//! made, `verify` proves a run works, `rotate` replaces a key, `exports` and
-//! `connection` are what the front ends offer on a run that exists.
+//! made, `verify` proves a run works, `rotate` replaces a key, `trust` changes a role's
+//! External ID after apply, `exports` and `connection` are what the front ends offer on
+//! a run that exists.
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub mod connection;
 pub mod exports;
 pub mod rollback;
 pub mod rotate;
+pub mod trust;
 mod verify;
 
 #[cfg(test)]

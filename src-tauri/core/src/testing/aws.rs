@@ -256,6 +256,16 @@ impl FakeAws {
         self.state.lock().unwrap().roles.get_mut(role).expect("role").trust = trust.to_string();
     }
 
+    /// Replace a role's tags (to play out someone re-tagging it).
+    pub fn set_role_tags(&self, role: &str, tags: Vec<Tag>) {
+        self.state.lock().unwrap().roles.get_mut(role).expect("role").tags = tags;
+    }
+
+    /// A role's trust policy as IAM holds it.
+    pub fn trust_of(&self, role: &str) -> String {
+        self.state.lock().unwrap().roles.get(role).expect("role").trust.clone()
+    }
+
     fn arn(&self, kind: &str, name: &str) -> String {
         format!("arn:aws:iam::{}:{kind}/{name}", self.account)
     }
@@ -723,6 +733,16 @@ impl Iam for FakeClient {
                 ));
             }
             s.roles.remove(name);
+            Ok(())
+        })
+    }
+    async fn update_assume_role_policy(&self, role_name: &str, document: &str) -> Result<(), AwsError> {
+        let op = "iam:UpdateAssumeRolePolicy";
+        self.call(op, |s, _| {
+            if serde_json::from_str::<Value>(document).is_err() {
+                return Err(err(AwsErrorKind::MalformedPolicy, op, "MalformedPolicyDocument", "Syntax errors in policy."));
+            }
+            s.roles.get_mut(role_name).ok_or_else(|| not_found(op, "role"))?.trust = document.into();
             Ok(())
         })
     }

@@ -22,6 +22,7 @@ mod apply;
 mod rollback;
 mod rotate;
 mod stop;
+mod trust;
 
 pub(super) struct Rig {
     pub(super) aws: FakeAws,
@@ -57,6 +58,11 @@ impl Rig {
         let inputs = RunInputs { template_id: template.into(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
         let plan = self.engine.plan(&t, &inputs).await.unwrap();
         self.engine.start(plan, inputs).unwrap().run_id
+    }
+
+    /// The folder the run journals are in.
+    pub(super) fn dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     pub(super) fn events(&self) -> Vec<Event> {
