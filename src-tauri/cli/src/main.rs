@@ -34,6 +34,7 @@ use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RunError};
 use rolegate_vault::Keychain;
 
 mod export_cmd;
+mod seqera_cmd;
 
 /// Exit code of a failed verification.
 const EXIT_VERIFY_FAILED: i32 = 3;
@@ -130,6 +131,9 @@ enum Command {
     /// The secrets Rolegate keeps in the keychain.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Seqera Platform: sign in with an access token, list workspaces, sign out.
+    #[command(subcommand)]
+    Seqera(seqera_cmd::SeqeraCommand),
 }
 
 #[derive(Subcommand)]
@@ -554,6 +558,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
         Command::RotateKey { run_id, user, old_key, replace_key } => export_cmd::rotate(&g, run_id, user, old_key, replace_key).await,
         Command::Secrets(SecretsCommand::List) => export_cmd::secrets_list(&g).await,
         Command::Secrets(SecretsCommand::Delete { access_key_id, force }) => export_cmd::secrets_delete(&g, &access_key_id, force).await,
+        Command::Seqera(c) => seqera_cmd::run(&g, c).await,
     }
 }
 
