@@ -216,26 +216,36 @@ fn the_token_appears_in_no_output_and_no_file_of_the_home() {
     let cli = Cli::new();
     let user = seqera().user(&[("eps", "ws")]);
     let url = &seqera().url;
+    // The diagnostic log at its most detailed, on stderr, is searched too.
+    let log = [("ROLEGATE_LOG", "trace")];
+    let login_as = |json: bool, token: &str| {
+        let mut args = vec!["login", "--url", url.as_str(), "--token-stdin"];
+        if json {
+            args.insert(0, "--json");
+        }
+        seqera_cmd(&cli, &args, &format!("{token}\n"), &log)
+    };
     let mut seen = String::new();
     let mut keep = |r: Raw| {
         seen.push_str(&r.stdout);
         seen.push_str(&r.stderr);
         r.code
     };
-    assert_eq!(keep(login(&cli, url, &user.token)), 0);
-    assert_eq!(keep(login_json(&cli, url, &user.token)), 0);
-    assert_eq!(keep(seqera_cmd(&cli, &["workspaces"], "", &[])), 0);
-    assert_eq!(keep(seqera_cmd_json(&cli, &["workspaces"], "")), 0);
+    assert_eq!(keep(login_as(false, &user.token)), 0);
+    assert_eq!(keep(login_as(true, &user.token)), 0);
+    assert_eq!(keep(seqera_cmd(&cli, &["workspaces"], "", &log)), 0);
+    assert_eq!(keep(seqera_cmd(&cli, &["--json", "workspaces"], "", &log)), 0);
     assert!(files_text(cli.home.path()).contains(url.as_str()), "the home remembers the URL (the scan reads the home)");
     assert!(!files_text(cli.home.path()).contains(&user.token), "no file of the home holds the accepted token");
     // A refused token (another user's, revoked) and a refused sign-in while signed in.
     let other = seqera().user(&[("eps", "other")]);
     seqera().revoke(&other.token);
-    assert_eq!(keep(login(&cli, url, &other.token)), 4);
-    assert_eq!(keep(login_json(&cli, url, &other.token)), 4);
-    assert_eq!(keep(seqera_cmd(&cli, &["--json", "login", "--url", url, "--token-stdin"], &format!("{} x", other.token), &[])), 2);
-    assert_eq!(keep(seqera_cmd(&cli, &["logout"], "", &[])), 0);
+    assert_eq!(keep(login_as(false, &other.token)), 4);
+    assert_eq!(keep(login_as(true, &other.token)), 4);
+    assert_eq!(keep(seqera_cmd(&cli, &["--json", "login", "--url", url, "--token-stdin"], &format!("{} x", other.token), &log)), 2);
+    assert_eq!(keep(seqera_cmd(&cli, &["logout"], "", &log)), 0);
     assert!(seen.contains("signed in to"), "the outputs were collected");
+    assert!(seen.contains("seqera call") || seen.contains("TRACE") || seen.contains("DEBUG"), "the log was on:\n{seen}");
     for token in [&user.token, &other.token] {
         assert!(!seen.contains(token.as_str()), "a token was printed:\n{seen}");
         assert!(!files_text(cli.home.path()).contains(token.as_str()), "a token is in a file of the home");
