@@ -102,7 +102,11 @@ impl PlatformSession {
         let previous = self.current().ok().flatten();
         self.vault.put(&entry, &token).await?;
         let signed = SignedIn { url: url.clone(), user, entry: entry.clone() };
-        self.remember(&signed)?;
+        if let Err(e) = self.remember(&signed) {
+            // Not remembered means not signed in: take the token back out of the keychain.
+            let _ = self.vault.delete(&entry).await;
+            return Err(e);
+        }
         if let Some(old) = previous.filter(|p| p.entry != entry) {
             // Best effort: the new sign-in stands even if the old entry cannot be removed.
             let _ = self.vault.delete(&old.entry).await;
@@ -182,6 +186,10 @@ enum Call {
 /// The run error for a platform error at `url`.
 fn platform_error(url: &str, error: PlatformError, call: Call) -> RunError {
     match error.kind {
+        // The adapter's own checks of what it was given (a token a header cannot carry).
+        PlatformErrorKind::BadRequest if error.status.is_none() && matches!(error.operation.as_str(), "token" | "url") => {
+            RunError::Invalid(vec![FieldError::new(error.operation.as_str(), "platform-client", error.message)])
+        }
         PlatformErrorKind::Unauthorized => RunError::PlatformTokenRefused { url: url.into(), operation: error.operation },
         // `GET /user-info` is there on every Seqera API: no such path means another site.
         PlatformErrorKind::NotFound if call == Call::SignIn => {

@@ -216,6 +216,33 @@ async fn each_platform_failure_at_sign_in_has_its_code_exit_class_and_advice() {
     }
 }
 
+#[test]
+fn what_the_adapter_refuses_before_sending_is_bad_input_on_its_field() {
+    let e = platform_error(
+        "https://x.example",
+        PlatformError::new(PlatformErrorKind::BadRequest, "token", None, "the token holds characters a header cannot carry"),
+        Call::SignIn,
+    );
+    let RunError::Invalid(f) = &e else { panic!("{e:?}") };
+    assert_eq!((f[0].field.as_str(), e.exit_code()), ("token", 2));
+    // The same kind with an answer from the platform is the platform's refusal.
+    let e = platform_error(
+        "https://x.example",
+        PlatformError::new(PlatformErrorKind::BadRequest, "GET /user-info", Some(400), "no"),
+        Call::Use,
+    );
+    assert_eq!((e.code(), e.exit_code()), ("platform-refused", 4));
+}
+
+#[tokio::test]
+async fn a_home_that_cannot_be_written_leaves_no_token_behind() {
+    let r = rig(None);
+    std::fs::write(r.dir.path().join("home"), b"a file where the home should be").unwrap();
+    let e = r.session.sign_in("https://api.cloud.seqera.io", SecretString::from(TOKEN.to_string())).await.unwrap_err();
+    assert_eq!((e.code(), e.exit_code()), ("local", 6), "{e}");
+    assert!(r.vault.entries().is_empty(), "the token was taken back out of the keychain");
+}
+
 #[tokio::test]
 async fn advice_for_a_refused_token_is_in_each_front_ends_words() {
     let e = RunError::PlatformTokenRefused { url: "https://x.example".into(), operation: "GET /user-info".into() };
