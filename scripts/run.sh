@@ -3,7 +3,8 @@
 #   scripts/run.sh                  # build and open the desktop app. With no AWS identity
 #                                   # configured, its first screen offers the Sandbox: a
 #                                   # local IAM/STS emulator, nothing reaches AWS.
-#   scripts/run.sh cli              # the CLI's sandbox tour: plan, apply, verify, list, roll back
+#   scripts/run.sh cli              # the CLI's sandbox tour: Seqera sign-in and workspaces (a local
+#                                   # stand-in), plan, apply, verify, list, roll back
 #   scripts/run.sh cli templates    # any rolegate command (against your AWS identity if you have one)
 #   scripts/run.sh cli --sandbox apply -t seqera-batch-launch
 # On a machine without a display the app opens on a virtual one (Xvfb) and a
@@ -57,13 +58,41 @@ export AWS_ENDPOINT_URL="$URL" AWS_REGION=eu-west-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
 echo "Sandbox: a local IAM/STS emulator at $URL, account 123456789012 (nothing reaches AWS)." >&2
 
+# The Seqera Platform stand-in beside it, with a made-up user, token and workspace. The
+# token stays in this shell's memory and reaches `rolegate seqera login` on a pipe
+# (fd 3), never on a command line or in a file.
+seqera_token=""
+coproc SEQERA { unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; exec python3 tests/seqera/rolegate_seqera.py --emulator "$URL" --port 0 --parent-pid $$ --sandbox 2>/dev/null; }
+if read -r -t 30 ready <&"${SEQERA[0]}" && read -r -t 30 made <&"${SEQERA[0]}" && [ "${ready#ROLEGATE_SEQERA_READY }" != "$ready" ]; then
+  export ROLEGATE_SEQERA_URL="${ready#ROLEGATE_SEQERA_READY }"
+  seqera_token=$(printf '%s' "${made#ROLEGATE_SEQERA_SANDBOX }" | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])')
+  echo "Sandbox: a Seqera Platform stand-in at $ROLEGATE_SEQERA_URL, user sandbox, workspace sandbox-org/sandbox." >&2
+else
+  echo "the Seqera stand-in did not start (is openapi-core installed? scripts/setup.sh); the Sandbox goes on without it" >&2
+fi
+unset made
+exec 3< <(printf '%s\n' "$seqera_token")
+unset seqera_token
+
 if [ $# -gt 0 ]; then
-  exec tests/with-keyring.sh "$BIN" "$@"
+  # The keychain lasts as long as this command: sign in to the stand-in first, quietly.
+  exec tests/with-keyring.sh bash -c '
+    BIN="$1"; shift
+    if [ -n "${ROLEGATE_SEQERA_URL:-}" ]; then "$BIN" seqera login --token-stdin <&3 >/dev/null 2>&1 || true; fi
+    exec 3<&-
+    exec "$BIN" "$@"
+  ' bash "$BIN" "$@"
 fi
 exec tests/with-keyring.sh bash -c '
   set -e
   BIN="$1"
   echo; echo "== rolegate templates"; "$BIN" templates
+  if [ -n "${ROLEGATE_SEQERA_URL:-}" ]; then
+    echo; echo "== rolegate seqera login --token-stdin   (the stand-in'"'"'s made-up token, on standard input)"
+    "$BIN" seqera login --token-stdin <&3
+    echo; echo "== rolegate seqera workspaces"; "$BIN" seqera workspaces
+  fi
+  exec 3<&-
   echo; echo "== rolegate apply -t seqera-batch-launch   (plan, create, wait for AWS, verify)"
   "$BIN" apply -t seqera-batch-launch
   run=$("$BIN" runs --json | python3 -c "import json,sys;print(json.load(sys.stdin)[\"runs\"][0][\"run_id\"])")

@@ -34,6 +34,7 @@ use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RunError};
 use rolegate_vault::Keychain;
 
 mod export_cmd;
+mod seqera_cmd;
 mod trust_cmd;
 
 /// Exit code of a failed verification.
@@ -141,6 +142,9 @@ enum Command {
     /// The secrets Rolegate keeps in the keychain.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Seqera Platform: sign in with an access token, list workspaces, sign out.
+    #[command(subcommand)]
+    Seqera(seqera_cmd::SeqeraCommand),
 }
 
 #[derive(Subcommand)]
@@ -566,6 +570,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
         Command::SetExternalId { run_id, value, no_verify } => trust_cmd::set_external_id(&g, &run_id, &value, no_verify).await,
         Command::Secrets(SecretsCommand::List) => export_cmd::secrets_list(&g).await,
         Command::Secrets(SecretsCommand::Delete { access_key_id, force }) => export_cmd::secrets_delete(&g, &access_key_id, force).await,
+        Command::Seqera(c) => seqera_cmd::run(&g, c).await,
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::journal::{RunStatus, StoreError};
 use crate::plan::StepId;
+use crate::platform::PlatformError;
 use crate::policy::Lint;
 use crate::ports::{AccessKeyMeta, AwsError, VaultError};
 use crate::validate::FieldError;
@@ -70,6 +71,16 @@ pub enum RunError {
     /// and been journaled; `created` is what this run made that exists then.
     #[error("{}", cancelled_message(.run_id, .created))]
     Cancelled { run_id: String, created: Vec<String> },
+    /// The receiving platform refused the access token (401): expired, revoked or mistyped.
+    #[error("Seqera Platform at {url} refused the access token ({operation} answered 401): it is expired, revoked or mistyped")]
+    PlatformTokenRefused { url: String, operation: String },
+    /// Any other failure talking to the receiving platform (`platform_session` says
+    /// what each kind means).
+    #[error("{}", crate::platform_session::message(.url, .error))]
+    Platform { url: String, error: PlatformError },
+    /// No platform token is kept (never signed in, signed out, or the keychain lost it).
+    #[error("not signed in to Seqera Platform{}", .url.as_ref().map(|u| format!(" (the keychain holds no token for {u})")).unwrap_or_default())]
+    PlatformNotSignedIn { url: Option<String> },
 }
 
 /// Which front end shows an error: advice names its own controls.
@@ -179,10 +190,13 @@ impl RunError {
             RunError::AwsDisagrees { .. } => "aws-disagrees",
             RunError::SecretInUse { .. } => "secret-in-use",
             RunError::Cancelled { .. } => "cancelled",
+            RunError::PlatformTokenRefused { .. } => "platform-token-refused",
+            RunError::Platform { error, .. } => crate::platform_session::code(error),
+            RunError::PlatformNotSignedIn { .. } => "platform-not-signed-in",
         }
     }
 
-    /// Exit codes: 2 bad input, 4 AWS error, 5 conflict in AWS, 6 local storage,
+    /// Exit codes: 2 bad input, 4 AWS or platform error, 5 conflict in AWS, 6 local storage,
     /// 130 cancelled. (3 is a failed verification, decided by the caller.)
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -192,8 +206,12 @@ impl RunError {
             | RunError::WrongStatus { .. }
             | RunError::WrongAccount { .. }
             | RunError::NoAccessKey { .. }
-            | RunError::SecretInUse { .. } => 2,
-            RunError::Aws { .. } | RunError::Propagation { .. } | RunError::AwsDisagrees { .. } => 4,
+            | RunError::SecretInUse { .. }
+            | RunError::PlatformNotSignedIn { .. } => 2,
+            RunError::Aws { .. } | RunError::Propagation { .. } | RunError::AwsDisagrees { .. } | RunError::PlatformTokenRefused { .. } => {
+                4
+            }
+            RunError::Platform { error, .. } => crate::platform_session::exit_code(error),
             RunError::NameTaken { .. } | RunError::KeyLimit { .. } | RunError::NotOwned { .. } => 5,
             RunError::Vault(_)
             | RunError::Store(_)
@@ -263,6 +281,9 @@ impl RunError {
                 } else {
                     "roll the run back or rotate its key first".into()
                 })
+            }
+            RunError::PlatformTokenRefused { .. } | RunError::Platform { .. } | RunError::PlatformNotSignedIn { .. } => {
+                crate::platform_session::hint(self, front)
             }
             RunError::SecretMissing { access_key_id, .. } => Some(if cli {
                 format!("store it again with `rolegate test-connection --access-key-id {access_key_id} --secret-stdin --save`, or rotate the key")

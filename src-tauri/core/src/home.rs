@@ -65,6 +65,12 @@ impl Home {
         self.0.join("secrets.json")
     }
 
+    /// Which Seqera Platform URL is signed in, and as whom (no secret: the token is in
+    /// the keychain).
+    pub fn platform_session(&self) -> PathBuf {
+        self.0.join("seqera.json")
+    }
+
     /// The Sandbox's own home (its runs never mix with real ones) and the emulator's log.
     pub fn sandbox(&self) -> Home {
         Home(self.0.join("sandbox"))
