@@ -18,11 +18,16 @@ use serde_json::Value;
 
 /// `rolegate [--json] seqera ARGS` with `stdin` and extra environment, no AWS identity.
 fn seqera_cmd(cli: &Cli, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Raw {
+    run_seqera(cli, &[], args, stdin, env)
+}
+
+/// `rolegate GLOBAL... seqera ARGS`, with `stdin` on standard input.
+fn run_seqera(cli: &Cli, global: &[&str], args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Raw {
     let mut c = cli.command();
     for (k, v) in env {
         c.env(k, v);
     }
-    c.arg("seqera").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.args(global).arg("seqera").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = c.spawn().expect("run rolegate");
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -47,16 +52,7 @@ fn login_json(cli: &Cli, url: &str, token: &str) -> Raw {
 
 /// `rolegate --json seqera ARGS`.
 fn seqera_cmd_json(cli: &Cli, args: &[&str], stdin: &str) -> Raw {
-    let mut c = cli.command();
-    c.arg("--json").arg("seqera").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = c.spawn().expect("run rolegate");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    Raw {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    run_seqera(cli, &["--json"], args, stdin, &[])
 }
 
 /// Every file under `dir`, as bytes read lossily into one text.
