@@ -290,18 +290,7 @@ impl Harness {
 
     /// A role made directly in the account (not by a run) with this trust policy; its ARN.
     pub async fn make_role(&self, name: &str, trust: serde_json::Value) -> String {
-        self.iam()
-            .create_role(&CreateRole {
-                name: name.into(),
-                path: "/".into(),
-                trust_policy: trust.to_string(),
-                description: String::new(),
-                max_session_seconds: 3600,
-                tags: vec![],
-            })
-            .await
-            .unwrap()
-            .arn
+        create_role(self.iam().as_ref(), name, &trust).await.unwrap()
     }
 
     /// Every user, role and customer managed policy in the account except the admin.
@@ -332,6 +321,20 @@ pub fn sdk_iam(account: &Account) -> aws_sdk_iam::Client {
         )))
         .build();
     aws_sdk_iam::Client::new(&config)
+}
+
+/// CreateRole with this trust policy (path `/`, one hour sessions, no tags), as `iam`; the
+/// role's ARN, or IAM's answer (an "Invalid principal" while a new user propagates).
+pub async fn create_role(iam: &dyn Iam, name: &str, trust: &serde_json::Value) -> Result<String, rolegate_core::ports::AwsError> {
+    let input = CreateRole {
+        name: name.into(),
+        path: "/".into(),
+        trust_policy: trust.to_string(),
+        description: String::new(),
+        max_session_seconds: 3600,
+        tags: vec![],
+    };
+    iam.create_role(&input).await.map(|r| r.arn)
 }
 
 /// What exists in an account, listed through the IAM API.

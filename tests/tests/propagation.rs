@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use rolegate_core::journal::RunStatus;
 use rolegate_core::plan::RunInputs;
 use rolegate_core::policy::{self, ExternalIdCondition};
-use rolegate_core::ports::{AssumeRoleInput, AwsError, AwsErrorKind, Connect, CreateRole, Credentials, Iam};
+use rolegate_core::ports::{AssumeRoleInput, AwsErrorKind, Connect, Credentials};
 use rolegate_core::propagation::principal_not_yet;
 use rolegate_core::template::find_builtin;
 use rolegate_core::{ApplyOptions, RollbackOptions};
-use rolegate_tests::{emulator, sdk_iam, Harness};
+use rolegate_tests::{create_role, emulator, sdk_iam, Harness};
 use serde_json::json;
 
 fn assume(role_arn: &str) -> AssumeRoleInput {
@@ -22,18 +22,6 @@ fn assume(role_arn: &str) -> AssumeRoleInput {
         duration_seconds: None,
         tags: vec![],
     }
-}
-
-async fn create_role(iam: &dyn Iam, name: &str, trust: &serde_json::Value) -> Result<String, AwsError> {
-    let input = CreateRole {
-        name: name.into(),
-        path: "/".into(),
-        trust_policy: trust.to_string(),
-        description: String::new(),
-        max_session_seconds: 3600,
-        tags: vec![],
-    };
-    iam.create_role(&input).await.map(|r| r.arn)
 }
 
 /// Sleep until `delay` has passed since `made` (an instant taken once the creating

@@ -373,6 +373,8 @@ mod tests {
                 run_id: "rg-1".into(),
                 owner: "it was made by Rolegate run rg-2".into(),
             },
+            RunError::PlatformTokenRefused { url: "https://api.cloud.seqera.io".into(), operation: "GET /user-info".into() },
+            RunError::PlatformNotSignedIn { url: Some("https://api.cloud.seqera.io".into()) },
             RunError::RotationStopped {
                 stage: "creating the new key".into(),
                 source: Box::new(aws(AwsErrorKind::AccessDenied).into()),

@@ -107,7 +107,7 @@ fn missing(operation: &str, what: &str) -> PlatformError {
 }
 
 fn network(operation: &str, e: &reqwest::Error) -> PlatformError {
-    // reqwest's Display names the URL, never a header; strip the query anyway.
+    // Only the cause (DNS, refused, TLS) is told; reqwest's errors never carry a header.
     let what = if e.is_timeout() {
         "no answer in time"
     } else if e.is_connect() {
@@ -136,9 +136,8 @@ fn refusal(operation: &str, status: StatusCode, body: &[u8]) -> PlatformError {
         403 => PlatformErrorKind::Forbidden,
         404 => PlatformErrorKind::NotFound,
         409 => PlatformErrorKind::Conflict,
-        400 | 422 => PlatformErrorKind::BadRequest,
         s if s >= 500 => PlatformErrorKind::Server,
-        s if (300..400).contains(&s) => PlatformErrorKind::BadRequest,
+        // 400, 422, a redirect (never followed) and anything else Seqera does not document.
         _ => PlatformErrorKind::BadRequest,
     };
     let message = match (kind, said.is_empty()) {
