@@ -131,6 +131,19 @@ impl PlatformSession {
         Ok((signed, api))
     }
 
+    /// The platform API at `url` when the signed-in session is there; `None` when nobody
+    /// is signed in, or someone is signed in elsewhere (roll-back then reports what it
+    /// could not delete there).
+    pub async fn api_for(&self, url: &str) -> Result<Option<Arc<dyn SeqeraApi>>, RunError> {
+        match self.current()? {
+            Some(signed) if signed.url == url => match self.vault.get(&signed.entry).await? {
+                Some(token) => Ok(Some(self.api(url, token)?)),
+                None => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
     /// Remove the token from the keychain and forget the URL.
     pub async fn sign_out(&self) -> Result<SignedOut, RunError> {
         let Some(signed) = self.current()? else {
@@ -181,6 +194,11 @@ fn check_token(token: SecretString) -> Result<SecretString, RunError> {
 enum Call {
     SignIn,
     Use,
+}
+
+/// The run error for a refusal or failure of the platform at `url` while using it.
+pub(crate) fn refused(url: &str, error: PlatformError) -> RunError {
+    platform_error(url, error, Call::Use)
 }
 
 /// The run error for a platform error at `url`.

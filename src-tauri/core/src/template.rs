@@ -163,6 +163,22 @@ pub struct Template {
     /// Where the policy came from, for the person reviewing it.
     #[serde(default)]
     pub source: String,
+    /// The credential Rolegate can create for this template on the receiving platform
+    /// through its API (`rolegate seqera connect`); none when there is no connector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_credential: Option<PlatformCredential>,
+}
+
+/// What a platform connector creates for a run of a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "kebab-case")]
+pub enum PlatformCredential {
+    /// A Seqera Platform AWS credential: role mode for a role-mode template, keys mode
+    /// (with the role to assume in key+role mode) otherwise.
+    SeqeraAws,
+    /// A Seqera Platform container-registry credential for the account's ECR (key mode).
+    SeqeraContainerReg,
 }
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -292,6 +308,13 @@ impl Template {
                     errs.push(FieldError::new(format!("{rf}.trusted"), "template-trust", "name at least one trusted principal"));
                 }
             }
+        }
+        if self.platform_credential == Some(PlatformCredential::SeqeraContainerReg) && self.mode != Mode::Key {
+            errs.push(FieldError::new(
+                f("platform_credential"),
+                "template-mode",
+                "a container-registry credential is an access key: it needs mode key",
+            ));
         }
         match (self.mode, self.user.is_some(), self.roles.is_empty()) {
             (Mode::Key, true, true) | (Mode::KeyRole, true, false) | (Mode::Role, false, false) => {}
