@@ -111,6 +111,7 @@ async fn keys_and_role_mode_sends_the_key_and_never_lets_the_secret_or_token_out
     let j = h.engine.journal(&run_id).unwrap();
     let key = j.access_key_id.clone().unwrap();
     assert_eq!(held[0]["keys"]["accessKey"], key.as_str());
+    assert_eq!(held[0]["name"], format!("rolegate-seqera-batch-launch-{run_id}").as_str(), "the default name");
     assert_eq!(held[0]["keys"]["assumeRoleArn"], j.plan.roles[0].arn.as_str());
     assert_eq!(held[0]["keys"]["externalId"].as_str(), c.external_id.as_deref());
     assert_eq!(c.status, RunStatus::Verified, "{:#?}", c.verification.checks);

@@ -144,6 +144,15 @@ impl PlatformSession {
         }
     }
 
+    /// The platform a run's credentials are on, for roll-back: signed in there, or `None`
+    /// (the credentials are then reported as kept, with how to sign in).
+    pub async fn api_for_run(&self, journal: &crate::journal::Journal) -> Result<Option<crate::engine::PlatformApi>, RunError> {
+        match journal.platform.iter().find(|r| r.live() && r.credential_id.is_some()) {
+            Some(rec) => Ok(self.api_for(&rec.url).await?.map(crate::engine::PlatformApi)),
+            None => Ok(None),
+        }
+    }
+
     /// Remove the token from the keychain and forget the URL.
     pub async fn sign_out(&self) -> Result<SignedOut, RunError> {
         let Some(signed) = self.current()? else {

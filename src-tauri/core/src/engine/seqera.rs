@@ -26,7 +26,7 @@ use crate::platform::{
 use crate::platform_journal::{PlatformCredentialKind, PlatformRecord};
 use crate::platform_session::refused;
 use crate::ports::vault_entry;
-use crate::template::PlatformCredential as TemplateCredential;
+use crate::template::PlatformConnector;
 
 /// How `connect_seqera` runs.
 #[derive(Debug, Clone, Default)]
@@ -68,11 +68,52 @@ pub fn parse_workspace(text: &str) -> Result<(String, String), RunError> {
     }
 }
 
+/// Refuse a platform connection for a template that has no credential on the platform
+/// (before anything is made, when `apply` is asked to connect).
+pub fn require_connector(template: &crate::template::Template) -> Result<(), RunError> {
+    match template.platform_credential {
+        Some(_) => Ok(()),
+        None => Err(invalid(
+            "template",
+            "no-connector",
+            format!(
+                "template {} has no Seqera Platform credential; the Seqera connection is for the Seqera templates and ecr-wave-readonly",
+                template.id
+            ),
+        )),
+    }
+}
+
+/// The workspace named `ORG/WORKSPACE` among the token's user's workspaces, or an input
+/// error on `workspace` that lists the ones there are.
+pub async fn find_workspace(api: &dyn SeqeraApi, named: &str) -> Result<Workspace, RunError> {
+    let (org, ws) = parse_workspace(named)?;
+    let url = api.url();
+    let user = api.user().await.map_err(|e| refused(url, e))?;
+    let list = api.workspaces(user.id).await.map_err(|e| refused(url, e))?;
+    list.iter().find(|w| w.org_name == org && w.workspace_name == ws).cloned().ok_or_else(|| {
+        let names: Vec<String> = list.iter().map(Workspace::path).collect();
+        invalid(
+            "workspace",
+            "unknown-workspace",
+            format!(
+                "{} has no workspace {org}/{ws} at {url}; {}",
+                user.user_name,
+                if names.is_empty() {
+                    "they belong to no workspace".to_string()
+                } else {
+                    format!("their workspaces: {}", names.join(", "))
+                }
+            ),
+        )
+    })
+}
+
 /// What the template asks the platform to hold, for the journal.
-fn kind_of(j: &Journal, credential: TemplateCredential) -> PlatformCredentialKind {
+fn kind_of(j: &Journal, credential: PlatformConnector) -> PlatformCredentialKind {
     match credential {
-        TemplateCredential::SeqeraContainerReg => PlatformCredentialKind::ContainerRegistry,
-        TemplateCredential::SeqeraAws => match j.plan.mode {
+        PlatformConnector::SeqeraContainerReg => PlatformCredentialKind::ContainerRegistry,
+        PlatformConnector::SeqeraAws => match j.plan.mode {
             crate::template::Mode::Role => PlatformCredentialKind::AwsRole,
             crate::template::Mode::KeyRole => PlatformCredentialKind::AwsKeysRole,
             crate::template::Mode::Key => PlatformCredentialKind::AwsKeys,
@@ -172,7 +213,7 @@ impl Engine {
         let role = role_for(&j, kind)?;
         self.check_account(&j).await?;
         let url = api.url().to_string();
-        let workspace = self.find_workspace(api, &opts.workspace).await?;
+        let workspace = find_workspace(api, &opts.workspace).await?;
 
         let (index, reused) = self.credential_record(api, &j, &workspace, kind, role.as_ref(), opts).await?;
         let j = self.store.load(run_id)?;
@@ -254,30 +295,6 @@ impl Engine {
             validation,
             status,
             verification: report,
-        })
-    }
-
-    /// The workspace named `ORG/WORKSPACE` among the token's user's workspaces.
-    async fn find_workspace(&self, api: &dyn SeqeraApi, named: &str) -> Result<Workspace, RunError> {
-        let (org, ws) = parse_workspace(named)?;
-        let url = api.url();
-        let user = api.user().await.map_err(|e| refused(url, e))?;
-        let list = api.workspaces(user.id).await.map_err(|e| refused(url, e))?;
-        list.iter().find(|w| w.org_name == org && w.workspace_name == ws).cloned().ok_or_else(|| {
-            let names: Vec<String> = list.iter().map(Workspace::path).collect();
-            invalid(
-                "workspace",
-                "unknown-workspace",
-                format!(
-                    "{} has no workspace {org}/{ws} at {url}; {}",
-                    user.user_name,
-                    if names.is_empty() {
-                        "they belong to no workspace".to_string()
-                    } else {
-                        format!("their workspaces: {}", names.join(", "))
-                    }
-                ),
-            )
         })
     }
 

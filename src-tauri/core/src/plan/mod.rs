@@ -140,7 +140,7 @@ pub struct Plan {
     /// What the template's platform connector creates (`seqera connect`); journals written
     /// before templates said so fall back to the built-in template of the same id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform_credential: Option<crate::template::PlatformCredential>,
+    pub platform_credential: Option<crate::template::PlatformConnector>,
 }
 
 impl Plan {
