@@ -361,7 +361,7 @@ async fn a_user_with_two_keys_gets_a_choice_and_no_key_is_deleted_silently() {
     let rb = h.engine.rollback(&run_id, &RollbackOptions::default()).await.unwrap();
     assert_eq!(rb.kept.len(), 1, "the user with the foreign key is kept and the reason given: {rb:?}");
     assert!(rb.kept[0].1.contains(&k2));
-    let rb = h.engine.rollback(&run_id, &RollbackOptions { delete_unrecorded_keys: true }).await.unwrap();
+    let rb = h.engine.rollback(&run_id, &RollbackOptions { delete_unrecorded_keys: true, ..Default::default() }).await.unwrap();
     assert!(rb.kept.is_empty(), "{rb:?}");
     assert_eq!(h.inventory().await, Vec::<String>::new());
 }

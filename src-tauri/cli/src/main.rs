@@ -21,6 +21,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use rolegate_aws::{AwsConnect, ConnectOptions};
+use rolegate_core::engine::SeqeraOptions;
 use rolegate_core::home::Home;
 use rolegate_core::journal::{JournalStore, RunSummary};
 use rolegate_core::plan::RunInputs;
@@ -247,8 +248,16 @@ struct ApplyArgs {
     #[arg(long)]
     replace_key: Option<String>,
     /// Do not verify after applying.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "seqera_workspace")]
     no_verify: bool,
+    /// Then create the run's credential in this Seqera Platform workspace (signed in
+    /// with `rolegate seqera login`), give its role Seqera's External ID, and let Seqera
+    /// check it. Checked before anything is made.
+    #[arg(long, value_name = "ORG/WORKSPACE")]
+    seqera_workspace: Option<String>,
+    /// With --seqera-workspace: the credential's name (default: rolegate-TEMPLATE-RUN_ID).
+    #[arg(long, requires = "seqera_workspace")]
+    seqera_credential_name: Option<String>,
 }
 
 #[derive(Args)]
@@ -440,13 +449,18 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
         }
         Command::Apply(a) => {
             let (engine, connect) = engine(&g).await;
+            let template = if a.resume.is_none() { Some(load_template(&a.plan)?) } else { None };
+            let seqera = match &a.seqera_workspace {
+                Some(ws) => Some(seqera_cmd::preflight(&g, ws, template.as_ref()).await?),
+                None => None,
+            };
             let run_id = match &a.resume {
                 Some(id) => {
                     eprintln!("resuming run {id}");
                     id.clone()
                 }
                 None => {
-                    let t = load_template(&a.plan)?;
+                    let t = template.expect("a template when not resuming");
                     let run_inputs = inputs(&a.plan, &t, connect.region())?;
                     let plan = engine.plan(&t, &run_inputs).await?;
                     if !g.json {
@@ -459,6 +473,16 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
             };
             let journal = engine.apply(&run_id, &ApplyOptions { replace_key: a.replace_key.clone() }).await?;
             eprintln!("run {run_id}: every step is done");
+            if let (Some(api), Some(workspace)) = (&seqera, &a.seqera_workspace) {
+                if !g.json {
+                    render::applied(&journal);
+                }
+                let opts = SeqeraOptions { workspace: workspace.clone(), credential_name: a.seqera_credential_name.clone() };
+                let c = engine.connect_seqera(api.as_ref(), &run_id, &opts).await?;
+                let j = engine.store.load(&run_id).unwrap_or(journal);
+                let doc = json!({ "run_id": run_id, "identity": j.plan.identity, "resources": j.resources, "access_key_id": j.access_key_id, "roles": j.plan.roles });
+                return Ok(seqera_cmd::print_connection(&g, &c, doc));
+            }
             let report = if a.no_verify { None } else { Some(engine.verify(&run_id, None).await?) };
             let journal = engine.store.load(&run_id).unwrap_or(journal);
             if g.json {
@@ -534,7 +558,8 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
         }
         Command::Rollback { run_id, delete_unrecorded_keys } => {
             let (engine, _) = engine(&g).await;
-            let report = engine.rollback(&run_id, &RollbackOptions { delete_unrecorded_keys }).await?;
+            let platform = seqera_cmd::rollback_platform(&g, &engine.journal(&run_id)?).await?;
+            let report = engine.rollback(&run_id, &RollbackOptions { delete_unrecorded_keys, platform }).await?;
             if g.json {
                 render::print_json(&json!({ "rollback": report }));
             } else {

@@ -212,6 +212,14 @@ fn json_bundles_validate_against_the_schemas_and_iac_replays_the_run() {
     validate("seqera-credentials.schema.json", &f, &cli);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
     assert_eq!(v["credentials"]["keys"]["mode"], "role");
+    assert!(v["credentials"]["keys"].get("externalId").is_none(), "Seqera generates it; none made up here: {v}");
+    // Once the run holds the platform's value, the export carries it.
+    assert_eq!(cli.run(&["set-external-id", &cloud, "seqera-generated-0d6b", "--no-verify"]).code, 0);
+    let f = dir.join("cloud-platform-value.json");
+    ok(&cli.text(&["export", &cloud, "-f", "seqera", "--out", f.to_str().unwrap()]), "seqera role mode, platform value");
+    validate("seqera-credentials.schema.json", &f, &cli);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    assert_eq!(v["credentials"]["keys"]["externalId"], "seqera-generated-0d6b");
     let profile = cli.text(&["--json", "export", &cloud, "-f", "aws-profile"]);
     assert_eq!(profile.code, 2, "a role only the platform can assume has no local profile: {}", profile.stdout);
     cli.run(&["rollback", &cloud]);

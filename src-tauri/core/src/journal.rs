@@ -171,6 +171,9 @@ pub struct Journal {
     /// first; the last one is an intent while its `result` is `None`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trust_changes: Vec<TrustChange>,
+    /// Credentials made on the receiving platform (`seqera connect`), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform: Vec<crate::platform_journal::PlatformRecord>,
     #[serde(default)]
     pub last_error: Option<String>,
     #[serde(default)]
@@ -209,6 +212,7 @@ impl Journal {
             exports: Vec::new(),
             verification: None,
             trust_changes: Vec::new(),
+            platform: Vec::new(),
             last_error: None,
             history: vec![HistoryEntry { at: now, message: "planned".into() }],
         }

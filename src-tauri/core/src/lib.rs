@@ -21,6 +21,7 @@ pub mod journal;
 pub mod lint;
 pub mod plan;
 pub mod platform;
+pub mod platform_journal;
 pub mod platform_session;
 pub mod policy;
 pub mod ports;

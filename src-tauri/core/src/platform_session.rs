@@ -131,6 +131,28 @@ impl PlatformSession {
         Ok((signed, api))
     }
 
+    /// The platform API at `url` when the signed-in session is there; `None` when nobody
+    /// is signed in, or someone is signed in elsewhere (roll-back then reports what it
+    /// could not delete there).
+    pub async fn api_for(&self, url: &str) -> Result<Option<Arc<dyn SeqeraApi>>, RunError> {
+        match self.current()? {
+            Some(signed) if signed.url == url => match self.vault.get(&signed.entry).await? {
+                Some(token) => Ok(Some(self.api(url, token)?)),
+                None => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// The platform a run's credentials are on, for roll-back: signed in there, or `None`
+    /// (the credentials are then reported as kept, with how to sign in).
+    pub async fn api_for_run(&self, journal: &crate::journal::Journal) -> Result<Option<crate::engine::PlatformApi>, RunError> {
+        match journal.platform.iter().find(|r| r.live() && r.credential_id.is_some()) {
+            Some(rec) => Ok(self.api_for(&rec.url).await?.map(crate::engine::PlatformApi)),
+            None => Ok(None),
+        }
+    }
+
     /// Remove the token from the keychain and forget the URL.
     pub async fn sign_out(&self) -> Result<SignedOut, RunError> {
         let Some(signed) = self.current()? else {
@@ -181,6 +203,11 @@ fn check_token(token: SecretString) -> Result<SecretString, RunError> {
 enum Call {
     SignIn,
     Use,
+}
+
+/// The run error for a refusal or failure of the platform at `url` while using it.
+pub(crate) fn refused(url: &str, error: PlatformError) -> RunError {
+    platform_error(url, error, Call::Use)
 }
 
 /// The run error for a platform error at `url`.

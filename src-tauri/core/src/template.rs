@@ -163,6 +163,22 @@ pub struct Template {
     /// Where the policy came from, for the person reviewing it.
     #[serde(default)]
     pub source: String,
+    /// The credential Rolegate can create for this template on the receiving platform
+    /// through its API (`rolegate seqera connect`); none when there is no connector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_credential: Option<PlatformConnector>,
+}
+
+/// What a platform connector creates for a run of a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "kebab-case")]
+pub enum PlatformConnector {
+    /// A Seqera Platform AWS credential: role mode for a role-mode template, keys mode
+    /// (with the role to assume in key+role mode) otherwise.
+    SeqeraAws,
+    /// A Seqera Platform container-registry credential for the account's ECR (key mode).
+    SeqeraContainerReg,
 }
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -293,6 +309,13 @@ impl Template {
                 }
             }
         }
+        if self.platform_credential == Some(PlatformConnector::SeqeraContainerReg) && self.mode != Mode::Key {
+            errs.push(FieldError::new(
+                f("platform_credential"),
+                "template-mode",
+                "a container-registry credential is an access key: it needs mode key",
+            ));
+        }
         match (self.mode, self.user.is_some(), self.roles.is_empty()) {
             (Mode::Key, true, true) | (Mode::KeyRole, true, false) | (Mode::Role, false, false) => {}
             (m, _, _) => errs.push(FieldError::new(
@@ -380,6 +403,26 @@ mod tests {
         assert!(got.contains(&("file.mode".into(), "template-mode".into())), "{got:?}");
         assert!(got.contains(&("file.policies[0].name".into(), "iam-name-chars".into())), "{got:?}");
         assert!(got.contains(&("file.user.attach".into(), "template-reference".into())), "{got:?}");
+    }
+
+    #[test]
+    fn the_platform_credential_is_read_and_a_registry_needs_key_mode() {
+        let kinds: Vec<(String, Option<PlatformConnector>)> = builtin().into_iter().map(|t| (t.id, t.platform_credential)).collect();
+        for (id, kind) in &kinds {
+            let expected = match id.as_str() {
+                "ecr-wave-readonly" => Some(PlatformConnector::SeqeraContainerReg),
+                i if i.starts_with("seqera-") => Some(PlatformConnector::SeqeraAws),
+                _ => None,
+            };
+            assert_eq!(kind, &expected, "{id}");
+        }
+        let mut t = find_builtin("seqera-cloud-role").unwrap();
+        t.platform_credential = Some(PlatformConnector::SeqeraContainerReg);
+        let errs = t.validate("file").unwrap_err();
+        assert_eq!((errs[0].field.as_str(), errs[0].rule.as_str()), ("file.platform_credential", "template-mode"));
+        let text = include_str!("../templates/custom.json").replace("\"exports\"", "\"platform_credential\": \"slack\", \"exports\"");
+        let e = Template::from_json("my.json", &text).unwrap_err();
+        assert_eq!(e[0].rule, "template-schema", "{e:?}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ import type { Partition } from "./Partition";
 import type { PlannedPolicy } from "./PlannedPolicy";
 import type { PlannedRole } from "./PlannedRole";
 import type { PlannedUser } from "./PlannedUser";
+import type { PlatformConnector } from "./PlatformConnector";
 import type { Step } from "./Step";
 import type { Tag } from "./Tag";
 
@@ -16,4 +17,9 @@ export type Plan = { run_id: string, template_id: string, template_name: string,
 /**
  * Where the caller's credentials came from (a named profile, the environment...).
  */
-identity: IdentitySource, path: string, tags: Array<Tag>, policies: Array<PlannedPolicy>, user: PlannedUser | null, roles: Array<PlannedRole>, steps: Array<Step>, lints: Array<Lint>, };
+identity: IdentitySource, path: string, tags: Array<Tag>, policies: Array<PlannedPolicy>, user: PlannedUser | null, roles: Array<PlannedRole>, steps: Array<Step>, lints: Array<Lint>, 
+/**
+ * What the template's platform connector creates (`seqera connect`); journals written
+ * before templates said so fall back to the built-in template of the same id.
+ */
+platform_credential?: PlatformConnector | null, };

@@ -3,7 +3,7 @@
 //! the journal and the credentials of a run's key); `apply` runs a plan, `access_key`
 //! is the access-key lifecycle apply and rotate share, `rollback` deletes what a run
 //! made, `verify` proves a run works, `rotate` replaces a key, `trust` changes a role's
-//! External ID after apply, `exports` and `connection` are what the front ends offer on
+//! External ID after apply, `seqera` hands a run to Seqera Platform through its API, `exports` and `connection` are what the front ends offer on
 //! a run that exists.
 
 use std::sync::Arc;
@@ -26,6 +26,7 @@ pub mod connection;
 pub mod exports;
 pub mod rollback;
 pub mod rotate;
+pub mod seqera;
 pub mod trust;
 mod verify;
 
@@ -34,6 +35,7 @@ mod tests;
 
 pub use apply::{ApplyOptions, CancellationToken};
 pub use rollback::{RollbackOptions, RollbackReport};
+pub use seqera::{PlatformApi, SeqeraConnection, SeqeraOptions};
 
 /// Everything the engine needs from the outside world.
 #[derive(Clone)]

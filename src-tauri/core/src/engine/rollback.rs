@@ -16,6 +16,9 @@ use crate::ports::{vault_entry, AwsError, AwsErrorKind};
 pub struct RollbackOptions {
     /// Delete access keys on this run's user that the journal does not record.
     pub delete_unrecorded_keys: bool,
+    /// The platform the run's platform credentials are on, when signed in there;
+    /// without it they are reported as kept.
+    pub platform: Option<super::seqera::PlatformApi>,
 }
 
 /// What a roll-back did.
@@ -170,8 +173,10 @@ impl Engine {
         self.discover(&mut journal).await?;
         self.store.save(&journal)?;
 
-        let order = journal.deletion_order();
         let mut report = RollbackReport { run_id: run_id.into(), ..Default::default() };
+        // What the platform holds goes first: it points at the key and role below.
+        self.rollback_platform(&mut journal, opts.platform.as_ref(), &mut report).await?;
+        let order = journal.deletion_order();
         for i in order {
             let resource = journal.resources[i].resource.clone();
             let desc = resource.describe();

@@ -159,6 +159,9 @@ pub struct Bundle {
     pub user: Option<String>,
     pub access_key_id: Option<String>,
     pub roles: Vec<PlannedRole>,
+    /// Keys of the roles whose External ID came from the platform (given at plan time,
+    /// or set with `set-external-id`), not made up by Rolegate.
+    pub platform_external_ids: Vec<String>,
 }
 
 impl Bundle {
@@ -173,6 +176,20 @@ impl Bundle {
             user: j.plan.user.as_ref().map(|u| u.name.clone()),
             access_key_id: j.access_key_id.clone(),
             roles: j.plan.roles.clone(),
+            platform_external_ids: j
+                .plan
+                .roles
+                .iter()
+                .filter(|r| {
+                    j.inputs.external_ids.contains_key(&r.key)
+                        || j.trust_changes.iter().any(|c| {
+                            c.role_key == r.key
+                                && c.new_external_id == r.external_id
+                                && c.result.as_deref().is_some_and(|x| x != "superseded" && !x.starts_with("failed"))
+                        })
+                })
+                .map(|r| r.key.clone())
+                .collect(),
         }
     }
 
@@ -353,7 +370,13 @@ pub fn seqera(bundle: &Bundle, name: &str, creds: Option<&ExportCredentials>) ->
     let keys = match (bundle.mode, creds) {
         (Mode::Role, _) => {
             let role = bundle.roles.first().ok_or_else(|| vec![FieldError::new("run", "no-role", "the run has no role")])?;
-            json!({ "mode": "role", "assumeRoleArn": role.arn, "externalId": role.external_id })
+            // Seqera generates the External ID when a role-mode credential is saved: one
+            // Rolegate made up would be replaced there, so only the platform's is sent.
+            let mut k = json!({ "mode": "role", "assumeRoleArn": role.arn });
+            if bundle.platform_external_ids.contains(&role.key) {
+                k["externalId"] = json!(role.external_id);
+            }
+            k
         }
         (_, Some(c)) => {
             let mut k = json!({ "mode": "keys", "accessKey": c.access_key_id, "secretKey": c.secret() });

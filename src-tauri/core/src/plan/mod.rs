@@ -137,6 +137,10 @@ pub struct Plan {
     pub roles: Vec<PlannedRole>,
     pub steps: Vec<Step>,
     pub lints: Vec<Lint>,
+    /// What the template's platform connector creates (`seqera connect`); journals written
+    /// before templates said so fall back to the built-in template of the same id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_credential: Option<crate::template::PlatformConnector>,
 }
 
 impl Plan {
@@ -227,6 +231,7 @@ pub fn build(
         roles,
         steps,
         lints: found.lints,
+        platform_credential: template.platform_credential,
     })
 }
 

@@ -14,7 +14,8 @@ use crate::validate::Tag;
 /// events and `--json` output hold: `policy:KEY`, `user`, `user-attach:ARN`,
 /// `user-inline`, `access-key`, `role:KEY`, `role-attach:KEY:ARN`, `wait:access-key`,
 /// `wait:role:KEY`, and the ids of what happens outside a plan's steps:
-/// `access-key-lost`, `rotate-key`, `rotate:wait-key`, `rotate:wait-role`.
+/// `access-key-lost`, `rotate-key`, `rotate:wait-key`, `rotate:wait-role`, and the
+/// platform connector's `seqera:credential`, `seqera:external-id`, `seqera:validate`.
 ///
 /// An id is its text: equality, hashing and order are those of the text, so a journal's
 /// map of steps keeps the order it always had, and two ids that print alike (a role key
@@ -48,6 +49,12 @@ pub enum StepId {
     RotateWaitKey,
     /// Not a plan step: a rotation waiting until the new key can assume the role.
     RotateWaitRole,
+    /// Not a plan step: the credential created on Seqera Platform.
+    SeqeraCredential,
+    /// Not a plan step: the External ID Seqera generated, put in the role's trust policy.
+    SeqeraExternalId,
+    /// Not a plan step: Seqera Platform checking the credential against AWS.
+    SeqeraValidate,
 }
 
 impl StepId {
@@ -88,6 +95,9 @@ impl fmt::Display for StepId {
             StepId::RotateKey => f.write_str("rotate-key"),
             StepId::RotateWaitKey => f.write_str("rotate:wait-key"),
             StepId::RotateWaitRole => f.write_str("rotate:wait-role"),
+            StepId::SeqeraCredential => f.write_str("seqera:credential"),
+            StepId::SeqeraExternalId => f.write_str("seqera:external-id"),
+            StepId::SeqeraValidate => f.write_str("seqera:validate"),
         }
     }
 }
@@ -108,7 +118,8 @@ pub struct StepIdError {
 }
 
 const FORMS: &str = "expected policy:KEY, user, user-attach:ARN, user-inline, access-key, role:KEY, role-attach:KEY:ARN, \
-                     wait:access-key, wait:role:KEY, access-key-lost, rotate-key, rotate:wait-key or rotate:wait-role";
+                     wait:access-key, wait:role:KEY, access-key-lost, rotate-key, rotate:wait-key, rotate:wait-role, \
+                     seqera:credential, seqera:external-id or seqera:validate";
 
 impl FromStr for StepId {
     type Err = StepIdError;
@@ -131,6 +142,9 @@ impl FromStr for StepId {
             "rotate-key" => Some(StepId::RotateKey),
             "rotate:wait-key" => Some(StepId::RotateWaitKey),
             "rotate:wait-role" => Some(StepId::RotateWaitRole),
+            "seqera:credential" => Some(StepId::SeqeraCredential),
+            "seqera:external-id" => Some(StepId::SeqeraExternalId),
+            "seqera:validate" => Some(StepId::SeqeraValidate),
             _ => None,
         };
         if let Some(id) = fixed {
@@ -345,6 +359,9 @@ mod tests {
             (StepId::RotateKey, "rotate-key"),
             (StepId::RotateWaitKey, "rotate:wait-key"),
             (StepId::RotateWaitRole, "rotate:wait-role"),
+            (StepId::SeqeraCredential, "seqera:credential"),
+            (StepId::SeqeraExternalId, "seqera:external-id"),
+            (StepId::SeqeraValidate, "seqera:validate"),
         ]
     }
 
@@ -363,7 +380,10 @@ mod tests {
             | StepId::AccessKeyLost
             | StepId::RotateKey
             | StepId::RotateWaitKey
-            | StepId::RotateWaitRole => {}
+            | StepId::RotateWaitRole
+            | StepId::SeqeraCredential
+            | StepId::SeqeraExternalId
+            | StepId::SeqeraValidate => {}
         }
     }
 

@@ -90,7 +90,7 @@ async fn when_the_keys_cannot_be_listed_after_a_failed_create_nothing_is_deleted
     let report = rig.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
     assert!(report.kept.iter().any(|(what, why)| what.contains(&user) && why.contains(&lost_id)), "{report:?}");
     assert_eq!(keys_in_aws(&rig), [format!("key {lost_id} of {user}")], "only the run's own key was deleted");
-    rig.engine.rollback(&run, &RollbackOptions { delete_unrecorded_keys: true }).await.unwrap();
+    rig.engine.rollback(&run, &RollbackOptions { delete_unrecorded_keys: true, ..Default::default() }).await.unwrap();
     assert_eq!(rig.aws.inventory(), Vec::<String>::new());
 }
 
