@@ -4,7 +4,8 @@
 #                                   # configured, its first screen offers the Sandbox: a
 #                                   # local IAM/STS emulator, nothing reaches AWS.
 #   scripts/run.sh cli              # the CLI's sandbox tour: Seqera sign-in and workspaces (a local
-#                                   # stand-in), plan, apply, verify, list, roll back
+#                                   # stand-in), plan, apply, verify, the credential made and
+#                                   # checked on the stand-in, list, roll back both sides
 #   scripts/run.sh cli templates    # any rolegate command (against your AWS identity if you have one)
 #   scripts/run.sh cli --sandbox apply -t seqera-batch-launch
 # On a machine without a display the app opens on a virtual one (Xvfb) and a
@@ -93,8 +94,14 @@ exec tests/with-keyring.sh bash -c '
     echo; echo "== rolegate seqera workspaces"; "$BIN" seqera workspaces
   fi
   exec 3<&-
-  echo; echo "== rolegate apply -t seqera-batch-launch   (plan, create, wait for AWS, verify)"
-  "$BIN" apply -t seqera-batch-launch
+  if [ -n "${ROLEGATE_SEQERA_URL:-}" ]; then
+    echo; echo "== rolegate apply -t seqera-batch-launch --seqera-workspace sandbox-org/sandbox"
+    echo "   (plan, create, wait for AWS, then the credential in Seqera, its External ID in the trust policy, Seqera'"'"'s own check)"
+    "$BIN" apply -t seqera-batch-launch --seqera-workspace sandbox-org/sandbox
+  else
+    echo; echo "== rolegate apply -t seqera-batch-launch   (plan, create, wait for AWS, verify)"
+    "$BIN" apply -t seqera-batch-launch
+  fi
   run=$("$BIN" runs --json | python3 -c "import json,sys;print(json.load(sys.stdin)[\"runs\"][0][\"run_id\"])")
   echo; echo "== rolegate runs"; "$BIN" runs
   echo; echo "== rolegate rollback $run"; "$BIN" rollback "$run"

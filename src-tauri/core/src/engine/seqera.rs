@@ -599,9 +599,9 @@ fn outcome_word(v: &PlatformValidation) -> &'static str {
 
 fn describe(v: &PlatformValidation) -> String {
     match v {
-        PlatformValidation::Available => "AVAILABLE: Seqera Platform reached AWS with the credential".into(),
-        PlatformValidation::Invalid { message } => format!("INVALID: {message}"),
-        PlatformValidation::Transient { message } => format!("no verdict: Seqera Platform could not reach AWS ({message})"),
+        PlatformValidation::Available => "Seqera Platform reached AWS with the credential (AVAILABLE)".into(),
+        PlatformValidation::Invalid { message } => format!("Seqera Platform found the credential INVALID: {message}"),
+        PlatformValidation::Transient { message } => format!("Seqera Platform could not reach AWS ({message})"),
     }
 }
 
