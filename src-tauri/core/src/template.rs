@@ -11,6 +11,8 @@ use crate::lint;
 use crate::policy::{self, DocKind, ExternalIdCondition};
 use crate::validate::{self, FieldError, FieldErrors, NameKind};
 
+pub use crate::template_variants::{pick, Feature, PolicyReference, Variant};
+
 /// The format tag every template file carries.
 pub const FORMAT: &str = "rolegate-template/v1";
 
@@ -47,7 +49,8 @@ pub struct Variable {
     pub label: String,
     #[serde(default)]
     pub description: String,
-    /// `account-id` or `slug` (letters, digits, `_.-`).
+    /// `account-id`, `slug` (letters, digits, `_.-`) or `scope` (a slug, or `*` for
+    /// every one: a bucket or region a policy may be narrowed to).
     #[serde(default = "default_var_kind")]
     pub kind: String,
     #[serde(default)]
@@ -70,6 +73,9 @@ pub struct PolicyTemplate {
     /// the template's variables. `null` means the person must supply it
     /// (`--policy-file KEY=FILE`).
     pub document: Option<Value>,
+    /// The platform document the policy follows, for the reference test and the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<PolicyReference>,
 }
 
 /// The IAM user of key-based and key+role modes.
@@ -163,26 +169,40 @@ pub struct Template {
     /// Where the policy came from, for the person reviewing it.
     #[serde(default)]
     pub source: String,
+    /// Optional statements the person may tick, each added to one policy.
+    #[serde(default)]
+    pub features: Vec<Feature>,
+    /// The same template in other modes; `builtin()` and `Template::expand` make each
+    /// a template of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+    /// After expansion: the id of the template a variant was made from (the base has
+    /// its own id). Templates of one family differ only in mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
-const BUILTIN: &[(&str, &str)] = &[
+/// The built-in template files: the file's id (its base template), and its text.
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("seqera-batch-forge", include_str!("../templates/seqera-batch-forge.json")),
     ("seqera-batch-launch", include_str!("../templates/seqera-batch-launch.json")),
-    ("seqera-cloud-role", include_str!("../templates/seqera-cloud-role.json")),
+    ("seqera-aws-cloud", include_str!("../templates/seqera-aws-cloud.json")),
+    ("seqera-intelligent-compute", include_str!("../templates/seqera-intelligent-compute.json")),
+    ("seqera-eks", include_str!("../templates/seqera-eks.json")),
     ("ecr-wave-readonly", include_str!("../templates/ecr-wave-readonly.json")),
     ("spacelift", include_str!("../templates/spacelift.json")),
     ("custom", include_str!("../templates/custom.json")),
 ];
 
-/// The templates that ship with Rolegate, in display order.
+/// The templates that ship with Rolegate, every variant expanded, in display order.
 pub fn builtin() -> Vec<Template> {
     BUILTIN
         .iter()
-        .map(|(id, text)| {
-            let t =
-                Template::from_json(&format!("builtin:{id}"), text).unwrap_or_else(|e| panic!("built-in template {id} is invalid: {e:?}"));
-            assert_eq!(&t.id, id, "built-in template file name and id differ");
-            t
+        .flat_map(|(id, text)| {
+            let all = Template::from_json_all(&format!("builtin:{id}"), text)
+                .unwrap_or_else(|e| panic!("built-in template {id} is invalid: {e:?}"));
+            assert_eq!(&all[0].id, id, "built-in template file name and id differ");
+            all
         })
         .collect()
 }
@@ -194,12 +214,31 @@ pub fn find_builtin(id: &str) -> Option<Template> {
 
 impl Template {
     /// Parse and validate a template file's text. `field` names the file in errors.
+    /// A file with variants gives its base template (`from_json_all` gives them all).
     pub fn from_json(field: &str, text: &str) -> Result<Template, FieldErrors> {
+        Ok(Template::from_json_all(field, text)?.remove(0))
+    }
+
+    /// Parse and validate a template file's text: the template and each of its
+    /// variants, each validated as a template of its own.
+    pub fn from_json_all(field: &str, text: &str) -> Result<Vec<Template>, FieldErrors> {
         let value = policy::parse(field, text).map_err(|e| vec![e])?;
         let t: Template = serde_json::from_value(value)
             .map_err(|e| vec![FieldError::new(field, "template-schema", format!("does not match {FORMAT}: {e}"))])?;
-        t.validate(field)?;
-        Ok(t)
+        let mut errs = Vec::new();
+        t.validate_parts(field, &mut errs);
+        validate::into_result(errs)?;
+        let variants = t.variants.len();
+        let all = t.expand();
+        let mut errs = Vec::new();
+        for (i, one) in all.iter().enumerate() {
+            let f = if i == 0 || variants == 0 { field.to_string() } else { format!("{field}.variants[{}]", i - 1) };
+            if let Err(e) = one.validate(&f) {
+                errs.extend(e);
+            }
+        }
+        validate::into_result(errs)?;
+        Ok(all)
     }
 
     /// Check the template's own consistency: names, modes, references, documents.
@@ -221,8 +260,12 @@ impl Template {
                     format!("{:?} is reserved or repeated", v.name),
                 ));
             }
-            if !matches!(v.kind.as_str(), "slug" | "account-id") {
-                errs.push(FieldError::new(f(&format!("variables[{i}].kind")), "template-variable", "kind must be slug or account-id"));
+            if !matches!(v.kind.as_str(), "slug" | "account-id" | "scope") {
+                errs.push(FieldError::new(
+                    f(&format!("variables[{i}].kind")),
+                    "template-variable",
+                    "kind must be slug, account-id or scope",
+                ));
             }
         }
         let mut policy_keys = std::collections::HashSet::new();
@@ -340,6 +383,7 @@ impl Template {
                 Some(val) => {
                     let e = match v.kind.as_str() {
                         "account-id" => validate::account_id(&field, val),
+                        "scope" if val == "*" => Vec::new(),
                         _ => validate::pattern_variable(&field, val),
                     };
                     errs.extend(e);
@@ -360,10 +404,48 @@ mod tests {
     fn builtins_are_valid_and_cover_every_mode() {
         let all = builtin();
         let ids: Vec<&str> = all.iter().map(|t| t.id.as_str()).collect();
-        assert_eq!(ids, ["seqera-batch-forge", "seqera-batch-launch", "seqera-cloud-role", "ecr-wave-readonly", "spacelift", "custom"]);
+        assert_eq!(
+            ids,
+            [
+                "seqera-batch-forge",
+                "seqera-batch-forge-key-role",
+                "seqera-batch-forge-role",
+                "seqera-batch-launch",
+                "seqera-batch-launch-key",
+                "seqera-cloud-role",
+                "seqera-aws-cloud",
+                "seqera-aws-cloud-key-role",
+                "seqera-aws-cloud-role",
+                "seqera-intelligent-compute",
+                "seqera-intelligent-compute-key-role",
+                "seqera-intelligent-compute-role",
+                "seqera-eks",
+                "seqera-eks-key-role",
+                "seqera-eks-role",
+                "ecr-wave-readonly",
+                "spacelift",
+                "custom"
+            ]
+        );
         for m in [Mode::Key, Mode::Role, Mode::KeyRole] {
             assert!(all.iter().any(|t| t.mode == m), "no template in mode {}", m.as_str());
         }
+        // Every Seqera compute-environment type comes in all three modes, one family each,
+        // and each Seqera role mode trusts Seqera's role with the account as a variable.
+        for family in ["seqera-batch-forge", "seqera-batch-launch", "seqera-aws-cloud", "seqera-intelligent-compute", "seqera-eks"] {
+            let members: Vec<&Template> = all.iter().filter(|t| t.family.as_deref() == Some(family)).collect();
+            let mut modes: Vec<&str> = members.iter().map(|t| t.mode.as_str()).collect();
+            modes.sort();
+            assert_eq!(modes, ["key", "key+role", "role"], "{family}");
+            let role = members.iter().find(|t| t.mode == Mode::Role).unwrap();
+            assert_eq!(
+                role.roles[0].trusted,
+                Trusted::Principals(vec!["arn:{{partition}}:iam::{{seqera_principal_account}}:role/{{seqera_principal_role}}".into()]),
+                "{family}"
+            );
+            assert!(members.iter().all(|t| t.policies == members[0].policies && t.features == members[0].features), "{family}");
+        }
+        assert_eq!(find_builtin("seqera-cloud-role").unwrap().family.as_deref(), Some("seqera-batch-launch"));
         let sp = find_builtin("spacelift").unwrap();
         assert_eq!(sp.roles.len(), 2);
         assert!(matches!(&sp.roles[0].external_id, ExternalIdSpec::Pattern { condition, .. } if condition.ends_with("@read")));
@@ -380,6 +462,77 @@ mod tests {
         assert!(got.contains(&("file.mode".into(), "template-mode".into())), "{got:?}");
         assert!(got.contains(&("file.policies[0].name".into(), "iam-name-chars".into())), "{got:?}");
         assert!(got.contains(&("file.user.attach".into(), "template-reference".into())), "{got:?}");
+    }
+
+    /// A key-mode template with one policy, a variant in role mode, and one feature.
+    fn with_parts() -> Value {
+        serde_json::json!({
+            "format": FORMAT, "id": "parts", "name": "n", "platform": "p", "mode": "key",
+            "policies": [{"key": "main", "name": "p", "document":
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}],
+            "features": [{"key": "put", "label": "Put", "policy": "main",
+                "statements": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}],
+            "user": {"name": "u", "attach": ["policy:main"]},
+            "variants": [{"id": "parts-role", "name": "n (role)", "mode": "role",
+                "variables": [{"name": "acct", "label": "A", "kind": "account-id", "default": "111111111111"}],
+                "roles": [{"key": "main", "name": "r", "trusted": ["arn:aws:iam::{{acct}}:root"],
+                           "external_id": {"scheme": "uuid"}, "attach": ["policy:main"]}]}]
+        })
+    }
+
+    #[test]
+    fn variants_expand_into_templates_and_features_add_statements() {
+        let all = Template::from_json_all("t.json", &with_parts().to_string()).unwrap();
+        let ids: Vec<&str> = all.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["parts", "parts-role"]);
+        assert_eq!(all[1].mode, Mode::Role);
+        assert!(all[1].user.is_none() && all[1].variables.len() == 1 && all[0].variables.is_empty());
+        assert_eq!(all[1].family.as_deref(), Some("parts"));
+        assert_eq!(Template::from_json("t.json", &with_parts().to_string()).unwrap().id, "parts");
+        assert_eq!(pick("t.json", all.clone(), Some("parts-role")).unwrap().id, "parts-role");
+        assert_eq!(pick("t.json", all.clone(), Some("nope")).unwrap_err().rule, "unknown-template");
+        let t = &all[0];
+        let doc = t.policies[0].document.as_ref().unwrap();
+        assert_eq!(t.with_features("main", doc, &[])["Statement"].as_array().unwrap().len(), 1);
+        let with = t.with_features("main", doc, &["put".into()]);
+        assert_eq!(with["Statement"][1]["Action"], "s3:PutObject");
+        let e = t.unknown_features(&["put".into(), "nope".into()]);
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].field.as_str(), e[0].rule.as_str()), ("feature.nope", "unknown-feature"));
+    }
+
+    #[test]
+    fn bad_variants_and_features_are_rejected_with_fields() {
+        let mut v = with_parts();
+        v["variants"][0]["id"] = "parts".into();
+        v["features"][0]["policy"] = "other".into();
+        v["features"][0]["key"] = "Bad Key".into();
+        let errs = Template::from_json("t.json", &v.to_string()).unwrap_err();
+        let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.rule.as_str())).collect();
+        assert!(got.contains(&("t.json.variants[0].id", "template-id")), "{got:?}");
+        assert!(got.contains(&("t.json.features[0].policy", "template-reference")), "{got:?}");
+        assert!(got.contains(&("t.json.features[0].key", "template-key")), "{got:?}");
+        // A variant is validated as a template: role mode without a principal's role.
+        let mut v = with_parts();
+        v["variants"][0]["roles"] = serde_json::json!([]);
+        let errs = Template::from_json("t.json", &v.to_string()).unwrap_err();
+        assert!(errs.iter().any(|e| e.field == "t.json.variants[0].mode" && e.rule == "template-mode"), "{errs:?}");
+        // With every feature ticked the policy must still fit a managed policy.
+        let mut v = with_parts();
+        let big: Vec<String> = (0..700).map(|i| format!("s3:Get{i:04}")).collect();
+        v["features"][0]["statements"][0]["Action"] = serde_json::json!(big);
+        let errs = Template::from_json("t.json", &v.to_string()).unwrap_err();
+        assert!(errs.iter().any(|e| e.field.starts_with("t.json.policies[0].document+features")), "{errs:?}");
+    }
+
+    #[test]
+    fn a_scope_variable_takes_a_name_or_a_star() {
+        let t = find_builtin("seqera-eks").unwrap();
+        assert_eq!(t.resolve_variables(&BTreeMap::new()).unwrap()["work_bucket"], "*");
+        let given = BTreeMap::from([("work_bucket".to_string(), "my-work.bucket".to_string())]);
+        assert_eq!(t.resolve_variables(&given).unwrap()["work_bucket"], "my-work.bucket");
+        let given = BTreeMap::from([("work_bucket".to_string(), "a*b".to_string())]);
+        assert_eq!(t.resolve_variables(&given).unwrap_err()[0].rule, "variable-chars");
     }
 
     #[test]
