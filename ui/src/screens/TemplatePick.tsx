@@ -15,6 +15,9 @@ const MODE: Record<string, string> = {
 
 type Offered = { reference: TemplateRef; template: Template };
 
+const ORDER = ["key", "key+role", "role"];
+const featureCount = (n: number) => `${n} optional feature${n === 1 ? "" : "s"}`;
+
 const key = (r: TemplateRef) => (r.source === "builtin" ? `builtin:${r.id}` : `file:${r.key}`);
 
 /** A family's title: its first template's name without the mode in brackets. */
@@ -78,7 +81,7 @@ export function TemplatePick(props: {
                   </h3>
                   <p>{t.description}</p>
                   <span class="badge">{MODE[t.mode] ?? t.mode}</span> <span class="badge">{t.platform}</span>
-                  {t.features.length > 0 && <span class="badge">{t.features.length} optional features</span>}
+                  {t.features.length > 0 && <span class="badge">{featureCount(t.features.length)}</span>}
                 </button>
               </li>
             );
@@ -91,9 +94,9 @@ export function TemplatePick(props: {
               <h3>{title}</h3>
               <p>{shown.description}</p>
               <span class="badge">{shown.platform}</span>
-              {shown.features.length > 0 && <span class="badge">{shown.features.length} optional features</span>}
+              {shown.features.length > 0 && <span class="badge">{featureCount(shown.features.length)}</span>}
               <div class="modes" role="group" aria-label={`${title}: how the platform signs in`}>
-                {group.map(({ reference, template: t }) => (
+                {[...group].sort((a, b) => ORDER.indexOf(a.template.mode) - ORDER.indexOf(b.template.mode)).map(({ reference, template: t }) => (
                   <button type="button" key={key(reference)} class="pick mode" aria-pressed={selected === key(reference)} data-template={t.id} onClick={() => props.onPick(t, reference)}>
                     {MODE[t.mode] ?? t.mode}
                   </button>

@@ -482,7 +482,8 @@ test("template: a compute-environment type is one card whose modes are buttons; 
   const base = { ...template, id: "seqera-eks", name: "Seqera EKS (access key)", mode: "key" as const, family: "seqera-eks" };
   const role = { ...base, id: "seqera-eks-role", name: "Seqera EKS (Seqera role)", mode: "role" as const };
   const ecr = { ...template, id: "ecr-wave-readonly", name: "ECR read-only for Wave", mode: "key" as const };
-  backend({ templates: [base, role, ecr] });
+  const keyRole = { ...base, id: "seqera-eks-key-role", name: "Seqera EKS (key + role)", mode: "key+role" as const };
+  backend({ templates: [base, role, keyRole, ecr] });
   let picked: [Template, TemplateRef] | null = null;
   const root = await mount(<TemplatePick selected={null} selectedRef={null} onPick={(t, r) => (picked = [t, r])} onBack={() => undefined} onContinue={() => undefined} />);
   const cards = root.querySelectorAll("[aria-label=Templates] > li");
@@ -490,7 +491,8 @@ test("template: a compute-environment type is one card whose modes are buttons; 
   const family = root.querySelector("[data-family=seqera-eks]")!;
   expect(family.querySelector("h3")?.textContent).toBe("Seqera EKS");
   const modes = [...family.querySelectorAll("[role=group] button")].map((b) => b.textContent);
-  expect(modes).toEqual(["access key", "role with External ID"]);
+  // In one order whatever the file's: key, key + role, role.
+  expect(modes).toEqual(["access key", "access key + role with External ID", "role with External ID"]);
   await click(family.querySelector<HTMLButtonElement>("[data-template=seqera-eks-role]")!);
   expect(picked).toEqual([role, { source: "builtin", id: "seqera-eks-role" }]);
   // A template without a family keeps its own card.
