@@ -198,3 +198,84 @@ pub fn pick(field: &str, all: Vec<Template>, id: Option<&str>) -> Result<Templat
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::Value;
+
+    use super::*;
+    use crate::template::{find_builtin, FORMAT};
+
+    /// A key-mode template with one policy, a variant in role mode, and one feature.
+    fn with_parts() -> Value {
+        serde_json::json!({
+            "format": FORMAT, "id": "parts", "name": "n", "platform": "p", "mode": "key",
+            "policies": [{"key": "main", "name": "p", "document":
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}],
+            "features": [{"key": "put", "label": "Put", "policy": "main",
+                "statements": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}],
+            "user": {"name": "u", "attach": ["policy:main"]},
+            "variants": [{"id": "parts-role", "name": "n (role)", "mode": "role",
+                "variables": [{"name": "acct", "label": "A", "kind": "account-id", "default": "111111111111"}],
+                "roles": [{"key": "main", "name": "r", "trusted": ["arn:aws:iam::{{acct}}:root"],
+                           "external_id": {"scheme": "uuid"}, "attach": ["policy:main"]}]}]
+        })
+    }
+
+    #[test]
+    fn variants_expand_into_templates_and_features_add_statements() {
+        let all = Template::from_json_all("t.json", &with_parts().to_string()).unwrap();
+        let ids: Vec<&str> = all.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["parts", "parts-role"]);
+        assert_eq!(all[1].mode, Mode::Role);
+        assert!(all[1].user.is_none() && all[1].variables.len() == 1 && all[0].variables.is_empty());
+        assert_eq!(all[1].family.as_deref(), Some("parts"));
+        assert_eq!(Template::from_json("t.json", &with_parts().to_string()).unwrap().id, "parts");
+        assert_eq!(pick("t.json", all.clone(), Some("parts-role")).unwrap().id, "parts-role");
+        assert_eq!(pick("t.json", all.clone(), Some("nope")).unwrap_err().rule, "unknown-template");
+        let t = &all[0];
+        let doc = t.policies[0].document.as_ref().unwrap();
+        assert_eq!(t.with_features("main", doc, &[])["Statement"].as_array().unwrap().len(), 1);
+        let with = t.with_features("main", doc, &["put".into()]);
+        assert_eq!(with["Statement"][1]["Action"], "s3:PutObject");
+        let e = t.unknown_features(&["put".into(), "nope".into()]);
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].field.as_str(), e[0].rule.as_str()), ("feature.nope", "unknown-feature"));
+    }
+
+    #[test]
+    fn bad_variants_and_features_are_rejected_with_fields() {
+        let mut v = with_parts();
+        v["variants"][0]["id"] = "parts".into();
+        v["features"][0]["policy"] = "other".into();
+        v["features"][0]["key"] = "Bad Key".into();
+        let errs = Template::from_json("t.json", &v.to_string()).unwrap_err();
+        let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.rule.as_str())).collect();
+        assert!(got.contains(&("t.json.variants[0].id", "template-id")), "{got:?}");
+        assert!(got.contains(&("t.json.features[0].policy", "template-reference")), "{got:?}");
+        assert!(got.contains(&("t.json.features[0].key", "template-key")), "{got:?}");
+        // A variant is validated as a template: role mode without a principal's role.
+        let mut v = with_parts();
+        v["variants"][0]["roles"] = serde_json::json!([]);
+        let errs = Template::from_json("t.json", &v.to_string()).unwrap_err();
+        assert!(errs.iter().any(|e| e.field == "t.json.variants[0].mode" && e.rule == "template-mode"), "{errs:?}");
+        // With every feature ticked the policy must still fit a managed policy.
+        let mut v = with_parts();
+        let big: Vec<String> = (0..700).map(|i| format!("s3:Get{i:04}")).collect();
+        v["features"][0]["statements"][0]["Action"] = serde_json::json!(big);
+        let errs = Template::from_json("t.json", &v.to_string()).unwrap_err();
+        assert!(errs.iter().any(|e| e.field.starts_with("t.json.policies[0].document+features")), "{errs:?}");
+    }
+
+    #[test]
+    fn a_scope_variable_takes_a_name_or_a_star() {
+        let t = find_builtin("seqera-eks").unwrap();
+        assert_eq!(t.resolve_variables(&BTreeMap::new()).unwrap()["work_bucket"], "*");
+        let given = BTreeMap::from([("work_bucket".to_string(), "my-work.bucket".to_string())]);
+        assert_eq!(t.resolve_variables(&given).unwrap()["work_bucket"], "my-work.bucket");
+        let given = BTreeMap::from([("work_bucket".to_string(), "a*b".to_string())]);
+        assert_eq!(t.resolve_variables(&given).unwrap_err()[0].rule, "variable-chars");
+    }
+}
