@@ -9,7 +9,7 @@ use rolegate_core::journal::{FileJournalStore, JournalStore, RunStatus};
 use rolegate_core::plan::RunInputs;
 use rolegate_core::policy::{self, ExternalIdCondition};
 use rolegate_core::ports::{vault_entry, AssumeRoleInput, AwsErrorKind, Connect, CreateRole, Vault};
-use rolegate_core::template::find_builtin;
+use rolegate_core::template::{builtin, find_builtin};
 use rolegate_core::testing::CrashingStore;
 use rolegate_core::{ApplyOptions, RollbackOptions, RunError};
 use rolegate_tests::{emulator, fresh_account_id, Harness};
@@ -156,6 +156,75 @@ async fn spacelift_read_write_cycle() {
 #[tokio::test(flavor = "multi_thread")]
 async fn custom_cycle() {
     full_cycle("custom", inputs("custom")).await;
+}
+
+/// The templates of one family (one compute-environment type, each of its modes), each
+/// with every optional feature ticked and its scope variables narrowed, and Seqera's
+/// role in an account of its own: each applies, verifies and rolls back to nothing.
+async fn walk_family(family: &str) {
+    let members: Vec<_> = builtin().into_iter().filter(|t| t.family.as_deref() == Some(family)).collect();
+    assert_eq!(members.len(), 3, "{family}: one template per mode");
+    for t in members {
+        let mut i = inputs(&t.id);
+        i.features = t.features.iter().map(|f| f.key.clone()).collect();
+        for v in &t.variables {
+            let value = match v.name.as_str() {
+                "seqera_principal_account" => fresh_account_id(),
+                "work_bucket" => "rolegate-work".into(),
+                "data_bucket" => "rolegate-data".into(),
+                "compute_region" => "eu-west-1".into(),
+                "eks_cluster" => "pipelines".into(),
+                _ => continue,
+            };
+            i.variables.insert(v.name.clone(), value);
+        }
+        full_cycle(&t.id, i).await;
+    }
+}
+
+const FAMILIES: &[&str] = &["seqera-batch-forge", "seqera-batch-launch", "seqera-aws-cloud", "seqera-intelligent-compute", "seqera-eks"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_batch_forge_mode_cycles_with_every_feature() {
+    walk_family("seqera-batch-forge").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_batch_manual_mode_cycles_with_every_feature() {
+    walk_family("seqera-batch-launch").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_aws_cloud_mode_cycles_with_every_feature() {
+    walk_family("seqera-aws-cloud").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_intelligent_compute_mode_cycles_with_every_feature() {
+    walk_family("seqera-intelligent-compute").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_eks_mode_cycles_with_every_feature() {
+    walk_family("seqera-eks").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ecr_wave_with_ecr_public_cycle() {
+    let mut i = inputs("ecr-wave-readonly");
+    i.features = vec!["ecr-public".into()];
+    full_cycle("ecr-wave-readonly", i).await;
+}
+
+/// No built-in template escapes the scenarios: each is in a walked family or has a
+/// cycle of its own above.
+#[test]
+fn every_builtin_template_has_a_cycle() {
+    let own = ["ecr-wave-readonly", "spacelift", "custom"];
+    for t in builtin() {
+        let walked = t.family.as_deref().is_some_and(|f| FAMILIES.contains(&f));
+        assert!(walked || own.contains(&t.id.as_str()), "{} has no scenario", t.id);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

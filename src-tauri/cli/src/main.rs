@@ -201,12 +201,16 @@ struct ExportArgs {
 
 #[derive(Args, Clone, Default)]
 struct PlanArgs {
-    /// Template id (see `rolegate templates`).
+    /// Template id (see `rolegate templates`); with --template-file, one of the file's
+    /// variants.
     #[arg(long, short = 't', required_unless_present = "template_file")]
     template: Option<String>,
     /// Load the template from a file instead (format: docs/TEMPLATES.md).
     #[arg(long)]
     template_file: Option<PathBuf>,
+    /// Tick one of the template's optional features (repeatable; see `rolegate templates`).
+    #[arg(long = "feature", value_name = "KEY")]
+    features: Vec<String>,
     /// IAM path for everything created.
     #[arg(long, default_value = "/")]
     path: String,
@@ -241,7 +245,7 @@ struct ApplyArgs {
     #[arg(
         long,
         value_name = "RUN_ID",
-        conflicts_with_all = ["template", "template_file", "path", "names", "vars", "trusted_principals", "external_ids", "policy_files", "tags"]
+        conflicts_with_all = ["template", "template_file", "features", "path", "names", "vars", "trusted_principals", "external_ids", "policy_files", "tags"]
     )]
     resume: Option<String>,
     /// If the user already has two access keys: delete this one to make room.
@@ -361,7 +365,8 @@ fn load_template(a: &PlanArgs) -> Result<Template, RunError> {
         let field = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| RunError::Invalid(vec![FieldError::new(&field, "file", format!("cannot be read: {e}"))]))?;
-        return Ok(Template::from_json(&field, &text)?);
+        let all = Template::from_json_all(&field, &text)?;
+        return template::pick("template", all, a.template.as_deref()).map_err(|e| RunError::Invalid(vec![e]));
     }
     let id = a.template.clone().unwrap_or_default();
     template::find_builtin(&id).ok_or_else(|| {
@@ -421,6 +426,7 @@ fn inputs(a: &PlanArgs, t: &Template, region: String) -> Result<RunInputs, RunEr
         external_ids,
         policy_documents,
         tags,
+        features: a.features.clone(),
     })
 }
 

@@ -44,8 +44,11 @@ fn mark(s: CheckStatus) -> &'static str {
 
 pub fn templates(all: &[Template]) {
     for t in all {
-        println!("{:<22} {:<9} {}", t.id, t.mode.as_str(), t.name);
-        println!("{:<22} {:<9} {}", "", "", t.description);
+        println!("{:<36} {:<9} {}", t.id, t.mode.as_str(), t.name);
+        println!("{:<36} {:<9} {}", "", "", t.description);
+        for f in &t.features {
+            println!("{:<36} {:<9} --feature {}: {}", "", "", f.key, f.label);
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! `rolegate plan` with template files and the built-in Forge template: a template
 //! whose External ID condition any customer of the platform could meet is refused
-//! with exit 2 and the field named; the Forge plan prints its escalation warning.
+//! with exit 2 and the field named; the Forge plan prints its escalation warning once
+//! its IAM feature is ticked; `--feature` adds a template's optional statements, from
+//! `plan` to `apply`, verification and roll-back.
 
 use std::path::Path;
 
@@ -57,13 +59,63 @@ fn a_template_file_with_an_open_external_id_condition_is_refused_with_exit_2() {
 fn the_forge_plan_prints_the_inline_policy_escalation() {
     let cli = Cli::new();
     let out = cli.run(&["plan", "-t", "seqera-batch-forge"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json["plan"]["lints"].as_array().unwrap().iter().filter(|l| l["rule"] == "role-escalation-inline").count(), 0);
+    let out = cli.run(&["plan", "-t", "seqera-batch-forge", "--feature", "iam-roles"]);
     assert_eq!(out.code, 0, "a warning does not block: {}", out.stderr);
     let lints = out.json["plan"]["lints"].as_array().unwrap();
     assert!(
         lints.iter().any(|l| l["rule"] == "role-escalation-inline" && l["severity"] == "warning" && l["acknowledge"] == true),
         "{lints:?}"
     );
-    let raw = cli.text(&["plan", "-t", "seqera-batch-forge"]);
+    let raw = cli.text(&["plan", "-t", "seqera-batch-forge", "--feature", "iam-roles"]);
     assert_eq!(raw.code, 0);
-    assert!(raw.stdout.contains("warning: policy.main.Statement[0]: iam:CreateRole together with iam:PutRolePolicy"), "{}", raw.stdout);
+    assert!(raw.stdout.contains("iam:CreateRole together with iam:PutRolePolicy"), "{}", raw.stdout);
+}
+
+#[test]
+fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
+    let cli = Cli::new();
+    let out = cli.run(&["plan", "-t", "seqera-eks", "--feature", "nope"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let fields = out.json["error"]["fields"].as_array().unwrap();
+    assert!(fields.iter().any(|f| f["field"] == "feature.nope" && f["rule"] == "unknown-feature"), "{fields:?}");
+
+    let args = ["-t", "seqera-eks", "--feature", "data-studios-s3", "--var", "work_bucket=acme-work", "--var", "data_bucket=acme-data"];
+    let out = cli.run(&[&["plan"][..], &args].concat());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json["plan"]["policies"][0]["document"].to_string();
+    assert!(doc.contains("s3:PutObject") && doc.contains("arn:aws:s3:::acme-data/*") && doc.contains("arn:aws:s3:::acme-work"), "{doc}");
+
+    let out = cli.run(&[&["apply", "--propagation-timeout", "30"][..], &args].concat());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let checks = out.json["verification"]["checks"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["status"] != "failed"), "{checks:?}");
+    let run_id = out.json["run_id"].as_str().unwrap().to_string();
+    // The run's journal records the policy it made with the feature's statement.
+    let journal = cli.run(&["runs", &run_id]);
+    assert_eq!(journal.code, 0, "{}", journal.stderr);
+    assert!(journal.json.to_string().contains("DataExplorerStudiosBuckets"), "{}", journal.json);
+    let rb = cli.run(&["rollback", &run_id]);
+    assert_eq!(rb.code, 0, "{}", rb.stderr);
+    assert_eq!(rb.json["rollback"]["kept"], json!([]));
+
+    // A file with variants: -t picks one of them.
+    let file = cli.home.path().join("variants.json");
+    let mut t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../core/templates/seqera-eks.json")).unwrap())
+            .unwrap();
+    t["id"] = "my-eks".into();
+    std::fs::write(&file, t.to_string()).unwrap();
+    let f = file.display().to_string();
+    let out = cli.run(&["plan", "--template-file", &f, "-t", "seqera-eks-key-role"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json["plan"]["mode"], "key+role");
+    let out = cli.run(&["plan", "--template-file", &f, "-t", "nope"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.json["error"]["fields"][0]["message"].as_str().unwrap().contains("my-eks, seqera-eks-key-role, seqera-eks-role"),
+        "{}",
+        out.json
+    );
 }

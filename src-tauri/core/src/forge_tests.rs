@@ -16,7 +16,10 @@ use crate::testing::FixedEntropy;
 const ACCOUNT: &str = "123456789012";
 
 /// Every action of Seqera's Batch Forge policy (seqeralabs/nf-tower-aws
-/// forge/forge-policy.json, statements TowerForge0 and TowerLaunch0).
+/// forge/forge-policy.json, statements TowerForge0 and TowerLaunch0) that Seqera's
+/// August 2026 AWS Batch policy still has (it dropped ses:SendRawEmail, the ecs
+/// describes, batch:ListJobs and some ec2 describes; `template_reference_tests` holds the
+/// template to the 2026 document itself).
 const SEQERA_FORGE_ACTIONS: &[&str] = &[
     "ssm:GetParameters",
     "iam:CreateInstanceProfile",
@@ -57,7 +60,6 @@ const SEQERA_FORGE_ACTIONS: &[&str] = &[
     "ec2:DescribeKeyPairs",
     "ec2:DescribeVpcs",
     "ec2:DescribeInstanceTypeOfferings",
-    "ec2:GetEbsEncryptionByDefault",
     "elasticfilesystem:DescribeMountTargets",
     "elasticfilesystem:CreateMountTarget",
     "elasticfilesystem:CreateFileSystem",
@@ -71,18 +73,12 @@ const SEQERA_FORGE_ACTIONS: &[&str] = &[
     "s3:ListBucket",
     "batch:CancelJob",
     "batch:SubmitJob",
-    "batch:ListJobs",
     "batch:TagResource",
     "batch:TerminateJob",
     "batch:DescribeJobs",
     "batch:RegisterJobDefinition",
     "batch:DescribeJobDefinitions",
-    "ecs:DescribeTasks",
-    "ec2:DescribeInstances",
     "ec2:DescribeInstanceTypes",
-    "ec2:DescribeInstanceAttribute",
-    "ecs:DescribeContainerInstances",
-    "ec2:DescribeInstanceStatus",
     "ec2:DescribeImages",
     "logs:DescribeLogGroups",
     "logs:GetLogEvents",
@@ -91,7 +87,6 @@ const SEQERA_FORGE_ACTIONS: &[&str] = &[
     "logs:StopQuery",
     "logs:TestMetricFilter",
     "logs:FilterLogEvents",
-    "ses:SendRawEmail",
 ];
 
 fn arn(s: &str) -> String {
@@ -99,14 +94,19 @@ fn arn(s: &str) -> String {
 }
 
 /// The resource Forge calls an action on: its own TowerForge-* roles, instance
-/// profiles, compute environments and queues; `*` for the rest.
+/// profiles, compute environments and queues, the work bucket, the ECS AMI
+/// parameters; `*` for the rest.
 fn resource_for(action: &str) -> String {
     let (svc, name) = action.split_once(':').unwrap();
     match svc {
         "iam" if name.contains("InstanceProfile") => arn(&format!("iam::{ACCOUNT}:instance-profile/TowerForge-4fKq-InstanceRole")),
         "iam" => arn(&format!("iam::{ACCOUNT}:role/TowerForge-4fKq-InstanceRole")),
         "batch" if name.ends_with("ComputeEnvironment") => arn(&format!("batch:eu-west-1:{ACCOUNT}:compute-environment/TowerForge-4fKq")),
-        "batch" if name.ends_with("JobQueue") => arn(&format!("batch:eu-west-1:{ACCOUNT}:job-queue/TowerForge-4fKq-work")),
+        "batch" if name.starts_with("Describe") => "*".into(),
+        "batch" => arn(&format!("batch:eu-west-1:{ACCOUNT}:job-queue/TowerForge-4fKq-work")),
+        "s3" if name == "GetObject" => arn("s3:::work-bucket/work/.nextflow.log"),
+        "s3" => arn("s3:::work-bucket"),
+        "ssm" => arn("ssm:eu-west-1::parameter/aws/service/ecs/optimized-ami/amazon-linux-2/recommended"),
         _ => "*".into(),
     }
 }
@@ -171,10 +171,26 @@ fn allowed(doc: &Value, action: &str, resource: &str, ctx: &BTreeMap<&str, Strin
     statements.iter().any(|st| st["Effect"] == "Allow" && applies(st))
 }
 
+/// Every optional feature of the Forge template (IAM roles among them).
+fn all_features(t: &crate::template::Template) -> Vec<String> {
+    t.features.iter().map(|f| f.key.clone()).collect()
+}
+
+/// The Forge policy with every feature ticked and the scope variables at their defaults.
 fn forge_document() -> Value {
     let t = find_builtin("seqera-batch-forge").unwrap();
-    let doc = t.policies[0].document.clone().unwrap();
-    policy::substitute(&doc, &[("partition", "aws"), ("account", ACCOUNT), ("region", "eu-west-1")])
+    let doc = t.with_features("main", t.policies[0].document.as_ref().unwrap(), &all_features(&t));
+    policy::substitute(
+        &doc,
+        &[
+            ("partition", "aws"),
+            ("account", ACCOUNT),
+            ("region", "eu-west-1"),
+            ("compute_region", "*"),
+            ("work_bucket", "*"),
+            ("data_bucket", "*"),
+        ],
+    )
 }
 
 #[test]
@@ -188,7 +204,7 @@ fn forge_still_allows_every_call_seqera_lists_on_what_it_makes() {
     assert!(missing.is_empty(), "no longer allowed: {missing:?}");
     let t = find_builtin("seqera-batch-forge").unwrap();
     for a in &t.user.as_ref().unwrap().verify_actions {
-        assert!(allowed(&doc, a, "*", &BTreeMap::new()), "{a} is simulated after a run and must be allowed");
+        assert!(allowed(&doc, a, &resource_for(a), &BTreeMap::new()), "{a} is simulated after a run and must be allowed");
     }
     // Every managed policy Seqera's documents name for the roles of a Batch compute
     // environment can be attached, and each role can be handed to Batch and EC2.
@@ -236,11 +252,22 @@ fn forge_cannot_make_itself_an_administrator_through_managed_policies_or_its_rol
 fn the_forge_plan_warns_of_the_inline_policy_path_and_asks_for_acknowledgement() {
     let t = find_builtin("seqera-batch-forge").unwrap();
     let caller = CallerIdentity { account: ACCOUNT.into(), arn: format!("arn:aws:iam::{ACCOUNT}:user/admin"), user_id: "AIDA".into() };
-    let inputs = RunInputs { template_id: t.id.clone(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
+    let inputs = RunInputs {
+        template_id: t.id.clone(),
+        region: "eu-west-1".into(),
+        path: "/".into(),
+        features: vec!["iam-roles".into()],
+        ..Default::default()
+    };
     let plan = build(&t, &inputs, &caller, "rg-x", &FixedEntropy::default()).unwrap();
     let rules: Vec<(&str, Severity, bool)> = plan.lints.iter().map(|l| (l.rule.as_str(), l.severity, l.acknowledge)).collect();
     // Attachment is limited now; inline policies cannot be, and the person is told so.
     assert_eq!(rules, [("role-escalation-inline", Severity::Warning, true)]);
     assert!(!plan.blocked());
     assert!(plan.lints[0].message.contains("iam:PutRolePolicy"), "{}", plan.lints[0].message);
+    // Without the IAM roles feature the key creates no role, and there is nothing to warn of.
+    let plan = build(&t, &RunInputs { features: vec![], ..inputs }, &caller, "rg-x", &FixedEntropy::default()).unwrap();
+    assert!(plan.lints.iter().all(|l| !l.rule.starts_with("role-escalation")), "{:?}", plan.lints);
+    let doc = policy::render(&plan.policies[0].document);
+    assert!(!doc.contains("iam:CreateRole") && doc.contains("batch:CreateComputeEnvironment"), "{doc}");
 }

@@ -29,6 +29,9 @@ pub mod propagation;
 pub mod secrets;
 pub mod simulate;
 pub mod template;
+#[cfg(test)]
+mod template_reference_tests;
+pub mod template_variants;
 pub mod validate;
 
 #[cfg(any(test, feature = "testing"))]

@@ -11,6 +11,8 @@ use crate::lint;
 use crate::policy::{self, DocKind, ExternalIdCondition};
 use crate::validate::{self, FieldError, FieldErrors, NameKind};
 
+pub use crate::template_variants::{pick, Feature, PolicyReference, Variant};
+
 /// The format tag every template file carries.
 pub const FORMAT: &str = "rolegate-template/v1";
 
@@ -47,7 +49,8 @@ pub struct Variable {
     pub label: String,
     #[serde(default)]
     pub description: String,
-    /// `account-id` or `slug` (letters, digits, `_.-`).
+    /// `account-id`, `slug` (letters, digits, `_.-`) or `scope` (a slug, or `*` for
+    /// every one: a bucket or region a policy may be narrowed to).
     #[serde(default = "default_var_kind")]
     pub kind: String,
     #[serde(default)]
@@ -70,6 +73,9 @@ pub struct PolicyTemplate {
     /// the template's variables. `null` means the person must supply it
     /// (`--policy-file KEY=FILE`).
     pub document: Option<Value>,
+    /// The platform document the policy follows, for the reference test and the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<PolicyReference>,
 }
 
 /// The IAM user of key-based and key+role modes.
@@ -167,6 +173,17 @@ pub struct Template {
     /// through its API (`rolegate seqera connect`); none when there is no connector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_credential: Option<PlatformConnector>,
+    /// Optional statements the person may tick, each added to one policy.
+    #[serde(default)]
+    pub features: Vec<Feature>,
+    /// The same template in other modes; `builtin()` and `Template::expand` make each
+    /// a template of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+    /// After expansion: the id of the template a variant was made from (the base has
+    /// its own id). Templates of one family differ only in mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 /// What a platform connector creates for a run of a template.
@@ -181,24 +198,27 @@ pub enum PlatformConnector {
     SeqeraContainerReg,
 }
 
-const BUILTIN: &[(&str, &str)] = &[
+/// The built-in template files: the file's id (its base template), and its text.
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("seqera-batch-forge", include_str!("../templates/seqera-batch-forge.json")),
     ("seqera-batch-launch", include_str!("../templates/seqera-batch-launch.json")),
-    ("seqera-cloud-role", include_str!("../templates/seqera-cloud-role.json")),
+    ("seqera-aws-cloud", include_str!("../templates/seqera-aws-cloud.json")),
+    ("seqera-intelligent-compute", include_str!("../templates/seqera-intelligent-compute.json")),
+    ("seqera-eks", include_str!("../templates/seqera-eks.json")),
     ("ecr-wave-readonly", include_str!("../templates/ecr-wave-readonly.json")),
     ("spacelift", include_str!("../templates/spacelift.json")),
     ("custom", include_str!("../templates/custom.json")),
 ];
 
-/// The templates that ship with Rolegate, in display order.
+/// The templates that ship with Rolegate, every variant expanded, in display order.
 pub fn builtin() -> Vec<Template> {
     BUILTIN
         .iter()
-        .map(|(id, text)| {
-            let t =
-                Template::from_json(&format!("builtin:{id}"), text).unwrap_or_else(|e| panic!("built-in template {id} is invalid: {e:?}"));
-            assert_eq!(&t.id, id, "built-in template file name and id differ");
-            t
+        .flat_map(|(id, text)| {
+            let all = Template::from_json_all(&format!("builtin:{id}"), text)
+                .unwrap_or_else(|e| panic!("built-in template {id} is invalid: {e:?}"));
+            assert_eq!(&all[0].id, id, "built-in template file name and id differ");
+            all
         })
         .collect()
 }
@@ -210,12 +230,31 @@ pub fn find_builtin(id: &str) -> Option<Template> {
 
 impl Template {
     /// Parse and validate a template file's text. `field` names the file in errors.
+    /// A file with variants gives its base template (`from_json_all` gives them all).
     pub fn from_json(field: &str, text: &str) -> Result<Template, FieldErrors> {
+        Ok(Template::from_json_all(field, text)?.remove(0))
+    }
+
+    /// Parse and validate a template file's text: the template and each of its
+    /// variants, each validated as a template of its own.
+    pub fn from_json_all(field: &str, text: &str) -> Result<Vec<Template>, FieldErrors> {
         let value = policy::parse(field, text).map_err(|e| vec![e])?;
         let t: Template = serde_json::from_value(value)
             .map_err(|e| vec![FieldError::new(field, "template-schema", format!("does not match {FORMAT}: {e}"))])?;
-        t.validate(field)?;
-        Ok(t)
+        let mut errs = Vec::new();
+        t.validate_parts(field, &mut errs);
+        validate::into_result(errs)?;
+        let variants = t.variants.len();
+        let all = t.expand();
+        let mut errs = Vec::new();
+        for (i, one) in all.iter().enumerate() {
+            let f = if i == 0 || variants == 0 { field.to_string() } else { format!("{field}.variants[{}]", i - 1) };
+            if let Err(e) = one.validate(&f) {
+                errs.extend(e);
+            }
+        }
+        validate::into_result(errs)?;
+        Ok(all)
     }
 
     /// Check the template's own consistency: names, modes, references, documents.
@@ -237,8 +276,12 @@ impl Template {
                     format!("{:?} is reserved or repeated", v.name),
                 ));
             }
-            if !matches!(v.kind.as_str(), "slug" | "account-id") {
-                errs.push(FieldError::new(f(&format!("variables[{i}].kind")), "template-variable", "kind must be slug or account-id"));
+            if !matches!(v.kind.as_str(), "slug" | "account-id" | "scope") {
+                errs.push(FieldError::new(
+                    f(&format!("variables[{i}].kind")),
+                    "template-variable",
+                    "kind must be slug, account-id or scope",
+                ));
             }
         }
         let mut policy_keys = std::collections::HashSet::new();
@@ -363,6 +406,7 @@ impl Template {
                 Some(val) => {
                     let e = match v.kind.as_str() {
                         "account-id" => validate::account_id(&field, val),
+                        "scope" if val == "*" => Vec::new(),
                         _ => validate::pattern_variable(&field, val),
                     };
                     errs.extend(e);
@@ -383,10 +427,48 @@ mod tests {
     fn builtins_are_valid_and_cover_every_mode() {
         let all = builtin();
         let ids: Vec<&str> = all.iter().map(|t| t.id.as_str()).collect();
-        assert_eq!(ids, ["seqera-batch-forge", "seqera-batch-launch", "seqera-cloud-role", "ecr-wave-readonly", "spacelift", "custom"]);
+        assert_eq!(
+            ids,
+            [
+                "seqera-batch-forge",
+                "seqera-batch-forge-key-role",
+                "seqera-batch-forge-role",
+                "seqera-batch-launch",
+                "seqera-batch-launch-key",
+                "seqera-cloud-role",
+                "seqera-aws-cloud",
+                "seqera-aws-cloud-key-role",
+                "seqera-aws-cloud-role",
+                "seqera-intelligent-compute",
+                "seqera-intelligent-compute-key-role",
+                "seqera-intelligent-compute-role",
+                "seqera-eks",
+                "seqera-eks-key-role",
+                "seqera-eks-role",
+                "ecr-wave-readonly",
+                "spacelift",
+                "custom"
+            ]
+        );
         for m in [Mode::Key, Mode::Role, Mode::KeyRole] {
             assert!(all.iter().any(|t| t.mode == m), "no template in mode {}", m.as_str());
         }
+        // Every Seqera compute-environment type comes in all three modes, one family each,
+        // and each Seqera role mode trusts Seqera's role with the account as a variable.
+        for family in ["seqera-batch-forge", "seqera-batch-launch", "seqera-aws-cloud", "seqera-intelligent-compute", "seqera-eks"] {
+            let members: Vec<&Template> = all.iter().filter(|t| t.family.as_deref() == Some(family)).collect();
+            let mut modes: Vec<&str> = members.iter().map(|t| t.mode.as_str()).collect();
+            modes.sort();
+            assert_eq!(modes, ["key", "key+role", "role"], "{family}");
+            let role = members.iter().find(|t| t.mode == Mode::Role).unwrap();
+            assert_eq!(
+                role.roles[0].trusted,
+                Trusted::Principals(vec!["arn:{{partition}}:iam::{{seqera_principal_account}}:role/{{seqera_principal_role}}".into()]),
+                "{family}"
+            );
+            assert!(members.iter().all(|t| t.policies == members[0].policies && t.features == members[0].features), "{family}");
+        }
+        assert_eq!(find_builtin("seqera-cloud-role").unwrap().family.as_deref(), Some("seqera-batch-launch"));
         let sp = find_builtin("spacelift").unwrap();
         assert_eq!(sp.roles.len(), 2);
         assert!(matches!(&sp.roles[0].external_id, ExternalIdSpec::Pattern { condition, .. } if condition.ends_with("@read")));

@@ -25,4 +25,8 @@ external_ids: { [key in string]?: string },
 /**
  * Policy documents that replace the template's, by policy key.
  */
-policy_documents: { [key in string]?: JsonValue }, tags: Array<Tag>, };
+policy_documents: { [key in string]?: JsonValue }, tags: Array<Tag>, 
+/**
+ * The template's optional features ticked for this run, by key.
+ */
+features?: Array<string>, };

@@ -5,6 +5,7 @@
  */
 export type Variable = { name: string, label: string, description: string, 
 /**
- * `account-id` or `slug` (letters, digits, `_.-`).
+ * `account-id`, `slug` (letters, digits, `_.-`) or `scope` (a slug, or `*` for
+ * every one: a bucket or region a policy may be narrowed to).
  */
 kind: string, default: string | null, };

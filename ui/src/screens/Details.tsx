@@ -16,10 +16,12 @@ export type DetailsState = {
   principals: string;
   tags: string;
   policies: Record<string, string>;
+  /** The optional features ticked, by key. */
+  features: string[];
 };
 
 export function initialDetails(t: Template, session: SessionInfo): DetailsState {
-  return { region: session.region, path: "/", names: {}, variables: {}, externalIds: {}, principals: "", tags: "", policies: {} };
+  return { region: session.region, path: "/", names: {}, variables: {}, externalIds: {}, principals: "", tags: "", policies: {}, features: [] };
 }
 
 /** The RunInputs the form describes, plus the errors only the form can see (syntax). */
@@ -60,6 +62,7 @@ export function toInputs(t: Template, d: DetailsState): { inputs: RunInputs; loc
     external_ids: nonEmpty(d.externalIds),
     policy_documents,
     tags,
+    features: t.features.filter((f) => d.features.includes(f.key)).map((f) => f.key),
   };
   return { inputs, local };
 }
@@ -112,7 +115,7 @@ export function Details(props: {
 
   const fields = error?.fields ?? [];
   const set = (patch: Partial<DetailsState>) => props.onChange({ ...d, ...patch });
-  const claimed = ["region", "path", "tags", "trusted_principals", "name", "var", "external_id", "policy", "policy_file"];
+  const claimed = ["region", "path", "tags", "trusted_principals", "name", "var", "external_id", "policy", "policy_file", "feature"];
   const trustsPrincipals = t.roles.some((r) => Array.isArray(r.trusted));
   const planned = (key: string) => props.plan?.roles.find((r) => r.key === key);
 
@@ -147,6 +150,32 @@ export function Details(props: {
                 onInput={(x) => set({ variables: { ...d.variables, [v.name]: x } })}
                 errors={errorsFor(fields, `var.${v.name}`)}
               />
+            ))}
+          </fieldset>
+        )}
+        {t.features.length > 0 && (
+          <fieldset>
+            <legend>Optional features</legend>
+            <p class="muted">Each adds its statements to the policy; the mandatory part is always there.</p>
+            {t.features.map((f) => (
+              <label key={f.key} class="check">
+                <input
+                  type="checkbox"
+                  name={`feature.${f.key}`}
+                  checked={d.features.includes(f.key)}
+                  onChange={(e) => {
+                    const on = (e.target as HTMLInputElement).checked;
+                    set({ features: on ? [...d.features, f.key] : d.features.filter((k) => k !== f.key) });
+                  }}
+                />{" "}
+                <strong>{f.label}</strong> <span class="muted">{f.description}</span>
+                {errorsFor(fields, `feature.${f.key}`).map((e) => (
+                  <span key={e.rule} class="error" role="alert">
+                    {" "}
+                    {e.message}
+                  </span>
+                ))}
+              </label>
             ))}
           </fieldset>
         )}

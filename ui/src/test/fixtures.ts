@@ -25,6 +25,7 @@ export const template: Template = {
   ],
   exports: ["seqera", "aws-profile", "env"],
   source: "",
+  features: [],
 };
 
 export const session: SessionInfo = {

@@ -477,3 +477,61 @@ test("unfinished runs are offered for resume or roll-back when the app opens", a
   const root = await mount(<App />);
   expect(root.querySelector("[aria-label='Unfinished runs']")?.textContent).toContain("rg-000000000001 (seqera-batch-launch, account 123456789012) is applying with 2 resource(s) made.");
 });
+
+test("template: a compute-environment type is one card whose modes are buttons; a mode picks its template", async () => {
+  const base = { ...template, id: "seqera-eks", name: "Seqera EKS (access key)", mode: "key" as const, family: "seqera-eks" };
+  const role = { ...base, id: "seqera-eks-role", name: "Seqera EKS (Seqera role)", mode: "role" as const };
+  const ecr = { ...template, id: "ecr-wave-readonly", name: "ECR read-only for Wave", mode: "key" as const };
+  const keyRole = { ...base, id: "seqera-eks-key-role", name: "Seqera EKS (key + role)", mode: "key+role" as const };
+  backend({ templates: [base, role, keyRole, ecr] });
+  let picked: [Template, TemplateRef] | null = null;
+  const root = await mount(<TemplatePick selected={null} selectedRef={null} onPick={(t, r) => (picked = [t, r])} onBack={() => undefined} onContinue={() => undefined} />);
+  const cards = root.querySelectorAll("[aria-label=Templates] > li");
+  expect(cards.length).toBe(2);
+  const family = root.querySelector("[data-family=seqera-eks]")!;
+  expect(family.querySelector("h3")?.textContent).toBe("Seqera EKS");
+  const modes = [...family.querySelectorAll("[role=group] button")].map((b) => b.textContent);
+  // In one order whatever the file's: key, key + role, role.
+  expect(modes).toEqual(["access key", "access key + role with External ID", "role with External ID"]);
+  await click(family.querySelector<HTMLButtonElement>("[data-template=seqera-eks-role]")!);
+  expect(picked).toEqual([role, { source: "builtin", id: "seqera-eks-role" }]);
+  // A template without a family keeps its own card.
+  expect(root.querySelectorAll("[data-template=ecr-wave-readonly]").length).toBe(1);
+});
+
+test("details: optional features are ticked and sent to the core; an unknown one is shown on its box", async () => {
+  const withFeatures: Template = {
+    ...template,
+    features: [
+      { key: "lineage", label: "Data lineage", description: "SQS queues for lineage", policy: "main", statements: [{}] },
+      { key: "fsx", label: "FSx", description: "file systems", policy: "main", statements: [{}] },
+    ],
+  };
+  const ipc = backend({
+    new_external_id: "00000000-0000-4000-8000-000000000001",
+    plan: (a: Record<string, unknown>) => {
+      const inputs = a.inputs as RunInputs;
+      if (inputs.features?.includes("fsx")) throw { code: "invalid-input", message: "bad", fields: [{ field: "feature.fsx", rule: "unknown-feature", message: "not offered here" }] };
+      return plan();
+    },
+  });
+  function Harness() {
+    const [state, setState] = useState<DetailsState>(initialDetails(withFeatures, session));
+    return <Details template={withFeatures} templateRef={{ source: "builtin", id: withFeatures.id }} session={session} state={state} plan={null} onChange={setState} onPlanned={() => undefined} onContinue={() => undefined} onBack={() => undefined} />;
+  }
+  const root = await mount(<Harness />);
+  await new Promise((r) => setTimeout(r, 250));
+  await settle();
+  expect((ipc.called("plan").at(-1)!.args.inputs as RunInputs).features).toEqual([]);
+  const lineage = root.querySelector<HTMLInputElement>("input[name='feature.lineage']")!;
+  expect(lineage.closest("label")?.textContent).toContain("SQS queues for lineage");
+  await click(lineage);
+  await new Promise((r) => setTimeout(r, 250));
+  await settle();
+  expect((ipc.called("plan").at(-1)!.args.inputs as RunInputs).features).toEqual(["lineage"]);
+  await click(root.querySelector<HTMLInputElement>("input[name='feature.fsx']")!);
+  await new Promise((r) => setTimeout(r, 250));
+  await settle();
+  expect((ipc.called("plan").at(-1)!.args.inputs as RunInputs).features).toEqual(["lineage", "fsx"]);
+  expect(root.querySelector("input[name='feature.fsx']")!.closest("label")?.textContent).toContain("not offered here");
+});

@@ -39,6 +39,9 @@ pub struct RunInputs {
     pub policy_documents: BTreeMap<String, Value>,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// The template's optional features ticked for this run, by key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
 }
 
 fn root_path() -> String {
@@ -161,6 +164,7 @@ fn check_references(template: &Template, inputs: &RunInputs, errs: &mut FieldErr
             _ => {}
         }
     }
+    errs.extend(template.unknown_features(&inputs.features));
     if !inputs.trusted_principals.is_empty() && !template.roles.iter().any(|r| matches!(r.trusted, Trusted::Principals(_))) {
         errs.push(FieldError::new(
             "trusted_principal",

@@ -252,7 +252,7 @@ fn plan_policies(template: &Template, ctx: &Resolved<'_>, found: &mut Findings) 
             ));
             continue;
         };
-        let document = ctx.substitute(raw);
+        let document = ctx.substitute(&template.with_features(&p.key, raw, &ctx.inputs.features));
         for ph in policy::placeholders(&document) {
             found.errs.push(FieldError::new(&doc_field, "policy-placeholder", format!("{{{{{ph}}}}} is not a known variable")));
         }

@@ -208,3 +208,26 @@ fn a_journal_written_before_step_ids_were_typed_loads_with_the_same_steps() {
     // Written again, the journal is the same document: nothing renamed or lost.
     assert_eq!(serde_json::to_value(&j).unwrap(), raw);
 }
+
+#[test]
+fn ticked_features_add_their_statements_and_unknown_ones_are_refused() {
+    let t = find_builtin("seqera-eks").unwrap();
+    let mut inp = inputs("seqera-eks");
+    inp.variables.insert("work_bucket".into(), "acme-work".into());
+    let plan = build(&t, &inp, &caller(), "rg-f1", &FixedEntropy::default()).unwrap();
+    let text = crate::policy::render(&plan.policies[0].document);
+    assert!(text.contains("arn:aws:s3:::acme-work/*") && !text.contains("s3:PutObject"), "{text}");
+    inp.features = vec!["data-studios-s3".into()];
+    inp.variables.insert("data_bucket".into(), "acme-data".into());
+    let plan = build(&t, &inp, &caller(), "rg-f1", &FixedEntropy::default()).unwrap();
+    let text = crate::policy::render(&plan.policies[0].document);
+    assert!(text.contains("s3:PutObject") && text.contains("arn:aws:s3:::acme-data/*"), "{text}");
+    // The simulated actions stay the mandatory ones.
+    assert!(plan.user.as_ref().unwrap().verify_actions.iter().all(|a| !a.contains("Put")));
+    inp.features.push("fsx".into());
+    let errs = build(&t, &inp, &caller(), "rg-f1", &FixedEntropy::default()).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.field == "feature.fsx" && e.rule == "unknown-feature" && e.message.contains("data-studios-s3")),
+        "{errs:?}"
+    );
+}
