@@ -52,6 +52,15 @@ impl TestOrg {
     pub fn accounts_in(&self, path: &str) -> Vec<String> {
         self.accounts.iter().filter(|(_, p)| p == path).map(|(a, _)| a.clone()).collect()
     }
+
+    /// Register `account` as a delegated administrator for CloudFormation StackSets.
+    pub fn register_stacksets_delegated_administrator(&self, account: &str) {
+        let script = r#"
+org.register_delegated_administrator(AccountId=args["account"], ServicePrincipal="member.org.stacksets.cloudformation.amazonaws.com")
+out = True
+"#;
+        crate::emulator().boto3(&self.management.creds, script, json!({ "account": account }));
+    }
 }
 
 impl Emulator {

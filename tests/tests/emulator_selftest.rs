@@ -318,11 +318,7 @@ out = {"accounts": attempt(lambda: org.list_accounts()), "roots": attempt(lambda
     assert_eq!(v["roots"], "AccessDeniedException");
     assert_eq!(v["ous"], "AccessDeniedException");
     assert_eq!(v["management"], h.account.id.as_str(), "a member account may describe its organization");
-    let register = r#"
-org.register_delegated_administrator(AccountId=args["account"], ServicePrincipal="member.org.stacksets.cloudformation.amazonaws.com")
-out = True
-"#;
-    emu.boto3(&h.account.creds, register, json!({"account": member.id}));
+    org.register_stacksets_delegated_administrator(&member.id);
     let v = emu.boto3(&member.creds, reads, json!({"root": org.root}));
     assert_eq!(
         (v["accounts"].as_str(), v["roots"].as_str(), v["ous"].as_str()),
