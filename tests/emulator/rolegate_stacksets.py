@@ -34,7 +34,8 @@ as in AWS:
     deletes each instance's stack and resources in its account (RetainStacks keeps
     them), and an instance whose stack cannot be deleted is FAILED and INOPERABLE.
   * Creating an instance that exists and is CURRENT succeeds without redeploying it;
-    one that failed is deployed again (a retry).
+    one that failed is deployed again (a retry). DescribeStackInstance of an instance
+    that does not exist is StackInstanceNotFoundException (moto failed with HTTP 500).
 
 Not modelled: concurrency above 1, UpdateStackSet/UpdateStackInstances (moto's), the
 execution and administration roles of self-managed StackSets (not checked), auto
@@ -63,6 +64,10 @@ class OperationInProgressException(CloudFormationError):
 
 class OperationIdAlreadyExistsException(CloudFormationError):
     code = "OperationIdAlreadyExistsException"
+
+
+class StackInstanceNotFoundException(CloudFormationError):
+    code = "StackInstanceNotFoundException"
 
 
 def configure(body):
@@ -431,11 +436,20 @@ def _get_instance(self, account, region):
     return None
 
 
+def _describe_stack_instance(self, stack_set_name, account_id, region):
+    stackset = self.describe_stack_set(stack_set_name)
+    instance = stackset.instances.get_instance(account_id, region)
+    if instance is None:
+        raise StackInstanceNotFoundException(f"Stack instance in account {account_id} and Region {region} for StackSet {stack_set_name} not found")
+    return instance.to_dict()
+
+
 def install():
     parsing.parse_and_create_resource = _parse_and_create
     models.StackInstance.to_dict = _instance_to_dict
     models.StackInstances.get_instance = _get_instance
     models.CloudFormationBackend.delete_stack_set = _delete_stack_set
+    models.CloudFormationBackend.describe_stack_instance = _describe_stack_instance
     responses.StackSetOperationDTO.__init__ = _dto_init
     responses.CloudFormationResponse.create_stack_instances = _create_stack_instances_response
     responses.CloudFormationResponse.delete_stack_instances = _delete_stack_instances_response

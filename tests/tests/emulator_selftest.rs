@@ -281,12 +281,17 @@ out = {"seen": seen, "results": results, "again": again}
 op = cfn.delete_stack_instances(StackSetName="selftest", DeploymentTargets={"OrganizationalUnitIds": [args["ou"]]}, Regions=["eu-west-1"], RetainStacks=False)["OperationId"]
 seen = wait("selftest", op)
 left = cfn.list_stack_instances(StackSetName="selftest")["Summaries"]
+try:
+    cfn.describe_stack_instance(StackSetName="selftest", StackInstanceAccount=args["account"], StackInstanceRegion="eu-west-1"); gone = None
+except Exception as e:
+    gone = code(e)
 cfn.delete_stack_set(StackSetName="selftest")
-out = {"seen": seen, "left": left}
+out = {"seen": seen, "left": left, "gone": gone}
 "#;
-    let v = emu.boto3(mgmt, delete, json!({"ou": org.ous["Apps"]}));
+    let v = emu.boto3(mgmt, delete, json!({"ou": org.ous["Apps"], "account": apps[0]}));
     assert_eq!(v["seen"], json!(["RUNNING", "SUCCEEDED"]));
     assert_eq!(v["left"], json!([]), "no instance is left");
+    assert_eq!(v["gone"], "StackInstanceNotFoundException", "a deleted instance is not found");
     for a in [&apps[0], &apps[2], &nested, &deeper] {
         assert!(member_iam(&h, mgmt, a).await.get_role("fleet-selftest").await.unwrap().is_none(), "the role is gone from {a}");
     }
