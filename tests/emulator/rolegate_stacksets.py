@@ -37,6 +37,13 @@ as in AWS:
     one that failed is deployed again (a retry). DescribeStackInstance of an instance
     that does not exist is StackInstanceNotFoundException (moto failed with HTTP 500).
 
+The stack's IAM resources are made and deleted as CloudFormation does: moto 5.2 ignores
+an AWS::IAM::Role's ManagedPolicyArns and never deletes an AWS::IAM::ManagedPolicy with
+its stack; here the ARNs are attached when the role is made and detached before it is
+deleted, and the stack's managed policies are deleted with it (a policy attached by
+someone else still blocks the deletion, DeleteConflict, as in AWS). A stack that fails
+to create is rolled back, these included.
+
 Not modelled: concurrency above 1, UpdateStackSet/UpdateStackInstances (moto's), the
 execution and administration roles of self-managed StackSets (not checked), auto
 deployment to accounts that join later, and StopStackSetOperation while running.
@@ -51,7 +58,9 @@ from moto.cloudformation import models, parsing, responses
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
+from moto.iam import models as iam_models
 from moto.organizations.models import organizations_backends
+from moto.utilities.utils import get_partition
 
 DEFAULT_RUNNING = 0.5
 _running = {}  # administrator account -> seconds an operation stays RUNNING
@@ -109,6 +118,37 @@ def failure_reason(e):
     if taken:
         message = f"Resource of type '{kind}' with identifier '{taken.group(1)}' already exists."
     return f"ResourceLogicalId:{logical}, ResourceType:{kind}, ResourceStatusReason:{message}"
+
+
+# ------------------------------------------------------------------ the stack's roles
+
+_orig_role_create = iam_models.Role.create_from_cloudformation_json.__func__
+_orig_role_delete = iam_models.Role.delete_from_cloudformation_json.__func__
+
+
+def _role_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    role = _orig_role_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    arns = [a for a in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns", []) if isinstance(a, str)]
+    backend = iam_models.iam_backends[account_id][get_partition(region_name)]
+    for arn in arns:
+        backend.attach_role_policy(arn, role.name)
+    role.rolegate_stack_policies = arns
+    return role
+
+
+def _role_delete(cls, resource_name, cloudformation_json, account_id, region_name):
+    backend = iam_models.iam_backends[account_id][get_partition(region_name)]
+    role = next((r for r in backend.roles.values() if r.name == resource_name), None)
+    for arn in getattr(role, "rolegate_stack_policies", []):
+        if arn in role.managed_policies:
+            backend.detach_role_policy(arn, role.name)
+    return _orig_role_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
+
+def _managed_policy_delete(cls, resource_name, cloudformation_json, account_id, region_name):
+    backend = iam_models.iam_backends[account_id][get_partition(region_name)]
+    if resource_name in backend.managed_policies:
+        backend.delete_policy(resource_name)
 
 
 # ------------------------------------------------------------------ targets
@@ -445,6 +485,9 @@ def _describe_stack_instance(self, stack_set_name, account_id, region):
 
 
 def install():
+    iam_models.Role.create_from_cloudformation_json = classmethod(_role_create)
+    iam_models.Role.delete_from_cloudformation_json = classmethod(_role_delete)
+    iam_models.ManagedPolicy.delete_from_cloudformation_json = classmethod(_managed_policy_delete)
     parsing.parse_and_create_resource = _parse_and_create
     models.StackInstance.to_dict = _instance_to_dict
     models.StackInstances.get_instance = _get_instance

@@ -174,13 +174,21 @@ async fn member_iam(h: &Harness, management: &Credentials, account: &str) -> Arc
     h.connect.iam_as(&session.credentials)
 }
 
-/// A one-role template whose role trusts the management account.
+/// A template of a role that trusts the management account, with a managed policy of
+/// the stack attached (the policy named after the role).
 fn role_template(role_name: &str, trusted: &str) -> String {
-    json!({"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {
-        "RoleName": role_name,
-        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{trusted}:root")}, "Action": "sts:AssumeRole"}]}
-    }}}})
+    json!({"Resources": {
+        "Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "ManagedPolicyName": format!("{role_name}-policy"),
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "batch:DescribeJobs", "Resource": "*"}]}
+        }},
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": role_name,
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{trusted}:root")}, "Action": "sts:AssumeRole"}]},
+            "ManagedPolicyArns": [{"Ref": "Policy"}]
+        }}
+    }})
     .to_string()
 }
 
@@ -248,12 +256,16 @@ out = {"first": first, "early": early, "busy": busy, "seen": seen, "failed": fin
     for a in [&apps[0], &apps[2], &nested, &deeper] {
         assert_eq!(results[a.as_str()][0], "SUCCEEDED", "{a}");
         assert_eq!(v["instances"][a.as_str()], json!(["CURRENT", "SUCCEEDED"]));
-        let role = member_iam(&h, mgmt, a).await.get_role("fleet-selftest").await.unwrap();
-        assert!(role.is_some(), "the stack made the role in account {a}");
+        let iam = member_iam(&h, mgmt, a).await;
+        assert!(iam.get_role("fleet-selftest").await.unwrap().is_some(), "the stack made the role in account {a}");
+        let attached = iam.list_attached_role_policies("fleet-selftest").await.unwrap();
+        assert_eq!(attached, [format!("arn:aws:iam::{a}:policy/fleet-selftest-policy")], "the role's ManagedPolicyArns are attached");
     }
     assert_eq!(v["instances"][&taken], json!(["OUTDATED", "FAILED"]), "the failed account's instance is OUTDATED");
     let kept = taken_iam.get_role("fleet-selftest").await.unwrap().unwrap();
     assert!(!kept.trust_policy.contains("sts:AssumeRole"), "the other role is left as it was: {}", kept.trust_policy);
+    let rolled_back = format!("arn:aws:iam::{taken}:policy/fleet-selftest-policy");
+    assert!(taken_iam.get_policy(&rolled_back).await.unwrap().is_none(), "the failed stack's policy was rolled back");
     assert!(member_iam(&h, mgmt, &other).await.get_role("fleet-selftest").await.unwrap().is_none(), "an OU not named is not reached");
     assert!(h.iam().get_role("fleet-selftest").await.unwrap().is_none(), "the management account is never reached");
 
@@ -293,7 +305,10 @@ out = {"seen": seen, "left": left, "gone": gone}
     assert_eq!(v["left"], json!([]), "no instance is left");
     assert_eq!(v["gone"], "StackInstanceNotFoundException", "a deleted instance is not found");
     for a in [&apps[0], &apps[2], &nested, &deeper] {
-        assert!(member_iam(&h, mgmt, a).await.get_role("fleet-selftest").await.unwrap().is_none(), "the role is gone from {a}");
+        let iam = member_iam(&h, mgmt, a).await;
+        assert!(iam.get_role("fleet-selftest").await.unwrap().is_none(), "the role is gone from {a}");
+        let policy = format!("arn:aws:iam::{a}:policy/fleet-selftest-policy");
+        assert!(iam.get_policy(&policy).await.unwrap().is_none(), "the stack's policy is gone from {a}");
     }
     assert!(taken_iam.get_role("fleet-selftest").await.unwrap().is_some(), "someone else's role is not deleted");
 }
