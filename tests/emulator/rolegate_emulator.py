@@ -25,6 +25,14 @@ a user with keys or an attached policy be deleted. This launcher replaces:
     cannot read a code from.
   * iam:SimulatePrincipalPolicy, which moto lacks, for a principal's own identity
     policies (rolegate_simulate.py).
+  * Organizations: a member account that is no delegated administrator is refused the
+    structure reads (AccessDeniedException), and StackSets may have a delegated
+    administrator (rolegate_organizations.py).
+  * CloudFormation StackSet operations: asynchronous (RUNNING, then SUCCEEDED or
+    FAILED), one result per account and Region, a failed account failing only its
+    instance within the failure tolerance, nested OUs without the management account,
+    and DeleteStackInstances by OU (rolegate_stacksets.py). How long an operation runs:
+    POST /_rolegate/stacksets {"account": ID, "running": S}.
 
 It also serves POST /_rolegate/bootstrap-account, which makes an administrator user
 and access key in any account without going through access control (test set-up
@@ -55,8 +63,8 @@ starts it so, so that no other local process can make administrators or faults i
 
 This file is longer than 500 lines: it holds this description and the server's control
 routes; trust evaluation, the propagation model and the simulator are modules beside it
-(rolegate_trust.py, rolegate_propagation.py, rolegate_simulate.py), which the app's
-package ships with it.
+(rolegate_trust.py, rolegate_propagation.py, rolegate_simulate.py,
+rolegate_organizations.py, rolegate_stacksets.py), which the app's package ships with it.
 
 Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0] [--key-delay S] [--role-delay S] [--principal-delay S]
        [--control-token-env VAR]
@@ -100,7 +108,9 @@ from werkzeug.wrappers import Request, Response
 
 import rolegate_propagation as propagation
 from rolegate_trust import _condition_ok, evaluate_trust
+import rolegate_organizations
 import rolegate_simulate
+import rolegate_stacksets
 
 SUPPORTED_MOTO = ("5.2.",)
 
@@ -358,6 +368,11 @@ JSON_PROTOCOL_CODES = {
 # condition operators (rolegate_simulate.py).
 rolegate_simulate.install(_condition_ok)
 
+# Organizations reads and StackSet operations as in AWS (rolegate_organizations.py,
+# rolegate_stacksets.py).
+rolegate_organizations.install()
+rolegate_stacksets.install()
+
 # Operations moto 5.2 does not implement that Rolegate calls (none left; an action
 # named here answers 501 as an endpoint without it would).
 UNIMPLEMENTED = set()
@@ -443,6 +458,13 @@ class App:
             req = Request(environ)
             try:
                 resp = Response(json.dumps(add_fault(json.loads(req.get_data() or b"{}"))), mimetype="application/json")
+            except Exception as e:
+                resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
+            return resp(environ, start_response)
+        if path == "/_rolegate/stacksets" and environ.get("REQUEST_METHOD") == "POST":
+            try:
+                out = rolegate_stacksets.configure(json.loads(Request(environ).get_data() or b"{}"))
+                resp = Response(json.dumps(out), mimetype="application/json")
             except Exception as e:
                 resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
             return resp(environ, start_response)

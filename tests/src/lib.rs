@@ -22,6 +22,7 @@ use rolegate_vault::Keychain;
 use secrecy::SecretString;
 use serde_json::Value;
 
+pub mod boto;
 pub mod seqera;
 
 /// The running emulator.

@@ -1,13 +1,14 @@
-//! The core's IAM and STS ports over the AWS SDK for Rust. The bootstrap identity is
+//! The core's IAM, STS and Organizations ports over the AWS SDK for Rust. The bootstrap identity is
 //! resolved as the AWS CLI resolves it: a named profile signs with its own credentials
 //! (SSO, credential_process, role chains, keys), otherwise the SDK's default chain;
 //! region and endpoint come from the options, the environment, then the profile.
 //!
 //! Longer than 500 lines: one thin SDK call per port method (about 30); errors, the
-//! identity source and logging are in their own files.
+//! identity source, logging and Organizations are in their own files.
 
 mod errors;
 pub mod logging;
+mod organizations;
 mod source;
 
 use std::sync::Arc;
@@ -167,6 +168,9 @@ impl Connect for AwsConnect {
     }
     fn sts_as(&self, creds: &Credentials) -> Arc<dyn Sts> {
         Arc::new(SdkSts { client: aws_sdk_sts::Client::new(&self.with_credentials(creds)) })
+    }
+    fn organizations(&self) -> Arc<dyn rolegate_core::fleet::Organizations> {
+        Arc::new(organizations::SdkOrganizations { client: aws_sdk_organizations::Client::new(&self.config) })
     }
     fn region(&self) -> String {
         self.config.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.into())

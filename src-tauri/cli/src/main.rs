@@ -35,6 +35,7 @@ use rolegate_core::{ApplyOptions, Engine, RollbackOptions, RunError};
 use rolegate_vault::Keychain;
 
 mod export_cmd;
+mod fleet_cmd;
 mod seqera_cmd;
 mod trust_cmd;
 
@@ -146,6 +147,9 @@ enum Command {
     /// Seqera Platform: sign in with an access token, list workspaces, sign out.
     #[command(subcommand)]
     Seqera(seqera_cmd::SeqeraCommand),
+    /// Fleet onboarding across an AWS Organization: its OUs and accounts.
+    #[command(subcommand)]
+    Fleet(fleet_cmd::FleetCommand),
 }
 
 #[derive(Subcommand)]
@@ -602,6 +606,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
         Command::Secrets(SecretsCommand::List) => export_cmd::secrets_list(&g).await,
         Command::Secrets(SecretsCommand::Delete { access_key_id, force }) => export_cmd::secrets_delete(&g, &access_key_id, force).await,
         Command::Seqera(c) => seqera_cmd::run(&g, c).await,
+        Command::Fleet(c) => fleet_cmd::run(&g, c).await,
     }
 }
 

@@ -78,6 +78,11 @@ pub enum RunError {
     /// what each kind means).
     #[error("{}", crate::platform_session::message(.url, .error))]
     Platform { url: String, error: PlatformError },
+    /// The identity's account cannot read the organization for fleet onboarding: it is in
+    /// no organization (`management_account` None), or it is a member account that is
+    /// neither the management account nor a delegated administrator.
+    #[error("{}", not_org_admin_message(.account, .management_account, .error))]
+    NotOrganizationAdmin { account: String, management_account: Option<String>, error: AwsError },
     /// No platform token is kept (never signed in, signed out, or the keychain lost it).
     #[error("not signed in to Seqera Platform{}", .url.as_ref().map(|u| format!(" (the keychain holds no token for {u})")).unwrap_or_default())]
     PlatformNotSignedIn { url: Option<String> },
@@ -110,6 +115,22 @@ fn aws_message(step: &Option<StepId>, e: &AwsError, run_id: &Option<String>, cre
         push_created(&mut s, created);
     }
     s
+}
+
+fn not_org_admin_message(account: &str, management: &Option<String>, e: &AwsError) -> String {
+    match management {
+        None => format!(
+            "account {account} is not in an AWS Organization ({}: {}); fleet onboarding reads the organization from its management account or from a delegated administrator for CloudFormation StackSets",
+            e.operation, e.code
+        ),
+        Some(m) => format!(
+            "account {account} may not read the organization's accounts and OUs ({} answered {}: {}); only the management account {m} or a delegated administrator for CloudFormation StackSets ({}) can",
+            e.operation,
+            e.code,
+            e.message,
+            crate::fleet::STACKSETS_SERVICE_PRINCIPAL
+        ),
+    }
 }
 
 /// What to do after a run stopped with resources in AWS, in each front end's words.
@@ -193,6 +214,8 @@ impl RunError {
             RunError::PlatformTokenRefused { .. } => "platform-token-refused",
             RunError::Platform { error, .. } => crate::platform_session::code(error),
             RunError::PlatformNotSignedIn { .. } => "platform-not-signed-in",
+            RunError::NotOrganizationAdmin { management_account: None, .. } => "not-in-organization",
+            RunError::NotOrganizationAdmin { .. } => "not-organization-admin",
         }
     }
 
@@ -207,7 +230,8 @@ impl RunError {
             | RunError::WrongAccount { .. }
             | RunError::NoAccessKey { .. }
             | RunError::SecretInUse { .. }
-            | RunError::PlatformNotSignedIn { .. } => 2,
+            | RunError::PlatformNotSignedIn { .. }
+            | RunError::NotOrganizationAdmin { .. } => 2,
             RunError::Aws { .. } | RunError::Propagation { .. } | RunError::AwsDisagrees { .. } | RunError::PlatformTokenRefused { .. } => {
                 4
             }
@@ -285,6 +309,17 @@ impl RunError {
             RunError::PlatformTokenRefused { .. } | RunError::Platform { .. } | RunError::PlatformNotSignedIn { .. } => {
                 crate::platform_session::hint(self, front)
             }
+            RunError::NotOrganizationAdmin { account, management_account, .. } => Some(match (management_account, cli) {
+                (None, true) => "use an identity of an organization's management account (--profile NAME); `aws organizations describe-organization` says whether an account is in one".into(),
+                (None, false) => "choose an identity of an organization's management account on the Identity screen".into(),
+                (Some(m), true) => format!(
+                    "use an identity of the management account {m} (--profile NAME), or have it register {account} as a delegated administrator: `aws organizations register-delegated-administrator --account-id {account} --service-principal {}`",
+                    crate::fleet::STACKSETS_SERVICE_PRINCIPAL
+                ),
+                (Some(m), false) => format!(
+                    "choose an identity of the management account {m} on the Identity screen, or have it register account {account} as a delegated administrator for CloudFormation StackSets"
+                ),
+            }),
             RunError::SecretMissing { access_key_id, .. } => Some(if cli {
                 format!("store it again with `rolegate test-connection --access-key-id {access_key_id} --secret-stdin --save`, or rotate the key")
             } else {
@@ -375,6 +410,26 @@ mod tests {
             },
             RunError::PlatformTokenRefused { url: "https://api.cloud.seqera.io".into(), operation: "GET /user-info".into() },
             RunError::PlatformNotSignedIn { url: Some("https://api.cloud.seqera.io".into()) },
+            RunError::NotOrganizationAdmin {
+                account: "222222222222".into(),
+                management_account: Some("111111111111".into()),
+                error: AwsError::new(
+                    AwsErrorKind::AccessDenied,
+                    "organizations:ListRoots",
+                    "AccessDeniedException",
+                    "You don't have permissions to access this resource.",
+                ),
+            },
+            RunError::NotOrganizationAdmin {
+                account: "222222222222".into(),
+                management_account: None,
+                error: AwsError::new(
+                    AwsErrorKind::Other,
+                    "organizations:DescribeOrganization",
+                    "AWSOrganizationsNotInUseException",
+                    "Your account is not a member of an organization.",
+                ),
+            },
             RunError::RotationStopped {
                 stage: "creating the new key".into(),
                 source: Box::new(aws(AwsErrorKind::AccessDenied).into()),

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod fleet;
 #[cfg(test)]
 mod forge_tests;
 pub mod fs;

@@ -250,7 +250,7 @@ pub trait Sts: Send + Sync {
     async fn assume_role(&self, input: &AssumeRoleInput) -> Result<AssumedRole, AwsError>;
 }
 
-/// Makes IAM and STS clients for the bootstrap identity or for given credentials.
+/// Makes IAM, STS and Organizations clients for the bootstrap identity or for given credentials.
 pub trait Connect: Send + Sync {
     /// The identity doing the onboarding (profile, environment, SSO...).
     fn iam(&self) -> Arc<dyn Iam>;
@@ -258,6 +258,8 @@ pub trait Connect: Send + Sync {
     /// Clients that sign with other credentials (the new key, temporary credentials).
     fn iam_as(&self, creds: &Credentials) -> Arc<dyn Iam>;
     fn sts_as(&self, creds: &Credentials) -> Arc<dyn Sts>;
+    /// Organizations as the bootstrap identity (fleet onboarding).
+    fn organizations(&self) -> Arc<dyn crate::fleet::Organizations>;
     /// The region calls go to.
     fn region(&self) -> String;
     /// Where the onboarding identity's credentials come from, in words for the person.

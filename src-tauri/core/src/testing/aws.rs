@@ -132,6 +132,8 @@ pub struct FakeAws {
     account: String,
     clock: Arc<ManualClock>,
     state: Arc<Mutex<State>>,
+    /// The account's organization (none unless a test makes one).
+    pub org: super::organizations::FakeOrganizations,
 }
 
 fn err(kind: AwsErrorKind, op: &str, code: &str, message: impl Into<String>) -> AwsError {
@@ -144,7 +146,7 @@ fn not_found(op: &str, what: &str) -> AwsError {
 
 impl FakeAws {
     pub fn new(account: &str, clock: Arc<ManualClock>) -> FakeAws {
-        FakeAws { account: account.into(), clock, state: Arc::new(Mutex::new(State::default())) }
+        FakeAws { account: account.into(), clock, state: Arc::new(Mutex::new(State::default())), org: Default::default() }
     }
 
     /// Answer the next `times` calls of `operation` (`iam:CreateRole`, `sts:AssumeRole`)
@@ -353,6 +355,9 @@ impl Connect for FakeAws {
     }
     fn sts_as(&self, creds: &Credentials) -> Arc<dyn Sts> {
         self.client(Self::signer_for(creds))
+    }
+    fn organizations(&self) -> Arc<dyn crate::fleet::Organizations> {
+        Arc::new(self.org.clone())
     }
     fn region(&self) -> String {
         "eu-west-1".into()

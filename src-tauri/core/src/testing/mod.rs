@@ -1,4 +1,4 @@
-//! In-memory stand-ins for unit tests: a clock that advances only when slept on,
+//! In-memory stand-ins for unit tests (IAM/STS in `aws`, Organizations in `organizations`): a clock that advances only when slept on,
 //! fixed randomness, a vault in memory, and a journal store that wraps a real one and
 //! simulates the process dying right after its Nth write.
 
@@ -15,6 +15,7 @@ use crate::journal::{Journal, JournalStore, StoreError};
 use crate::ports::{Clock, Entropy, Vault, VaultError};
 
 pub mod aws;
+pub mod organizations;
 
 /// A clock whose time moves only when something sleeps on it, at once.
 pub struct ManualClock {

@@ -1,0 +1,13 @@
+//! Fleet onboarding: one template across the accounts of an AWS Organization. So far,
+//! the targets: the organization's root, OUs (nested) and accounts, read through the
+//! Organizations port, with the management account (which service-managed StackSets
+//! never reach) and the caller's account marked. docs/FLEET.md says what exists.
+
+pub mod ports;
+pub mod targets;
+
+#[cfg(test)]
+mod tests;
+
+pub use ports::{OrgAccount, OrgUnit, Organization, Organizations};
+pub use targets::{FleetTargets, TargetAccount, TargetNode, STACKSETS_SERVICE_PRINCIPAL};

@@ -1,0 +1,118 @@
+//! boto3, a real AWS client, against the emulator for the services the ports do not
+//! cover yet (Organizations set-up, CloudFormation StackSets): a short Python script
+//! run as an account's key, answering one JSON value. Also an organization of a
+//! test's own, with OUs nested as asked and accounts in each.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use rolegate_core::ports::Credentials;
+use secrecy::ExposeSecret;
+use serde_json::{json, Value};
+
+use crate::{http_post, Account, Emulator};
+
+/// Set before each script: `args` (the JSON given), clients `org`, `cfn` and `iam`,
+/// `code(e)` (an AWS error's code), and `wait(stackset, operation)` (poll an operation
+/// until it is no longer RUNNING, at most 30 s; the statuses seen, in order). The script
+/// sets `out`.
+const PRELUDE: &str = r#"
+import boto3, json, sys, time
+args = json.loads(sys.argv[2])
+def client(name):
+    return boto3.client(name, endpoint_url=sys.argv[1], region_name="eu-west-1")
+org, cfn, iam = client("organizations"), client("cloudformation"), client("iam")
+def code(e):
+    return getattr(e, "response", {}).get("Error", {}).get("Code", type(e).__name__)
+def wait(stackset, operation):
+    seen, end = [], time.time() + 30
+    while time.time() < end:
+        status = cfn.describe_stack_set_operation(StackSetName=stackset, OperationId=operation)["StackSetOperation"]["Status"]
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if status not in ("QUEUED", "RUNNING", "STOPPING"):
+            break
+        time.sleep(0.1)
+    return seen
+out = None
+"#;
+
+/// An organization made for one test.
+pub struct TestOrg {
+    pub management: Account,
+    pub root: String,
+    /// OU path ("Apps", "Apps/Deep") -> OU id.
+    pub ous: BTreeMap<String, String>,
+    /// (account id, OU path), in the order made.
+    pub accounts: Vec<(String, String)>,
+}
+
+impl TestOrg {
+    /// The accounts made in the OU at `path`.
+    pub fn accounts_in(&self, path: &str) -> Vec<String> {
+        self.accounts.iter().filter(|(_, p)| p == path).map(|(a, _)| a.clone()).collect()
+    }
+
+    /// Register `account` as a delegated administrator for CloudFormation StackSets.
+    pub fn register_stacksets_delegated_administrator(&self, account: &str) {
+        let script = r#"
+org.register_delegated_administrator(AccountId=args["account"], ServicePrincipal="member.org.stacksets.cloudformation.amazonaws.com")
+out = True
+"#;
+        crate::emulator().boto3(&self.management.creds, script, json!({ "account": account }));
+    }
+}
+
+impl Emulator {
+    /// Run `script` (after [`PRELUDE`]) with boto3 signed by `creds`; the `out` it set.
+    pub fn boto3(&self, creds: &Credentials, script: &str, args: Value) -> Value {
+        let python = std::env::var("ROLEGATE_PYTHON").unwrap_or_else(|_| "python3".into());
+        let program = format!("{PRELUDE}\n{script}\nprint(json.dumps(out, default=str))\n");
+        let mut c = Command::new(&python);
+        c.args(["-c", &program, &self.url, &args.to_string()])
+            .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose_secret())
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN");
+        if let Some(t) = &creds.session_token {
+            c.env("AWS_SESSION_TOKEN", t.expose_secret());
+        }
+        let out = c.output().unwrap_or_else(|e| panic!("could not run {python}: {e}"));
+        assert!(out.status.success(), "boto3 script failed: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        serde_json::from_str(text.trim().lines().last().unwrap_or("null")).unwrap_or_else(|e| panic!("boto3 printed {text:?}: {e}"))
+    }
+
+    /// An organization whose management account is `management`: for each (OU path,
+    /// count), the OU (its parent path first) and `count` new accounts in it.
+    pub fn organization(&self, management: &Account, layout: &[(&str, usize)]) -> TestOrg {
+        let script = r#"
+org.create_organization(FeatureSet="ALL")
+root = org.list_roots()["Roots"][0]["Id"]
+ous, accounts = {"": root}, []
+for path, count in args["layout"]:
+    parent, name = path.rpartition("/")[0], path.rpartition("/")[2]
+    ous[path] = org.create_organizational_unit(ParentId=ous[parent], Name=name)["OrganizationalUnit"]["Id"]
+    for i in range(count):
+        label = path.replace("/", "-") + f"-{i}"
+        made = org.create_account(AccountName=label, Email=f"{label}@{args['tag']}.example.com")["CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=made, SourceParentId=root, DestinationParentId=ous[path])
+        accounts.append([made, path])
+del ous[""]
+out = {"root": root, "ous": ous, "accounts": accounts}
+"#;
+        let v = self.boto3(&management.creds, script, json!({ "layout": layout, "tag": management.id }));
+        TestOrg {
+            management: management.clone(),
+            root: v["root"].as_str().unwrap().into(),
+            ous: serde_json::from_value(v["ous"].clone()).unwrap(),
+            accounts: serde_json::from_value(v["accounts"].clone()).unwrap(),
+        }
+    }
+
+    /// How long StackSet operations of `account` (their administrator) stay RUNNING.
+    pub fn set_stackset_running(&self, account: &str, seconds: f64) {
+        let (status, text) = http_post(&self.url, "/_rolegate/stacksets", &json!({ "account": account, "running": seconds }).to_string());
+        assert_eq!(status, 200, "setting the StackSet running time failed: {text}");
+    }
+}
