@@ -30,6 +30,7 @@ pub mod secrets;
 pub mod simulate;
 pub mod template;
 pub mod validate;
+pub mod verdict;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
