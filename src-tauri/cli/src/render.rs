@@ -124,7 +124,8 @@ pub fn run_report(r: &VerifyReport, j: &Journal) {
     }
 }
 
-fn checks(r: &VerifyReport) {
+/// A report's checks, each with its fix.
+pub fn checks(r: &VerifyReport) {
     if let Some(i) = &r.identity {
         println!("identity from {i}");
     }
@@ -192,7 +193,7 @@ pub fn run(j: &Journal) {
 }
 
 /// A status as the text output shows it: the name, and the words where they say more.
-fn status_text(s: RunStatus) -> String {
+pub fn status_text(s: RunStatus) -> String {
     if s.label() == s.as_str() {
         s.as_str().to_string()
     } else {
