@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use rolegate_core::checks::VerifyReport;
 use rolegate_core::export::profile::ProfileInfo;
 use rolegate_core::export::{Bundle, Format};
-use rolegate_core::journal::{Journal, RunSummary};
+use rolegate_core::journal::{Journal, RunStatus, RunSummary};
 use rolegate_core::plan::Plan;
 use rolegate_core::ports::CallerIdentity;
 /// Which AWS identity does the onboarding.
@@ -59,6 +59,39 @@ pub struct SessionInfo {
     pub home: String,
     /// A note for the person (a stored secret, a sandbox start).
     pub notice: Option<String>,
+}
+
+/// Verify's answer: the checks, and the status they earned the run.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct VerifyOutcome {
+    pub status: RunStatus,
+    pub verification: VerifyReport,
+    /// While the run awaits the platform's check: each role not yet proven, with the
+    /// principals it trusts.
+    pub awaiting: Vec<AwaitingRole>,
+}
+
+/// A role no check has proven yet (only the platform it trusts can assume it).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AwaitingRole {
+    pub arn: String,
+    pub principals: Vec<String>,
+}
+
+impl VerifyOutcome {
+    pub fn new(j: &Journal, verification: VerifyReport) -> VerifyOutcome {
+        let awaiting = if j.status == RunStatus::AwaitingPlatform {
+            rolegate_core::verdict::unproven_roles(&j.plan, &verification)
+                .into_iter()
+                .map(|r| AwaitingRole { arn: r.arn.clone(), principals: r.principals.clone() })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        VerifyOutcome { status: j.status, verification, awaiting }
+    }
 }
 
 /// A run as History and the result screens show it.

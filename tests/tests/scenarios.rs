@@ -69,6 +69,9 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
     });
     let report = h.engine.verify(&run_id, assumer.as_ref()).await.unwrap();
     assert!(report.passed(), "{template}: {:#?}", report.checks);
+    // Every role was assumed (the platform's ones as the platform) and the live trust is
+    // exactly the planned one: the run is verified, not awaiting the platform.
+    assert_eq!(h.engine.journal(&run_id).unwrap().status, RunStatus::Verified, "{template}: {:#?}", report.checks);
     // The emulator simulates: the template's actions were proved, not skipped.
     for c in report.checks.iter().filter(|c| c.id.starts_with("simulate")) {
         assert!(

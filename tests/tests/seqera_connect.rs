@@ -1,7 +1,9 @@
 //! A run handed to Seqera Platform end to end (`Engine::connect_seqera`): the emulator for
 //! AWS, the Seqera stand-in (which checks every request against Seqera's API document,
 //! generates External IDs and probes AWS on validate as Seqera does) and the real
-//! keychain. Each scenario checks what exists on both sides afterwards.
+//! keychain. Each scenario checks what exists on both sides afterwards. Without the
+//! platform's verdict (it cannot reach AWS), a role only it can assume leaves the run
+//! awaiting its check.
 
 use std::sync::Arc;
 
@@ -259,6 +261,57 @@ impl SeqeraApi for AnswerLost {
     async fn delete_credential(&self, workspace_id: i64, id: &str) -> Result<(), PlatformError> {
         self.0.delete_credential(workspace_id, id).await
     }
+}
+
+/// The platform cannot reach AWS when asked to check the credential (`transientError`).
+struct CloudUnreachable(Arc<dyn SeqeraApi>);
+
+#[async_trait]
+impl SeqeraApi for CloudUnreachable {
+    fn url(&self) -> &str {
+        self.0.url()
+    }
+    async fn user(&self) -> Result<PlatformUser, PlatformError> {
+        self.0.user().await
+    }
+    async fn workspaces(&self, user_id: i64) -> Result<Vec<Workspace>, PlatformError> {
+        self.0.workspaces(user_id).await
+    }
+    async fn check_name(&self, workspace_id: i64, name: &str) -> Result<(), PlatformError> {
+        self.0.check_name(workspace_id, name).await
+    }
+    async fn create_credential(&self, workspace_id: i64, credential: &NewCredential) -> Result<String, PlatformError> {
+        self.0.create_credential(workspace_id, credential).await
+    }
+    async fn credential(&self, workspace_id: i64, id: &str) -> Result<PlatformCredential, PlatformError> {
+        self.0.credential(workspace_id, id).await
+    }
+    async fn validate_credential(&self, _: i64, _: &str) -> Result<PlatformValidation, PlatformError> {
+        Ok(PlatformValidation::Transient { message: "AWS could not be reached".into() })
+    }
+    async fn delete_credential(&self, workspace_id: i64, id: &str) -> Result<(), PlatformError> {
+        self.0.delete_credential(workspace_id, id).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_platforms_verdict_a_role_only_it_can_assume_awaits_its_check() {
+    let (h, run_id, user) = applied("seqera-cloud-role", "later").await;
+    let api = client(&user.token);
+    let wid = user.workspaces[0].0;
+    let c = h.engine.connect_seqera(&CloudUnreachable(api.clone()), &run_id, &opts("later")).await.unwrap();
+    let check = c.verification.checks.iter().find(|c| c.id == "platform-validate").expect("the platform's check");
+    assert_eq!(check.status, CheckStatus::Skipped, "{check:?}");
+    assert!(c.verification.passed(), "nothing failed: {:#?}", c.verification.checks);
+    assert_eq!(c.status, RunStatus::AwaitingPlatform, "skipped checks prove nothing");
+    assert_eq!(h.engine.journal(&run_id).unwrap().status, RunStatus::AwaitingPlatform);
+
+    // Once the platform can check it, its verdict proves the role.
+    let again = h.engine.connect_seqera(api.as_ref(), &run_id, &opts("later")).await.unwrap();
+    assert_eq!(again.validation, PlatformValidation::Available);
+    assert_eq!(again.status, RunStatus::Verified);
+    assert_eq!(h.engine.journal(&run_id).unwrap().status, RunStatus::Verified);
+    rolled_back_to_zero(&h, &run_id, &api, wid).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

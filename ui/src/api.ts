@@ -29,6 +29,7 @@ import type { Template } from "./bindings/Template";
 import type { TemplateRef } from "./bindings/TemplateRef";
 import type { TestOutcome } from "./bindings/TestOutcome";
 import type { TestRequest } from "./bindings/TestRequest";
+import type { VerifyOutcome } from "./bindings/VerifyOutcome";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { WriteReport } from "./bindings/WriteReport";
 
@@ -60,6 +61,7 @@ export type {
   TemplateRef,
   TestOutcome,
   TestRequest,
+  VerifyOutcome,
   VerifyReport,
   WriteReport,
 };
@@ -81,7 +83,7 @@ export const api = {
   startRun: (request: StartRequest) => invoke<string>("start_run", { request }),
   applyRun: (runId: string, onEvent: (e: Event) => void) => streamed<RunSummary>("apply_run", { runId }, onEvent),
   cancelRun: (runId: string) => invoke<boolean>("cancel_run", { runId }),
-  verifyRun: (runId: string, onEvent?: (e: Event) => void) => streamed<VerifyReport>("verify_run", { runId }, onEvent),
+  verifyRun: (runId: string, onEvent?: (e: Event) => void) => streamed<VerifyOutcome>("verify_run", { runId }, onEvent),
   rollbackRun: (runId: string, onEvent?: (e: Event) => void) => streamed<RollbackReport>("rollback_run", { runId }, onEvent),
   runs: () => invoke<RunSummary[]>("runs"),
   runDetail: (runId: string) => invoke<RunDetail>("run_detail", { runId }),

@@ -1,5 +1,5 @@
 // What a run's journal status (the generated RunStatus) means for the windows that list
-// runs: whether it is unfinished (offered for resume or roll-back).
+// runs: whether it is unfinished (offered for resume or roll-back), and its words.
 import type { RunStatus } from "./bindings/RunStatus";
 import type { RunSummary } from "./bindings/RunSummary";
 
@@ -12,6 +12,7 @@ const UNFINISHED: Record<RunStatus, boolean> = {
   applied: false,
   verified: false,
   "verify-failed": false,
+  "awaiting-platform": false,
   failed: true,
   cancelled: true,
   "rolling-back": true,
@@ -22,4 +23,23 @@ const UNFINISHED: Record<RunStatus, boolean> = {
 /** Made only in part, or being rolled back: offered for resume or roll-back when the app opens and in History. */
 export function isUnfinished(r: Pick<RunSummary, "status">): boolean {
   return UNFINISHED[r.status];
+}
+
+/** How each status reads (the core's `RunStatus::label`); a new status must be given its words. */
+const LABEL: Record<RunStatus, string> = {
+  planned: "planned",
+  applying: "applying",
+  applied: "applied",
+  verified: "verified",
+  "verify-failed": "verify-failed",
+  "awaiting-platform": "awaiting the platform's check",
+  failed: "failed",
+  cancelled: "cancelled",
+  "rolling-back": "rolling-back",
+  "rolled-back": "rolled-back",
+  "rollback-incomplete": "rollback-incomplete",
+};
+
+export function statusLabel(s: RunStatus): string {
+  return LABEL[s];
 }

@@ -502,7 +502,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
             } else {
                 render::applied(&journal);
                 if let Some(r) = &report {
-                    render::report(r);
+                    render::run_report(r, &journal);
                 }
             }
             Ok(match &report {
@@ -532,10 +532,13 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
                 None => None,
             };
             let report = engine.verify(&run_id, assumer.as_ref()).await?;
+            let journal = engine.journal(&run_id)?;
             if g.json {
-                render::print_json(&json!({ "run_id": run_id, "passed": report.passed(), "verification": report }));
+                render::print_json(
+                    &json!({ "run_id": run_id, "status": journal.status, "passed": report.passed(), "verification": report }),
+                );
             } else {
-                render::report(&report);
+                render::run_report(&report, &journal);
             }
             Ok(if report.passed() { 0 } else { EXIT_VERIFY_FAILED })
         }

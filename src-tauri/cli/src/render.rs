@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use rolegate_core::checks::{CheckStatus, VerifyReport};
 use rolegate_core::events::{Event, EventSink};
-use rolegate_core::journal::{Journal, RunSummary};
+use rolegate_core::journal::{Journal, RunStatus, RunSummary};
 use rolegate_core::plan::Plan;
 use rolegate_core::policy::Severity;
 use rolegate_core::template::Template;
+use rolegate_core::verdict;
 use rolegate_core::RollbackReport;
 
 pub fn print_json(v: &serde_json::Value) {
@@ -88,7 +89,7 @@ pub fn plan(p: &Plan) {
 }
 
 pub fn applied(j: &Journal) {
-    println!("Run {}: {}", j.run_id, j.status.as_str());
+    println!("Run {}: {}", j.run_id, status_text(j.status));
     for r in j.live_resources() {
         println!("  made: {}", r.resource.describe());
     }
@@ -100,7 +101,34 @@ pub fn applied(j: &Journal) {
     }
 }
 
+/// A report's checks, then whether the connection works (Test connection).
 pub fn report(r: &VerifyReport) {
+    checks(r);
+    println!("{}", if r.passed() { "verification passed" } else { "VERIFICATION FAILED" });
+}
+
+/// A run's verification: its checks, then the status they earned the run.
+pub fn run_report(r: &VerifyReport, j: &Journal) {
+    checks(r);
+    match j.status {
+        RunStatus::Verified => println!("verification passed: run {} is verified", j.run_id),
+        RunStatus::AwaitingPlatform => {
+            println!("the AWS-side checks passed; run {} is {}:", j.run_id, j.status.label());
+            for role in verdict::unproven_roles(&j.plan, r) {
+                println!(
+                    "  role {} trusts {}, which Rolegate cannot act as: it is proven once that platform has checked it, or with `rolegate verify {} --assume-as-profile PROFILE` (PROFILE: credentials of that principal)",
+                    role.arn,
+                    role.principals.join(", "),
+                    j.run_id
+                );
+            }
+        }
+        _ => println!("VERIFICATION FAILED"),
+    }
+}
+
+/// A report's checks, each with its fix.
+pub fn checks(r: &VerifyReport) {
     if let Some(i) = &r.identity {
         println!("identity from {i}");
     }
@@ -124,7 +152,6 @@ pub fn report(r: &VerifyReport) {
             }
         }
     }
-    println!("{}", if r.passed() { "verification passed" } else { "VERIFICATION FAILED" });
 }
 
 pub fn rollback(r: &RollbackReport) {
@@ -150,7 +177,7 @@ pub fn runs(list: &[RunSummary]) {
             "{}  {:<20} {:<20} account {} {}  {} live resource(s)",
             r.run_id,
             r.template_id,
-            r.status.as_str(),
+            status_text(r.status),
             r.account,
             r.region,
             r.live_resources
@@ -165,5 +192,14 @@ pub fn run(j: &Journal) {
     }
     if let Some(e) = &j.last_error {
         println!("last error: {e}");
+    }
+}
+
+/// A status as the text output shows it: the name, and the words where they say more.
+pub fn status_text(s: RunStatus) -> String {
+    if s.label() == s.as_str() {
+        s.as_str().to_string()
+    } else {
+        format!("{} ({})", s.as_str(), s.label())
     }
 }

@@ -31,7 +31,7 @@ pub async fn set_external_id(g: &Global, run_id: &str, assignment: &str, no_veri
             change.role_name, change.role_key, change.external_id, change.previous_external_id
         );
         if let Some(r) = &change.verification {
-            render::report(r);
+            render::run_report(r, &engine.journal(run_id)?);
         }
     }
     Ok(match &change.verification {

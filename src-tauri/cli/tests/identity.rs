@@ -3,7 +3,8 @@
 //! given `--profile` acts in the profile's account (as `aws --profile` does), while
 //! `AWS_PROFILE` alone still loses to environment keys (as in the AWS CLI and boto3).
 //! Region and endpoint follow the AWS CLI's order; every output says where the identity
-//! came from.
+//! came from. A role that trusts the platform awaits its check until `verify
+//! --assume-as-profile` assumes it as the platform.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -121,7 +122,7 @@ fn a_named_profile_wins_over_environment_keys_in_plan_test_connection_apply_and_
 }
 
 #[test]
-fn verify_assume_as_profile_signs_as_that_profile_not_the_environment() {
+fn a_role_for_the_platform_awaits_its_check_until_verify_assume_as_profile_proves_it_as_that_profile() {
     let s = setup("region = eu-west-1\n");
     // A third account plays the platform: the role trusts only its administrator.
     let platform = emulator().admin_account();
@@ -146,9 +147,32 @@ fn verify_assume_as_profile_signs_as_that_profile_not_the_environment() {
     ]);
     assert_eq!(applied.code, 0, "{}\n{}", applied.json, applied.stderr);
     let run_id = applied.json["run_id"].as_str().unwrap().to_string();
+    // Nobody assumed the role yet: the AWS side passed, the run is not verified.
+    assert_eq!(applied.json["status"], "awaiting-platform", "{}", applied.json);
+    let status = |s: &Setup| {
+        let one = s.run(&["runs", &run_id]);
+        let all = s.run(&["runs"]);
+        let listed = all.json["runs"].as_array().unwrap().iter().find(|r| r["run_id"] == run_id.as_str()).unwrap()["status"].clone();
+        assert_eq!(one.json["run"]["status"], listed);
+        listed
+    };
+    assert_eq!(status(&s), "awaiting-platform");
+
+    let unconfirmed = s.run(&["--profile", "other", "verify", &run_id]);
+    assert_eq!(unconfirmed.code, 0, "nothing failed: {}\n{}", unconfirmed.json, unconfirmed.stderr);
+    assert_eq!((&unconfirmed.json["status"], &unconfirmed.json["passed"]), (&json!("awaiting-platform"), &json!(true)));
+    let mut c = s.command();
+    c.args(["--endpoint-url", &emulator().url, "--profile", "other", "verify", &run_id]);
+    let text = String::from_utf8(c.stdin(Stdio::null()).output().unwrap().stdout).unwrap();
+    assert!(text.contains(&format!("run {run_id} is awaiting the platform's check")), "{text}");
+    assert!(text.contains(&format!("trusts {}", platform.user_arn)) && text.contains("--assume-as-profile PROFILE"), "{text}");
+    assert!(!text.contains("verification passed"), "{text}");
+    assert_eq!(status(&s), "awaiting-platform");
 
     let verified = s.run(&["--profile", "other", "verify", &run_id, "--assume-as-profile", "platform"]);
     assert_eq!(verified.code, 0, "{}\n{}", verified.json, verified.stderr);
+    assert_eq!(verified.json["status"], "verified", "the platform's principal assumed the role: {}", verified.json);
+    assert_eq!(status(&s), "verified");
     let checks: Vec<(String, String)> = verified.json["verification"]["checks"]
         .as_array()
         .unwrap()

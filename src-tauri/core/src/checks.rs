@@ -1,5 +1,5 @@
 //! The checks behind verification and Test connection (`Check`, `VerifyReport`, the
-//! role probes, the live trust document check): prove the result works and is safe. The
+//! role probes; the live trust document check is in `checks_trust.rs`): prove the result works and is safe. The
 //! role must be assumable WITH the External ID; only once that has succeeded do the
 //! checks that it can NOT be assumed without it, or with a wrong one, mean anything.
 //! Every check ends passed, failed or skipped with its reason; a failure carries the
@@ -8,11 +8,9 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::events::{Event, EventSink};
-use crate::lint;
 use crate::policy::{self, ExternalIdCondition};
 use crate::ports::{AssumeRoleInput, AwsError, AwsErrorKind, Connect, Credentials, Sts};
 
@@ -295,104 +293,6 @@ pub async fn probe_role(
     }
 }
 
-/// Whether a live `sts:ExternalId` value keeps the role pinned to this customer: the
-/// anchor rule with the run's values where the plan recorded them; for plans made
-/// before it, the value must be the planned pattern itself or an exact value the
-/// planned condition accepts.
-fn live_value_anchored(op: &str, value: &str, planned: &ExternalIdCondition) -> Result<(), String> {
-    if !planned.anchors.is_empty() {
-        return lint::check_external_id_anchor(op, value, &planned.anchors);
-    }
-    lint::check_external_id_shape(op, value)?;
-    let accepted = match (op, planned.operator.as_str()) {
-        ("StringLike", _) => value == planned.value,
-        (_, "StringLike") => policy::glob_match(&planned.value, value),
-        _ => value == planned.value,
-    };
-    if accepted {
-        Ok(())
-    } else {
-        Err(format!("{op} {value:?} accepts External IDs the planned condition {} {:?} does not", planned.operator, planned.value))
-    }
-}
-
-/// Read the live trust policy and check that every statement allowing sts:AssumeRole
-/// requires the External ID, with a condition that keeps the role pinned to this
-/// customer (the anchor rule, `lint::check_external_id_anchor`).
-pub fn check_trust_document(
-    report: &mut VerifyReport,
-    events: &EventSink,
-    id: &str,
-    role_arn: &str,
-    trust_text: &str,
-    condition: &ExternalIdCondition,
-) {
-    let title = "The trust policy requires the External ID";
-    let doc: Value = match serde_json::from_str(trust_text) {
-        Ok(v) => v,
-        Err(e) => {
-            report.push(events, Check::new(id, title, CheckStatus::Failed, format!("the trust policy is not readable JSON: {e}")));
-            return;
-        }
-    };
-    let statements: Vec<&Value> = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(v) => vec![v],
-        None => vec![],
-    };
-    let mut open = Vec::new();
-    let mut loose: Vec<(String, String)> = Vec::new();
-    for st in statements {
-        if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
-            continue;
-        }
-        let actions: Vec<&str> = match st.get("Action") {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        if !actions.iter().any(|a| policy::glob_match(&a.to_ascii_lowercase(), "sts:assumerole")) {
-            continue;
-        }
-        let conditions = lint::external_id_conditions(st);
-        if conditions.is_empty() {
-            open.extend(policy::principal_values(st.get("Principal")));
-        } else if let Some(why) = lint::unanchored_reason(&conditions, |op, v| live_value_anchored(op, v, condition)) {
-            loose.extend(policy::principal_values(st.get("Principal")).into_iter().map(|p| (p, why.clone())));
-        }
-    }
-    if open.is_empty() && loose.is_empty() {
-        report.push(
-            events,
-            Check::new(
-                id,
-                title,
-                CheckStatus::Passed,
-                "every statement that allows sts:AssumeRole has an sts:ExternalId condition that pins it to this customer",
-            ),
-        );
-        return;
-    }
-    let principal = open.first().or(loose.first().map(|(p, _)| p)).cloned().unwrap_or_default();
-    // The planned condition is the fix, unless it is itself open (a plan made before
-    // the anchor rule): then only a new run from a sound template helps.
-    let fix = match lint::check_external_id_shape(&condition.operator, &condition.value) {
-        Ok(()) => open_role_fix(role_arn, &principal, condition),
-        Err(why) => format!(
-            "The planned condition {} {:?} is itself open ({why}). Roll this run back and make a new one from a template whose External ID condition begins with a value the run fills in (docs/TEMPLATES.md).",
-            condition.operator, condition.value
-        ),
-    };
-    let mut reasons = Vec::new();
-    if !open.is_empty() {
-        reasons.push(format!("{} may assume the role without an External ID (the confused deputy)", open.join(", ")));
-    }
-    for (p, why) in &loose {
-        reasons.push(format!("{p} may assume the role with an External ID condition any customer of the platform could meet: {why}"));
-    }
-    report.push(events, Check::new(id, title, CheckStatus::Failed, reasons.join("; ")).with_fix(fix));
-}
-
 /// Test connection: sign in with existing credentials (or the bootstrap identity) and,
 /// when a role is given, run the same role checks as verification.
 pub async fn test_connection(
@@ -451,6 +351,10 @@ pub async fn test_connection(
     }
     report
 }
+
+#[path = "checks_trust.rs"]
+mod trust;
+pub use trust::{check_trust_document, ExpectedTrust, TRUST_TITLE};
 
 #[cfg(test)]
 #[path = "checks_tests.rs"]

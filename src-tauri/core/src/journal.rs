@@ -28,10 +28,14 @@ pub enum RunStatus {
     Applying,
     /// Every step is done.
     Applied,
-    /// Applied and every verification check passed (skipped checks allowed).
+    /// Applied, nothing failed, and every role was proven: assumed with its External ID,
+    /// or confirmed by the platform (`verdict::verdict`).
     Verified,
     /// Applied, but a verification check failed.
     VerifyFailed,
+    /// Applied and no AWS-side check failed, but a role that trusts a third party has not
+    /// been confirmed by that party yet (its validation, or `verify --assume-as-profile`).
+    AwaitingPlatform,
     /// A step failed; what was made is in `resources`.
     Failed,
     /// Stopped at the person's request after the running steps finished; what was made
@@ -52,12 +56,27 @@ impl RunStatus {
             RunStatus::Applied => "applied",
             RunStatus::Verified => "verified",
             RunStatus::VerifyFailed => "verify-failed",
+            RunStatus::AwaitingPlatform => "awaiting-platform",
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
             RunStatus::RollingBack => "rolling-back",
             RunStatus::RolledBack => "rolled-back",
             RunStatus::RollbackIncomplete => "rollback-incomplete",
         }
+    }
+
+    /// How the status reads for a person: the name, except where words say more.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunStatus::AwaitingPlatform => "awaiting the platform's check",
+            other => other.as_str(),
+        }
+    }
+
+    /// Every step is done (whatever verification said): the run's resources exist, so it
+    /// can be verified, exported, rotated or have its External ID set.
+    pub fn is_applied(self) -> bool {
+        matches!(self, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed | RunStatus::AwaitingPlatform)
     }
 }
 

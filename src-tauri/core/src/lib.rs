@@ -34,6 +34,7 @@ pub mod template;
 mod template_reference_tests;
 pub mod template_variants;
 pub mod validate;
+pub mod verdict;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

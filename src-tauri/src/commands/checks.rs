@@ -9,12 +9,16 @@ use rolegate_core::engine::connection::{TestOutcome, TestRequest};
 use rolegate_core::events::Event;
 
 use crate::error::CommandError;
+use crate::models::VerifyOutcome;
 use crate::state::AppState;
 
-/// The run's checks again (its key signs in, its roles assume only with the External ID).
+/// The run's checks again (its key signs in, its roles assume only with the External
+/// ID) and the status they earned it (verified, or awaiting the platform's check).
 #[tauri::command]
-pub async fn verify_run(run_id: String, on_event: Channel<Event>, state: State<'_, AppState>) -> Result<VerifyReport, CommandError> {
-    Ok(state.engine_to(on_event).await?.verify(&run_id, None).await?)
+pub async fn verify_run(run_id: String, on_event: Channel<Event>, state: State<'_, AppState>) -> Result<VerifyOutcome, CommandError> {
+    let engine = state.engine_to(on_event).await?;
+    let report = engine.verify(&run_id, None).await?;
+    Ok(VerifyOutcome::new(&engine.journal(&run_id)?, report))
 }
 
 /// Test connection for any credentials: the identity in use, an access key (pasted

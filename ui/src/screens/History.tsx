@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type SessionInfo } from "../api";
 import { Checks, Confirm, ErrorBox } from "../components";
-import { isUnfinished } from "../runStatus";
+import { isUnfinished, statusLabel } from "../runStatus";
 import { useCommand } from "../useCommand";
 import { RollbackResult } from "./Run";
 
@@ -78,7 +78,7 @@ export function History(props: {
                 <td>{r.template_id}</td>
                 <td>
                   <span class="badge" data-status={r.status}>
-                    {r.status}
+                    {statusLabel(r.status)}
                   </span>
                 </td>
                 <td>{r.account}</td>
@@ -93,7 +93,10 @@ export function History(props: {
       {id && d && (
         <section aria-label={`Run ${id}`} class="card" style={{ marginTop: "14px" }}>
           <h3>
-            {d.template_name} <span class="badge">{d.summary.status}</span>
+            {d.template_name}{" "}
+            <span class="badge" data-status={d.summary.status}>
+              {statusLabel(d.summary.status)}
+            </span>
           </h3>
           <p class="muted">
             Run {id}, account {d.summary.account}, made by <code>{d.caller_arn}</code>
@@ -114,6 +117,12 @@ export function History(props: {
             </p>
           ))}
           {d.profiles.length > 0 && <p>AWS profiles: {d.profiles.join(", ")}</p>}
+          {d.summary.status === "awaiting-platform" && (
+            <p class="notice" role="status" data-testid="awaiting-platform">
+              The AWS-side checks passed, but a role trusts a platform Rolegate cannot act as: the run is verified once that platform has checked it (or with{" "}
+              <code>rolegate verify {id} --assume-as-profile PROFILE</code> and that platform's credentials).
+            </p>
+          )}
           {d.last_error && <p class="field-error">Last error: {d.last_error}</p>}
           {d.rotation && <p class="field-error">Key rotation {d.rotation}; Rotate key resumes it.</p>}
           {!props.session && (

@@ -1,15 +1,18 @@
 // Step 6: prove it works. The role is assumed with the External ID and refused without
 // it (and with a wrong one); each check says passed, failed or skipped and why, and a
-// failure carries the concrete fix, copyable.
+// failure carries the concrete fix, copyable. The summary is the status the run earned:
+// verified, failed, or awaiting the platform's check of a role only it can assume.
 import { useEffect, useState } from "preact/hooks";
 import { api, type Check } from "../api";
 import { Checks, ErrorBox } from "../components";
+import { statusLabel } from "../runStatus";
 import { useCommand } from "../useCommand";
 
 export function Verify(props: { runId: string; onContinue: () => void; onHistory: () => void }) {
   const [live, setLive] = useState<Check[]>([]);
   const verify = useCommand(api.verifyRun);
-  const { result: report, error, busy } = verify;
+  const { result: outcome, error, busy } = verify;
+  const report = outcome?.verification;
 
   function run() {
     setLive([]);
@@ -25,10 +28,29 @@ export function Verify(props: { runId: string; onContinue: () => void; onHistory
       <p class="lead">Signing in with the new key and assuming each role with its External ID, then without it and with a wrong one (both must be refused).</p>
       {busy && <p aria-busy="true">Checking…</p>}
       <Checks checks={checks} label="Verification checks" />
-      {report && (
-        <p role="status" data-testid="verify-summary">
-          {failed === 0 ? `All ${checks.length} checks passed or were skipped with a reason.` : `${failed} check(s) failed; the fix is under each.`}
-        </p>
+      {outcome && (
+        <div role="status" data-testid="verify-summary" data-status={outcome.status}>
+          {outcome.status === "verified" && <p>All {checks.length} checks passed or were skipped with a reason: the run is verified.</p>}
+          {outcome.status === "verify-failed" && <p>{failed} check(s) failed; the fix is under each.</p>}
+          {outcome.status === "awaiting-platform" && (
+            <>
+              <p>
+                The AWS-side checks passed; the run is <strong>{statusLabel(outcome.status)}</strong>. Only the platform can assume these roles, so it is verified once the
+                platform has checked them:
+              </p>
+              <ul aria-label="Awaiting the platform">
+                {outcome.awaiting.map((r) => (
+                  <li key={r.arn}>
+                    <code>{r.arn}</code> trusts <code>{r.principals.join(", ")}</code>
+                  </li>
+                ))}
+              </ul>
+              <p class="muted">
+                To check it yourself with that platform's credentials: <code>rolegate verify {props.runId} --assume-as-profile PROFILE</code>
+              </p>
+            </>
+          )}
+        </div>
       )}
       <ErrorBox error={error} />
       <div class="actions">
@@ -38,7 +60,7 @@ export function Verify(props: { runId: string; onContinue: () => void; onHistory
         <button type="button" onClick={props.onHistory}>
           Go to History (roll back)
         </button>
-        <button type="button" class="primary" disabled={busy || !report} onClick={props.onContinue}>
+        <button type="button" class="primary" disabled={busy || !outcome} onClick={props.onContinue}>
           Continue: export
         </button>
       </div>

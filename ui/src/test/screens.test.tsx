@@ -9,6 +9,7 @@ import { Review } from "../screens/Review";
 import { RunProgress } from "../screens/Run";
 import { TemplatePick } from "../screens/TemplatePick";
 import { TestConnection } from "../screens/TestConnection";
+import { Verify } from "../screens/Verify";
 import type { Plan, RunInputs, Template, TemplateRef } from "../api";
 import { backend, button, clearMocks, click, emit, mount, settle, typeInto } from "./ipc";
 import { detail, plan, session, template } from "./fixtures";
@@ -381,6 +382,52 @@ test("history: a cancelled run is unfinished, offered for resume and roll back, 
   expect([...root.querySelectorAll("button")].some((b) => b.textContent === "Export again")).toBe(false);
   await click(button(root, "Resume"));
   expect(resumed).toBe("rg-000000000001");
+});
+
+const PLATFORM = "arn:aws:iam::161471496260:role/SeqeraPlatformCloudAccessRole";
+const skipped = { id: "assume-with-external-id", title: "Assume the role with the External ID", status: "skipped" as const, reason: `skipped: only ${PLATFORM} can assume this role` };
+const report = (checks: { id: string; title: string; status: "passed" | "failed" | "skipped"; reason: string }[]) => ({
+  at: "2026-11-22T08:00:00Z",
+  account: "123456789012",
+  identity: null,
+  principal: null,
+  key_age_days: null,
+  session_expires: null,
+  checks,
+});
+
+test("verify: a role only the platform can assume leaves the run awaiting the platform's check, naming the role", async () => {
+  const role = "arn:aws:iam::123456789012:role/seqera-cloud-access";
+  backend({ verify_run: { status: "awaiting-platform", verification: report([skipped]), awaiting: [{ arn: role, principals: [PLATFORM] }] } });
+  const root = await mount(<Verify runId="rg-000000000001" onContinue={() => undefined} onHistory={() => undefined} />);
+  const summary = root.querySelector("[data-testid=verify-summary]")!;
+  expect(summary.getAttribute("data-status")).toBe("awaiting-platform");
+  expect(summary.textContent).toContain("the run is awaiting the platform's check");
+  expect(summary.querySelector("[aria-label='Awaiting the platform']")?.textContent).toBe(`${role} trusts ${PLATFORM}`);
+  expect(summary.textContent).toContain("rolegate verify rg-000000000001 --assume-as-profile PROFILE");
+  expect(summary.textContent).not.toContain("the run is verified");
+});
+
+test("verify: the summary is the status the run earned", async () => {
+  backend({ verify_run: { status: "verified", verification: report([{ ...skipped, status: "passed", reason: "assumed" }]), awaiting: [] } });
+  let root = await mount(<Verify runId="rg-000000000001" onContinue={() => undefined} onHistory={() => undefined} />);
+  expect(root.querySelector("[data-testid=verify-summary]")?.textContent).toBe("All 1 checks passed or were skipped with a reason: the run is verified.");
+  clearMocks();
+  backend({ verify_run: { status: "verify-failed", verification: report([{ ...skipped, status: "failed", reason: "AccessDenied" }]), awaiting: [] } });
+  root = await mount(<Verify runId="rg-000000000001" onContinue={() => undefined} onHistory={() => undefined} />);
+  expect(root.querySelector("[data-testid=verify-summary]")?.textContent).toBe("1 check(s) failed; the fix is under each.");
+});
+
+test("history: a run awaiting the platform's check says so in the list and the details", async () => {
+  const awaiting = detail({ summary: { ...detail().summary, status: "awaiting-platform" } });
+  backend({ runs: [awaiting.summary], run_detail: awaiting });
+  const root = await mount(<History session={session} selected="rg-000000000001" onSelect={() => undefined} onExport={() => undefined} onResume={() => undefined} onIdentity={() => undefined} />);
+  const badges = [...root.querySelectorAll(".badge[data-status=awaiting-platform]")].map((b) => b.textContent);
+  expect(badges).toEqual(["awaiting the platform's check", "awaiting the platform's check"]);
+  expect(root.querySelector("[data-testid=awaiting-platform]")?.textContent).toContain("--assume-as-profile");
+  // It is an applied run: exported again, not resumed.
+  expect(button(root, "Export again")).toBeTruthy();
+  expect([...root.querySelectorAll("button")].some((b) => b.textContent === "Resume")).toBe(false);
 });
 
 test("test connection: blank fields are sent as null and failed checks show their copyable fix", async () => {

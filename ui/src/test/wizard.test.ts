@@ -39,7 +39,7 @@ test("settings: read, unreadable (nothing to preselect) and unsaved (what was re
 
 test("runs read at start: only the unfinished ones are kept for the notice", () => {
   const run = (status: RunSummary["status"]): RunSummary => ({ ...detail().summary, run_id: `rg-${status}`, status });
-  const all = (["planned", "applying", "applied", "verified", "verify-failed", "failed", "cancelled", "rolling-back", "rolled-back", "rollback-incomplete"] as const).map(run);
+  const all = (["planned", "applying", "applied", "verified", "verify-failed", "awaiting-platform", "failed", "cancelled", "rolling-back", "rolled-back", "rollback-incomplete"] as const).map(run);
   expect(after({ type: "runs-read", runs: all }).interrupted.map((r) => r.status)).toEqual(["planned", "applying", "failed", "cancelled", "rolling-back", "rollback-incomplete"]);
 });
 

@@ -82,7 +82,7 @@ impl Engine {
                     needs: "it was rolled back, so there is nothing to resume: start a new run".into(),
                 })
             }
-            RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed => return Ok(journal),
+            RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed | RunStatus::AwaitingPlatform => return Ok(journal),
             _ => {}
         }
         self.check_account(&journal).await?;

@@ -11,7 +11,7 @@ use super::{invalid, Engine};
 use crate::error::RunError;
 use crate::export::profile::{self, ProfileEdit, ProfileError, ProfileFiles, ProfileOptions, WriteReport};
 use crate::export::{self, Bundle, ExportCredentials, Format, Rendered};
-use crate::journal::{Journal, ProfileExport, RunStatus};
+use crate::journal::{Journal, ProfileExport};
 use crate::validate::FieldError;
 
 /// One export of a run, as the person asked for it.
@@ -44,7 +44,7 @@ impl ExportRequest {
 
 /// Whether a run in this state can hand out credentials.
 fn exportable(j: &Journal, format: Format) -> Result<(), RunError> {
-    let made = matches!(j.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed);
+    let made = j.status.is_applied();
     if made || matches!(format, Format::Terraform | Format::Cloudformation) {
         return Ok(());
     }

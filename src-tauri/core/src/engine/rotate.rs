@@ -15,7 +15,7 @@ use crate::error::RunError;
 use crate::events::{DeletionKind, Event, NoticeKind};
 use crate::export::backup;
 use crate::export::ini::{self, FileKind};
-use crate::journal::{Journal, KeyIntent, Resource, Rotation, RotationStage, RunStatus};
+use crate::journal::{Journal, KeyIntent, Resource, Rotation, RotationStage};
 use crate::plan::StepId;
 use crate::ports::{vault_entry, AssumeRoleInput, Credentials, KeyStatus};
 use crate::propagation;
@@ -198,7 +198,7 @@ impl Engine {
     /// Rotate the access key of a run's user.
     pub async fn rotate_key(&self, run_id: &str, opts: &RotateOptions) -> Result<RotationReport, RunError> {
         let mut j = self.store.load(run_id)?;
-        if !matches!(j.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
+        if !j.status.is_applied() {
             return Err(RunError::WrongStatus {
                 run_id: run_id.into(),
                 status: j.status,

@@ -191,7 +191,7 @@ impl Engine {
     /// platform check it; the run is verified with the platform's verdict as one check.
     pub async fn connect_seqera(&self, api: &dyn SeqeraApi, run_id: &str, opts: &SeqeraOptions) -> Result<SeqeraConnection, RunError> {
         let j = self.store.load(run_id)?;
-        if !matches!(j.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
+        if !j.status.is_applied() {
             return Err(RunError::WrongStatus {
                 run_id: run_id.into(),
                 status: j.status,
@@ -276,7 +276,7 @@ impl Engine {
         let check = validation_check(&j, &j.platform[index], &validation);
         report.checks.retain(|c| c.id != check.id);
         report.push(&self.events, check);
-        let status = if report.passed() { RunStatus::Verified } else { RunStatus::VerifyFailed };
+        let status = crate::verdict::verdict(&j.plan, &report);
         let mut j = j;
         j.status = status;
         j.verification = Some(report.clone());

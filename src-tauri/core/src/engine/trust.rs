@@ -182,7 +182,7 @@ impl Engine {
         opts: &ExternalIdOptions,
     ) -> Result<ExternalIdChange, RunError> {
         let mut j = self.store.load(run_id)?;
-        if !matches!(j.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
+        if !j.status.is_applied() {
             return Err(RunError::WrongStatus {
                 run_id: run_id.into(),
                 status: j.status,

@@ -1,13 +1,14 @@
 //! `Engine::verify`: runs the checks of `checks` against an applied run (its key, each
 //! role's trust policy, the AssumeRole probes, the simulated actions) and journals the
-//! result.
+//! result: the run's status is `verdict::verdict` of the report.
 
 use super::Engine;
-use crate::checks::{check_trust_document, probe_role, Check, CheckStatus, RoleProbe, VerifyReport};
+use crate::checks::{check_trust_document, probe_role, Check, CheckStatus, ExpectedTrust, RoleProbe, VerifyReport, TRUST_TITLE};
 use crate::error::RunError;
 use crate::journal::RunStatus;
 use crate::ports::Credentials;
 use crate::simulate::simulate;
+use crate::verdict;
 
 impl Engine {
     /// Verify an applied run: the key works, every role can be assumed with the
@@ -16,7 +17,7 @@ impl Engine {
     /// principal for roles that trust a third party.
     pub async fn verify(&self, run_id: &str, assumer: Option<&Credentials>) -> Result<VerifyReport, RunError> {
         let mut journal = self.store.load(run_id)?;
-        if !matches!(journal.status, RunStatus::Applied | RunStatus::Verified | RunStatus::VerifyFailed) {
+        if !journal.status.is_applied() {
             return Err(RunError::WrongStatus {
                 run_id: run_id.into(),
                 status: journal.status,
@@ -77,24 +78,23 @@ impl Engine {
             let k = if plan.roles.len() == 1 { String::new() } else { role.key.clone() };
             let id = |base: &str| if k.is_empty() { base.to_string() } else { format!("{base}:{k}") };
             match iam.get_role(&role.name).await {
-                Ok(Some(info)) => {
-                    check_trust_document(&mut report, events, &id("trust-policy"), &role.arn, &info.trust_policy, &role.condition)
-                }
+                Ok(Some(info)) => check_trust_document(
+                    &mut report,
+                    events,
+                    &id("trust-policy"),
+                    &ExpectedTrust::for_role(run_id, role, plan.roles.len() > 1),
+                    &info.trust_policy,
+                ),
                 Ok(None) => report.push(
                     events,
-                    Check::new(
-                        &id("trust-policy"),
-                        "The trust policy requires the External ID",
-                        CheckStatus::Failed,
-                        format!("role {} does not exist", role.name),
-                    )
-                    .with_fix(format!("rolegate apply --resume {run_id}")),
+                    Check::new(&id("trust-policy"), TRUST_TITLE, CheckStatus::Failed, format!("role {} does not exist", role.name))
+                        .with_fix(format!("rolegate apply --resume {run_id}")),
                 ),
                 Err(e) => report.push(
                     events,
                     Check::new(
                         &id("trust-policy"),
-                        "The trust policy requires the External ID",
+                        TRUST_TITLE,
                         CheckStatus::Failed,
                         format!("could not read the role: {}: {}", e.code, e.message),
                     ),
@@ -143,9 +143,17 @@ impl Engine {
             simulate(&mut report, events, iam.as_ref(), &id("simulate"), &role.arn, &role.verify_actions, &docs).await;
         }
         let now = self.clock.now();
-        journal.status = if report.passed() { RunStatus::Verified } else { RunStatus::VerifyFailed };
+        journal.status = verdict::verdict(&plan, &report);
         journal.verification = Some(report.clone());
-        journal.note(now, format!("verification {}", if report.passed() { "passed" } else { "FAILED" }));
+        let note = match journal.status {
+            RunStatus::Verified => "verification passed".to_string(),
+            RunStatus::AwaitingPlatform => format!(
+                "verification: the AWS-side checks passed; awaiting the platform's check of role(s) {}",
+                verdict::unproven_roles(&plan, &report).iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            _ => "verification FAILED".to_string(),
+        };
+        journal.note(now, note);
         self.store.save(&journal)?;
         Ok(report)
     }

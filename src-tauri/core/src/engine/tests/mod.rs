@@ -23,6 +23,7 @@ mod rollback;
 mod rotate;
 mod stop;
 mod trust;
+mod verdict;
 
 pub(super) struct Rig {
     pub(super) aws: FakeAws,
