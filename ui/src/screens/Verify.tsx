@@ -5,17 +5,22 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Check } from "../api";
 import { Checks, ErrorBox } from "../components";
 import { useCommand } from "../useCommand";
+import { ExternalIdField } from "./ExternalId";
 
 export function Verify(props: { runId: string; onContinue: () => void; onHistory: () => void }) {
   const [live, setLive] = useState<Check[]>([]);
   const verify = useCommand(api.verifyRun);
+  const detail = useCommand(api.runDetail, { keep: true });
   const { result: report, error, busy } = verify;
 
   function run() {
     setLive([]);
     return verify.run(props.runId, (e) => e.type === "check-done" && setLive((l) => [...l, e.check]));
   }
-  useEffect(() => void run(), [props.runId]);
+  useEffect(() => {
+    void run();
+    void detail.run(props.runId);
+  }, [props.runId]);
 
   const checks = report?.checks ?? live;
   const failed = checks.filter((c) => c.status === "failed").length;
@@ -31,6 +36,7 @@ export function Verify(props: { runId: string; onContinue: () => void; onHistory
         </p>
       )}
       <ErrorBox error={error} />
+      {report && detail.result && <ExternalIdField runId={props.runId} roles={detail.result.plan.roles} onChanged={() => void detail.run(props.runId)} />}
       <div class="actions">
         <button type="button" onClick={() => void run()} disabled={busy}>
           Verify again
