@@ -78,7 +78,7 @@ export function WorkspacePicker(props: { session: SignedIn; value: string | null
         <label class="radio" key={w.workspace_id}>
           <input type="radio" name="seqera-workspace" value={workspacePath(w)} checked={props.value === workspacePath(w)} onChange={() => props.onPick(workspacePath(w))} />
           {workspacePath(w)}
-          {w.full_name && <span class="muted"> ({w.full_name})</span>}
+          {w.full_name && w.full_name !== workspacePath(w) && w.full_name !== w.workspace_name && <span class="muted"> ({w.full_name})</span>}
         </label>
       ))}
       <ErrorBox error={listing.error} />
