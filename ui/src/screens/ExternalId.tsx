@@ -38,7 +38,7 @@ export function ExternalIdField(props: { runId: string; roles: PlannedRole[]; on
 
   const checks = change?.verification?.checks ?? live;
   return (
-    <form aria-label="External ID the platform shows" onSubmit={(e) => void submit(e)}>
+    <form aria-label="External ID the platform shows" style={{ marginTop: "18px" }} onSubmit={(e) => void submit(e)}>
       <h3>External ID the platform shows</h3>
       <p class="muted">If the receiving platform generated its own External ID (Seqera does), paste it here: the role's trust policy is changed to require it, then the run is verified again.</p>
       {props.roles.length > 1 && (
