@@ -320,6 +320,21 @@ mod tests {
         }
         assert!(!said.contains(&token));
         assert!(std::fs::read_to_string(dir.path().join("seqera.log")).is_ok(), "the stand-in logs to the Sandbox's folder");
+
+        // Its probes reach the Sandbox's emulator as Seqera's own role (they need the
+        // emulator's control token to make Seqera's account): a role that is not there
+        // is Seqera's INVALID, not a failure of the stand-in.
+        use rolegate_core::platform::{CredentialKeys, NewCredential, PlatformValidation};
+        let (_, api) = session.signed_in_api().await.expect("the signed-in API");
+        let ws = spaces[0].workspace_id;
+        let cred = NewCredential {
+            name: "sandbox-probe".into(),
+            description: None,
+            keys: CredentialKeys::AwsRole { role_arn: format!("arn:aws:iam::{ACCOUNT}:role/not-there") },
+        };
+        let id = api.create_credential(ws, &cred).await.expect("credential created");
+        let verdict = api.validate_credential(ws, &id).await.expect("the stand-in answers");
+        assert!(matches!(verdict, PlatformValidation::Invalid { .. }), "{verdict:?}");
     }
 
     async fn vault_token(vault: &rolegate_core::testing::MemoryVault, entry: &str) -> String {
