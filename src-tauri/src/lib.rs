@@ -12,13 +12,14 @@ mod error;
 mod models;
 mod plans;
 mod sandbox;
+mod sandbox_seqera;
 mod settings;
 mod startup;
 mod state;
 
 use tauri::{Manager, RunEvent};
 
-use commands::{checks, exports, identity, runs};
+use commands::{checks, exports, identity, platform, runs};
 pub use startup::webkit_renderer_env;
 use state::{AppState, PlanState};
 
@@ -56,6 +57,11 @@ pub fn run() {
             checks::test_connection,
             checks::test_run,
             runs::rotate_key,
+            platform::seqera_sign_in,
+            platform::seqera_session,
+            platform::seqera_workspaces,
+            platform::seqera_sign_out,
+            platform::set_external_id,
             settings::settings_get,
             settings::settings_set,
             startup::ui_ready

@@ -9,6 +9,8 @@ use rolegate_core::export::profile::ProfileInfo;
 use rolegate_core::export::{Bundle, Format};
 use rolegate_core::journal::{Journal, RunStatus, RunSummary};
 use rolegate_core::plan::Plan;
+use rolegate_core::platform::Workspace;
+use rolegate_core::platform_session::SignedIn;
 use rolegate_core::ports::CallerIdentity;
 /// Which AWS identity does the onboarding.
 #[derive(Deserialize)]
@@ -119,6 +121,14 @@ pub struct RunDetail {
     pub rotation: Option<String>,
     /// The plan the run follows (its steps, for a resumed run's progress).
     pub plan: Plan,
+}
+
+/// The Seqera Platform user signed in (asked again) and their workspaces.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SeqeraWorkspaces {
+    pub session: SignedIn,
+    pub workspaces: Vec<Workspace>,
 }
 
 /// Writing a run's AWS profile.

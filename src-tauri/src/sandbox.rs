@@ -1,6 +1,8 @@
 //! The Sandbox identity: Rolegate's local IAM/STS emulator (moto with access control on)
-//! started as a child process, with an administrator in account 123456789012. Nothing
-//! reaches AWS. It needs python3 with moto[server] 5.2 (scripts/setup.sh installs both).
+//! started as a child process, with an administrator in account 123456789012, and beside
+//! it the Seqera stand-in (sandbox_seqera.rs), signed in with its made-up token. Nothing
+//! reaches AWS or Seqera. It needs python3 with moto[server] 5.2 and openapi-core
+//! (scripts/setup.sh installs them); without the stand-in the Sandbox goes on without it.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use serde::Deserialize;
 use rolegate_aws::AwsConnect;
 use rolegate_core::home::Home;
 use rolegate_core::identity::IdentitySource;
+use rolegate_core::platform_session::PlatformSession;
 use rolegate_core::ports::Credentials;
 
 use crate::error::CommandError;
@@ -32,10 +35,11 @@ pub struct Sandbox {
     pub user_arn: String,
     pub creds: Credentials,
     /// The token the emulator's control routes (`/_rolegate/...`) want; only this
-    /// process holds it, so no other local process can make administrators or faults.
-    /// The app needs none of those routes after start; its tests use it.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// process (and the Seqera stand-in it starts, for its probes) holds it, so no other
+    /// local process can make administrators or faults.
     control_token: SecretString,
+    /// The Seqera stand-in, once started (declared before `child`: it stops first).
+    seqera: Option<crate::sandbox_seqera::Standin>,
     child: Child,
 }
 
@@ -139,6 +143,7 @@ pub fn start(script: &Path, log: Option<&Path>) -> Result<Sandbox, String> {
                 user_arn: b.user_arn,
                 creds: Credentials::long_lived(b.access_key_id, SecretString::from(b.secret_access_key)),
                 control_token: SecretString::from(token),
+                seqera: None,
                 child,
             })
         }
@@ -178,17 +183,20 @@ pub async fn identity(state: &AppState, resource_dir: Option<PathBuf>) -> Result
     let home = state.home.sandbox();
     let mut notice = None;
     if sb.is_none() {
-        let script =
-            locate(resource_dir).ok_or_else(|| CommandError::new("no-sandbox", "the sandbox emulator is not installed with this build"))?;
+        let script = locate(resource_dir.clone())
+            .ok_or_else(|| CommandError::new("no-sandbox", "the sandbox emulator is not installed with this build"))?;
         let dir = home.path();
         rolegate_core::home::ensure_private_dir(dir).map_err(|e| CommandError::new("no-sandbox", format!("{}: {e}", dir.display())))?;
         let log = dir.join("emulator.log");
-        let started = tokio::task::spawn_blocking(move || start(&script, Some(&log)))
+        let mut started = tokio::task::spawn_blocking(move || start(&script, Some(&log)))
             .await
             .map_err(|e| CommandError::new("no-sandbox", e.to_string()))?
             .map_err(|e| CommandError::new("no-sandbox", e))?;
+        let keychain_service = format!("{}{SERVICE_SUFFIX}", state.keychain_service);
+        let session = crate::commands::platform::session_for(home.clone(), &keychain_service);
+        let seqera = seqera_beside(&mut started, resource_dir.as_deref(), &home, &session).await;
         notice = Some(format!(
-            "Sandbox started at {}: a fresh emulated account {} (signed in as {}). Nothing reaches AWS; it is gone when the app closes.",
+            "Sandbox started at {}: a fresh emulated account {} (signed in as {}). {seqera} Nothing reaches AWS; it is gone when the app closes.",
             started.url, ACCOUNT, started.user_arn
         ));
         *sb = Some(started);
@@ -202,10 +210,49 @@ pub async fn identity(state: &AppState, resource_dir: Option<PathBuf>) -> Result
     })
 }
 
+/// Start the Seqera stand-in beside the Sandbox's emulator and sign the Sandbox's home in
+/// with its made-up token (through the core, like any sign-in); a sentence for the notice.
+/// When it cannot start, a Sandbox sign-in left from an earlier start is removed (its
+/// stand-in is gone) and the sentence says why.
+pub async fn seqera_beside(sb: &mut Sandbox, resource_dir: Option<&Path>, home: &Home, session: &PlatformSession) -> String {
+    use crate::sandbox_seqera as sq;
+    let started = match sq::locate(resource_dir) {
+        Some(script) => {
+            let (reference, url, token) = (sq::reference(resource_dir), sb.url.clone(), sb.control_token.clone());
+            let log = home.path().join("seqera.log");
+            tokio::task::spawn_blocking(move || sq::start(&script, reference.as_deref(), &url, &token, Some(&log)))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()))
+        }
+        None => Err("the Seqera stand-in is not installed with this build".into()),
+    };
+    let mut standin = match started {
+        Ok(s) => s,
+        Err(why) => {
+            let _ = session.sign_out().await;
+            return format!("No Seqera Platform stand-in: {why}.");
+        }
+    };
+    let token = standin.token.take().expect("a new stand-in has its token");
+    let url = standin.url.clone();
+    sb.seqera = Some(standin);
+    match session.sign_in(&url, token).await {
+        Ok(s) => format!(
+            "A Seqera Platform stand-in runs at {} with workspace sandbox-org/sandbox; you are signed in to it as {}.",
+            s.url, s.user.user_name
+        ),
+        Err(e) => format!(
+            "A Seqera Platform stand-in runs at {url}, but signing in to it failed: {}.",
+            crate::error::CommandError::from(e).message
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rolegate_core::ports::Connect;
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn the_sandbox_starts_and_its_administrator_can_use_iam_and_sts() {
@@ -243,6 +290,58 @@ mod tests {
         let mut resp = String::new();
         s.read_to_string(&mut resp).unwrap();
         resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    }
+
+    /// A newcomer's Sandbox has a Seqera session: the stand-in starts beside the emulator,
+    /// the Sandbox's home is signed in with its made-up token (kept in the vault only),
+    /// and the made-up workspace is listed.
+    #[tokio::test]
+    async fn the_sandbox_starts_the_seqera_standin_and_is_signed_in_to_it() {
+        use rolegate_core::testing::MemoryVault;
+        let script = locate(None).expect("the emulator script in the source tree");
+        let mut sb = tokio::task::spawn_blocking(move || start(&script, None)).await.unwrap().expect("sandbox starts");
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        rolegate_core::home::ensure_private_dir(home.path()).unwrap();
+        let vault = Arc::new(MemoryVault::default());
+        let session = PlatformSession::new(Arc::new(rolegate_seqera::SeqeraHttp), vault.clone(), home.clone());
+        let said = seqera_beside(&mut sb, None, &home, &session).await;
+        assert!(said.contains("you are signed in to it as sandbox"), "{said}");
+        let signed = session.current().unwrap().expect("signed in");
+        assert!(signed.url.starts_with("http://127.0.0.1:"), "{signed:?}");
+        assert_eq!(vault.entries(), vec![signed.entry.clone()], "the token is in the vault");
+        let (_, spaces) = session.workspaces().await.expect("workspaces");
+        assert_eq!(spaces.iter().map(|w| w.path()).collect::<Vec<_>>(), ["sandbox-org/sandbox"]);
+        // The token is nowhere else: not in the session file, the stand-in's log or the notice.
+        let token = vault_token(&vault, &signed.entry).await;
+        for f in ["seqera.json", "seqera.log"] {
+            let text = std::fs::read_to_string(dir.path().join(f)).unwrap_or_default();
+            assert!(!text.contains(&token), "the token is in {f}");
+        }
+        assert!(!said.contains(&token));
+        assert!(std::fs::read_to_string(dir.path().join("seqera.log")).is_ok(), "the stand-in logs to the Sandbox's folder");
+
+        // Its probes reach the Sandbox's emulator as Seqera's own role (they need the
+        // emulator's control token to make Seqera's account): a role that is not there
+        // is Seqera's INVALID, not a failure of the stand-in.
+        use rolegate_core::platform::{CredentialKeys, NewCredential, PlatformValidation};
+        let (_, api) = session.signed_in_api().await.expect("the signed-in API");
+        let ws = spaces[0].workspace_id;
+        let cred = NewCredential {
+            name: "sandbox-probe".into(),
+            description: None,
+            keys: CredentialKeys::AwsRole { role_arn: format!("arn:aws:iam::{ACCOUNT}:role/not-there") },
+        };
+        let id = api.create_credential(ws, &cred).await.expect("credential created");
+        let verdict = api.validate_credential(ws, &id).await.expect("the stand-in answers");
+        assert!(matches!(verdict, PlatformValidation::Invalid { .. }), "{verdict:?}");
+    }
+
+    async fn vault_token(vault: &rolegate_core::testing::MemoryVault, entry: &str) -> String {
+        use rolegate_core::ports::Vault;
+        use secrecy::ExposeSecret;
+        let t = vault.get(entry).await.unwrap().expect("a token");
+        t.expose_secret().to_string()
     }
 
     #[tokio::test]

@@ -43,6 +43,12 @@ test("the .deb installs, its app opens on the start screen, and it removes clean
     for (const m of modules) {
       assert.ok(files.some((f) => f.endsWith(`/emulator/${m}`)), `the Sandbox emulator's ${m} ships with it`);
     }
+    // The Sandbox's Seqera stand-in ships the same way: every module of it (its self-test aside).
+    const seqera = readdirSync(new URL("../seqera/", import.meta.url)).filter((f) => f.endsWith(".py") && !f.startsWith("test_"));
+    assert.ok(seqera.includes("rolegate_seqera.py"), `the stand-in is in the repository: ${seqera}`);
+    for (const m of seqera) {
+      assert.ok(files.some((f) => f.endsWith(`/seqera/${m}`)), `the Sandbox's Seqera stand-in's ${m} ships with the app`);
+    }
     assert.match(readFileSync(`/usr/share/doc/${pkg}/copyright`, "utf8"), /Apache-2\.0/, "the licence is installed");
 
     const home = privateHome("installed");

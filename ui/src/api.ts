@@ -7,12 +7,14 @@ import type { Check } from "./bindings/Check";
 import type { Copied } from "./bindings/Copied";
 import type { Event } from "./bindings/Event";
 import type { ExportRequest } from "./bindings/ExportRequest";
+import type { ExternalIdChange } from "./bindings/ExternalIdChange";
 import type { FieldError } from "./bindings/FieldError";
 import type { Format } from "./bindings/Format";
 import type { IdentityChoice } from "./bindings/IdentityChoice";
 import type { IdentitySources } from "./bindings/IdentitySources";
 import type { LoadedTemplate } from "./bindings/LoadedTemplate";
 import type { Plan } from "./bindings/Plan";
+import type { PlannedRole } from "./bindings/PlannedRole";
 import type { ProfileEdit } from "./bindings/ProfileEdit";
 import type { ProfileRequest } from "./bindings/ProfileRequest";
 import type { Rendered } from "./bindings/Rendered";
@@ -22,7 +24,10 @@ import type { RunDetail } from "./bindings/RunDetail";
 import type { RunInputs } from "./bindings/RunInputs";
 import type { RunSummary } from "./bindings/RunSummary";
 import type { SecretSave } from "./bindings/SecretSave";
+import type { SeqeraWorkspaces } from "./bindings/SeqeraWorkspaces";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { SignedIn } from "./bindings/SignedIn";
+import type { SignedOut } from "./bindings/SignedOut";
 import type { StartRequest } from "./bindings/StartRequest";
 import type { Step } from "./bindings/Step";
 import type { Template } from "./bindings/Template";
@@ -31,6 +36,7 @@ import type { TestOutcome } from "./bindings/TestOutcome";
 import type { TestRequest } from "./bindings/TestRequest";
 import type { VerifyOutcome } from "./bindings/VerifyOutcome";
 import type { VerifyReport } from "./bindings/VerifyReport";
+import type { Workspace } from "./bindings/Workspace";
 import type { WriteReport } from "./bindings/WriteReport";
 
 export type {
@@ -39,12 +45,14 @@ export type {
   Copied,
   Event,
   ExportRequest,
+  ExternalIdChange,
   FieldError,
   Format,
   IdentityChoice,
   IdentitySources,
   LoadedTemplate,
   Plan,
+  PlannedRole,
   ProfileEdit,
   ProfileRequest,
   Rendered,
@@ -54,7 +62,10 @@ export type {
   RunInputs,
   RunSummary,
   SecretSave,
+  SeqeraWorkspaces,
   SessionInfo,
+  SignedIn,
+  SignedOut,
   StartRequest,
   Step,
   Template,
@@ -63,6 +74,7 @@ export type {
   TestRequest,
   VerifyOutcome,
   VerifyReport,
+  Workspace,
   WriteReport,
 };
 
@@ -97,6 +109,13 @@ export const api = {
   testRun: (runId: string, onEvent?: (e: Event) => void) => streamed<VerifyReport>("test_run", { runId }, onEvent),
   uiReady: (marks: [string, number][]) => invoke<void>("ui_ready", { marks }),
   rotateKey: (runId: string, onEvent?: (e: Event) => void) => streamed<RotationReport>("rotate_key", { runId }, onEvent),
+  /** The token crosses once, to the keychain; it is never answered back. */
+  seqeraSignIn: (url: string, token: string) => invoke<SignedIn>("seqera_sign_in", { url, token }),
+  seqeraSession: () => invoke<SignedIn | null>("seqera_session"),
+  seqeraWorkspaces: () => invoke<SeqeraWorkspaces>("seqera_workspaces"),
+  seqeraSignOut: () => invoke<SignedOut>("seqera_sign_out"),
+  setExternalId: (runId: string, roleKey: string | null, value: string, onEvent?: (e: Event) => void) =>
+    streamed<ExternalIdChange>("set_external_id", { runId, roleKey, value }, onEvent),
 };
 
 /** A run request for a format with nothing revealed. */

@@ -42,6 +42,7 @@ pub fn resolve_url(flag: Option<&str>, env: Option<&str>) -> Result<String, RunE
 
 /// Who is signed in where: the file `seqera.json` in the home (0600). No secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SignedIn {
     pub url: String,
     pub user: PlatformUser,
@@ -51,6 +52,7 @@ pub struct SignedIn {
 
 /// The result of signing out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SignedOut {
     /// The URL that was signed in, if one was.
     pub url: Option<String>,

@@ -4,4 +4,5 @@
 pub mod checks;
 pub mod exports;
 pub mod identity;
+pub mod platform;
 pub mod runs;

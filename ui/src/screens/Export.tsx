@@ -6,6 +6,7 @@ import { useEffect, useReducer, useState } from "preact/hooks";
 import { api, exportRequest, type ExportRequest, type Format, type Rendered, type RunDetail } from "../api";
 import { ErrorBox, Field, errorsFor } from "../components";
 import { useCommand } from "../useCommand";
+import { SendToSeqera } from "./Seqera";
 
 const LABEL: Record<Format, string> = {
   "aws-profile": "AWS profile",
@@ -218,6 +219,7 @@ export function Export(props: { runId: string; onDone: () => void }) {
         </section>
       )}
       <ErrorBox error={error} />
+      {detail?.formats.includes("seqera") && <SendToSeqera />}
       <div class="actions">
         <button type="button" class="primary" onClick={props.onDone}>
           Done: go to History

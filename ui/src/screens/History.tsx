@@ -5,6 +5,7 @@ import { api, type SessionInfo } from "../api";
 import { Checks, Confirm, ErrorBox } from "../components";
 import { isUnfinished, statusLabel } from "../runStatus";
 import { useCommand } from "../useCommand";
+import { ExternalIdField } from "./ExternalId";
 import { RollbackResult } from "./Run";
 
 const newestFirst = () => api.runs().then((r) => r.sort((a, b) => b.created_at.localeCompare(a.created_at)));
@@ -202,6 +203,17 @@ export function History(props: {
             </section>
           )}
           {rollback && <RollbackResult report={rollback} />}
+          {props.session && !gone && !isUnfinished(d.summary) && (
+            <ExternalIdField
+              key={id}
+              runId={id}
+              roles={d.plan.roles}
+              onChanged={() => {
+                void runs.run();
+                void details.run(id);
+              }}
+            />
+          )}
           {d.history.length > 0 && (
             <details>
               <summary>Journal</summary>

@@ -7,10 +7,12 @@ import { api, type Check } from "../api";
 import { Checks, ErrorBox } from "../components";
 import { statusLabel } from "../runStatus";
 import { useCommand } from "../useCommand";
+import { ExternalIdField } from "./ExternalId";
 
 export function Verify(props: { runId: string; onContinue: () => void; onHistory: () => void }) {
   const [live, setLive] = useState<Check[]>([]);
   const verify = useCommand(api.verifyRun);
+  const detail = useCommand(api.runDetail, { keep: true });
   const { result: outcome, error, busy } = verify;
   const report = outcome?.verification;
 
@@ -18,7 +20,10 @@ export function Verify(props: { runId: string; onContinue: () => void; onHistory
     setLive([]);
     return verify.run(props.runId, (e) => e.type === "check-done" && setLive((l) => [...l, e.check]));
   }
-  useEffect(() => void run(), [props.runId]);
+  useEffect(() => {
+    void run();
+    void detail.run(props.runId);
+  }, [props.runId]);
 
   const checks = report?.checks ?? live;
   const failed = checks.filter((c) => c.status === "failed").length;
@@ -53,6 +58,7 @@ export function Verify(props: { runId: string; onContinue: () => void; onHistory
         </div>
       )}
       <ErrorBox error={error} />
+      {report && detail.result && <ExternalIdField runId={props.runId} roles={detail.result.plan.roles} onChanged={() => void detail.run(props.runId)} />}
       <div class="actions">
         <button type="button" onClick={() => void run()} disabled={busy}>
           Verify again
