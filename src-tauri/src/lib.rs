@@ -18,7 +18,7 @@ mod state;
 
 use tauri::{Manager, RunEvent};
 
-use commands::{checks, exports, identity, runs};
+use commands::{checks, exports, identity, runs, seqera_send};
 pub use startup::webkit_renderer_env;
 use state::{AppState, PlanState};
 
@@ -56,6 +56,7 @@ pub fn run() {
             checks::test_connection,
             checks::test_run,
             runs::rotate_key,
+            seqera_send::seqera_connect,
             settings::settings_get,
             settings::settings_set,
             startup::ui_ready

@@ -5,3 +5,4 @@ pub mod checks;
 pub mod exports;
 pub mod identity;
 pub mod runs;
+pub mod seqera_send;

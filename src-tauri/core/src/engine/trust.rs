@@ -36,6 +36,7 @@ impl Default for ExternalIdOptions {
 /// What `set_external_id` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum TrustOutcome {
     /// UpdateAssumeRolePolicy replaced the trust policy.
     Changed,
@@ -47,6 +48,7 @@ pub enum TrustOutcome {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ExternalIdChange {
     pub run_id: String,
     pub role_key: String,
