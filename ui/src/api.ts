@@ -22,6 +22,7 @@ import type { RunDetail } from "./bindings/RunDetail";
 import type { RunInputs } from "./bindings/RunInputs";
 import type { RunSummary } from "./bindings/RunSummary";
 import type { SecretSave } from "./bindings/SecretSave";
+import type { SeqeraConnection } from "./bindings/SeqeraConnection";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { StartRequest } from "./bindings/StartRequest";
 import type { Step } from "./bindings/Step";
@@ -53,6 +54,7 @@ export type {
   RunInputs,
   RunSummary,
   SecretSave,
+  SeqeraConnection,
   SessionInfo,
   StartRequest,
   Step,
@@ -83,6 +85,9 @@ export const api = {
   cancelRun: (runId: string) => invoke<boolean>("cancel_run", { runId }),
   verifyRun: (runId: string, onEvent?: (e: Event) => void) => streamed<VerifyReport>("verify_run", { runId }, onEvent),
   rollbackRun: (runId: string, onEvent?: (e: Event) => void) => streamed<RollbackReport>("rollback_run", { runId }, onEvent),
+  /** Credential made in the workspace, Seqera's External ID taken, Seqera's check; blank name: the default. */
+  seqeraConnect: (runId: string, workspace: string, credentialName: string | null, onEvent?: (e: Event) => void) =>
+    streamed<SeqeraConnection>("seqera_connect", { runId, workspace, credentialName }, onEvent),
   runs: () => invoke<RunSummary[]>("runs"),
   runDetail: (runId: string) => invoke<RunDetail>("run_detail", { runId }),
   exportPreview: (runId: string, request: ExportRequest) => invoke<Rendered>("export_preview", { runId, request }),
