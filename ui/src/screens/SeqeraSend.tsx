@@ -4,8 +4,9 @@
 // the role's trust policy, Seqera's own check, the waits and each verification check),
 // and at the end Seqera's verdict in words and the run's new status. Every decision is
 // the core's (seqera_connect); this only draws it.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, type Check, type Event, type SeqeraConnection } from "../api";
+import type { PlatformCredentialKind } from "../bindings/PlatformCredentialKind";
 import { Checks, ErrorBox, Field, errorsFor, unclaimed } from "../components";
 import { useCommand } from "../useCommand";
 
@@ -19,6 +20,14 @@ const STEP_LABEL: Record<string, string> = {
 };
 
 const label = (step: string) => STEP_LABEL[step] ?? step;
+
+/** What each kind of credential is, in the core's words; a kind the Rust side adds fails the type check until it is named. */
+const KIND_WORDS: Record<PlatformCredentialKind, string> = {
+  "aws-role": "AWS credential (role mode)",
+  "aws-keys": "AWS credential (keys mode)",
+  "aws-keys-role": "AWS credential (keys mode, assuming the role)",
+  "container-registry": "container registry credential",
+};
 
 /** The run's status after the hand-over, in words. */
 const STATUS_WORDS: Record<string, string> = {
@@ -70,7 +79,7 @@ function Result({ c }: { c: SeqeraConnection }) {
   return (
     <section aria-label="Sent to Seqera Platform">
       <p data-testid="seqera-credential">
-        {c.reused ? "Found again" : "Created"} the {c.kind} credential <code>{c.credential_name}</code> ({c.credential_id}) in <code>{c.workspace}</code> at <code>{c.url}</code>
+        {c.reused ? "Found again" : "Created"} the {KIND_WORDS[c.kind]} <code>{c.credential_name}</code> ({c.credential_id}) in <code>{c.workspace}</code> at <code>{c.url}</code>
         {c.reused && " (made by this run earlier)"}.
       </p>
       {c.external_id && (
@@ -101,6 +110,14 @@ export function SeqeraSend(props: { runId: string; workspace: string | null; tem
   const sending = useCommand(api.seqeraConnect);
   const fields = sending.error?.fields ?? [];
   const defaultName = `rolegate-${props.templateId ?? "TEMPLATE"}-${props.runId}`;
+
+  // What was shown is about the run and workspace it was sent to: another one starts afresh.
+  useEffect(() => {
+    sending.reset();
+    setSteps([]);
+    setChecks([]);
+    setNotices([]);
+  }, [props.runId, props.workspace]);
 
   const onEvent = (e: Event) => {
     const put = (step: string, s: Omit<Live, "step" | "label">, summary?: string) =>

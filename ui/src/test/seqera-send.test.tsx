@@ -1,6 +1,8 @@
 // Component tests of "Send to Seqera Platform" (SeqeraSend) against a mockIPC backend:
 // what it asks seqera_connect for, the steps, waits and checks it draws while Seqera
 // and AWS are asked, Seqera's verdict in words, and the errors where they belong.
+import { render } from "preact";
+import { act } from "preact/test-utils";
 import { SeqeraSend } from "../screens/SeqeraSend";
 import type { Check, SeqeraConnection } from "../api";
 import { backend, button, clearMocks, click, emit, mount, settle, typeInto } from "./ipc";
@@ -104,6 +106,9 @@ test("sending draws each step, the wait and the checks live, then AVAILABLE and 
   expect(verdict.getAttribute("data-outcome")).toBe("available");
   expect(verdict.textContent).toContain("AVAILABLE");
   expect(verdict.textContent).toContain("(passed)");
+  expect(root.querySelector("[data-testid=seqera-credential]")?.textContent).toBe(
+    "Created the AWS credential (role mode) rolegate-seqera-cloud-role-rg-000000000001 (cred-42) in acme/research at http://127.0.0.1:9999.",
+  );
   expect(root.querySelector("[data-testid=seqera-external-id]")?.textContent).toContain("5f0c-seqera-generated");
   expect(root.querySelector("[data-testid=seqera-run-status]")?.textContent).toBe(`Run ${RUN} is now verified: AWS and Seqera Platform both accept it.`);
   expect(root.querySelector("li[data-check=platform-validate]")?.getAttribute("data-status")).toBe("passed");
@@ -179,5 +184,19 @@ test("not signed in: the error's message and what to do", async () => {
   expect(alert.textContent).toContain("platform-not-signed-in");
   expect(alert.textContent).toContain("not signed in to Seqera Platform");
   expect(alert.querySelector(".hint")?.textContent).toBe("sign in to Seqera Platform with an access token first");
+  expect(button(root, "Send to Seqera Platform").disabled).toBe(false);
+});
+
+test("another workspace picked after a send starts afresh: the last verdict is not shown for it", async () => {
+  backend({ seqera_connect: connection() });
+  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} />);
+  await click(button(root, "Send to Seqera Platform"));
+  expect(root.querySelector("[data-testid=seqera-verdict]")).not.toBeNull();
+  await act(async () => {
+    render(<SeqeraSend runId={RUN} workspace="acme/other" />, root);
+  });
+  await settle();
+  expect(root.querySelector("[data-testid=seqera-verdict]")).toBeNull();
+  expect(root.querySelector("[data-testid=seqera-run-status]")).toBeNull();
   expect(button(root, "Send to Seqera Platform").disabled).toBe(false);
 });
