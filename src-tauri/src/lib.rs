@@ -19,7 +19,7 @@ mod state;
 
 use tauri::{Manager, RunEvent};
 
-use commands::{checks, exports, identity, platform, runs};
+use commands::{checks, exports, identity, platform, runs, seqera_send};
 pub use startup::webkit_renderer_env;
 use state::{AppState, PlanState};
 
@@ -62,6 +62,7 @@ pub fn run() {
             platform::seqera_workspaces,
             platform::seqera_sign_out,
             platform::set_external_id,
+            seqera_send::seqera_connect,
             settings::settings_get,
             settings::settings_set,
             startup::ui_ready

@@ -25,6 +25,7 @@ import type { RunInputs } from "./bindings/RunInputs";
 import type { RunSummary } from "./bindings/RunSummary";
 import type { SecretSave } from "./bindings/SecretSave";
 import type { SeqeraWorkspaces } from "./bindings/SeqeraWorkspaces";
+import type { SeqeraConnection } from "./bindings/SeqeraConnection";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { SignedIn } from "./bindings/SignedIn";
 import type { SignedOut } from "./bindings/SignedOut";
@@ -63,6 +64,7 @@ export type {
   RunSummary,
   SecretSave,
   SeqeraWorkspaces,
+  SeqeraConnection,
   SessionInfo,
   SignedIn,
   SignedOut,
@@ -97,6 +99,9 @@ export const api = {
   cancelRun: (runId: string) => invoke<boolean>("cancel_run", { runId }),
   verifyRun: (runId: string, onEvent?: (e: Event) => void) => streamed<VerifyOutcome>("verify_run", { runId }, onEvent),
   rollbackRun: (runId: string, onEvent?: (e: Event) => void) => streamed<RollbackReport>("rollback_run", { runId }, onEvent),
+  /** Credential made in the workspace, Seqera's External ID taken, Seqera's check; blank name: the default. */
+  seqeraConnect: (runId: string, workspace: string, credentialName: string | null, onEvent?: (e: Event) => void) =>
+    streamed<SeqeraConnection>("seqera_connect", { runId, workspace, credentialName }, onEvent),
   runs: () => invoke<RunSummary[]>("runs"),
   runDetail: (runId: string) => invoke<RunDetail>("run_detail", { runId }),
   exportPreview: (runId: string, request: ExportRequest) => invoke<Rendered>("export_preview", { runId, request }),

@@ -6,3 +6,4 @@ pub mod exports;
 pub mod identity;
 pub mod platform;
 pub mod runs;
+pub mod seqera_send;

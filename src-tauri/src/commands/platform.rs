@@ -28,8 +28,9 @@ pub fn session_for(home: Home, service: &str) -> PlatformSession {
     PlatformSession::new(Arc::new(SeqeraHttp), Arc::new(Keychain::with_service(service)), home)
 }
 
-/// The session of the identity in use, or the default one.
-async fn session(state: &AppState) -> PlatformSession {
+/// The session of the identity in use, or the default one (also the one roll-back
+/// deletes a run's Seqera credentials through).
+pub(crate) async fn session(state: &AppState) -> PlatformSession {
     let guard = state.session.lock().await;
     match guard.as_ref() {
         Some(s) => session_for(s.home.clone(), &s.keychain_service),

@@ -112,9 +112,14 @@ pub fn cancel_run(run_id: String, state: State<'_, AppState>) -> bool {
     }
 }
 
+/// Delete what a run made, newest first, each deletion streamed. Its Seqera Platform
+/// credentials are deleted when signed in there; otherwise they are reported kept, with
+/// how to sign in.
 #[tauri::command]
 pub async fn rollback_run(run_id: String, on_event: Channel<Event>, state: State<'_, AppState>) -> Result<RollbackReport, CommandError> {
-    Ok(state.engine_to(on_event).await?.rollback(&run_id, &RollbackOptions::default()).await?)
+    let engine = state.engine_to(on_event).await?;
+    let platform = super::platform::session(&state).await.api_for_run(&engine.journal(&run_id)?).await?;
+    Ok(engine.rollback(&run_id, &RollbackOptions { platform, ..RollbackOptions::default() }).await?)
 }
 
 /// Every run journaled where the identity in use keeps them (shared with the CLI).

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type SignedIn, type Workspace } from "../api";
 import { ErrorBox, Field, errorsFor, unclaimed } from "../components";
 import { useCommand } from "../useCommand";
+import { SeqeraSend } from "./SeqeraSend";
 
 export const SEQERA_CLOUD = "https://api.cloud.seqera.io";
 
@@ -87,7 +88,7 @@ export function WorkspacePicker(props: { session: SignedIn; value: string | null
 }
 
 /** Who is signed in, a way out, and the workspace picker; the sign-in form when nobody is. */
-export function SendToSeqera() {
+export function SendToSeqera(props: { runId: string; templateId?: string | null }) {
   const current = useCommand(api.seqeraSession);
   const signOut = useCommand(api.seqeraSignOut);
   const [signed, setSigned] = useState<SignedIn | null>(null);
@@ -118,16 +119,7 @@ export function SendToSeqera() {
             </button>
           </p>
           <WorkspacePicker session={signed} value={workspace} onPick={setWorkspace} />
-          <p class="muted">
-            Rolegate does not create the credential in the workspace yet. Until it does, export the Seqera credential JSON above and add it on the workspace's Credentials page
-            {workspace && (
-              <>
-                {" "}
-                (<code>{workspace}</code>)
-              </>
-            )}
-            .
-          </p>
+          <SeqeraSend runId={props.runId} workspace={workspace} templateId={props.templateId} />
         </>
       )}
       <ErrorBox error={current.error ?? signOut.error} />

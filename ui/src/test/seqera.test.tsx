@@ -112,9 +112,9 @@ test("export: a signed-in user is shown with the workspaces to pick, and can sig
   const radios = [...section.querySelectorAll<HTMLInputElement>("input[name=seqera-workspace]")];
   expect(radios.map((r) => r.value)).toEqual(["acme/pipelines", "acme/dev"]);
   await click(radios[1]);
-  expect(section.textContent).toContain("(acme/dev)");
-  // Nothing offers to send what cannot be sent yet.
-  expect([...section.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Sign out"]);
+  // The picked workspace is where Send goes.
+  expect(section.textContent).toContain("to acme/dev");
+  expect([...section.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Sign out", "Send to Seqera Platform"]);
   await click(button(section, "Sign out"));
   expect(ipc.called("seqera_sign_out").length).toBe(1);
   expect(section.querySelector("input[name=seqera-token]")).not.toBeNull();

@@ -39,6 +39,7 @@ pub struct SeqeraOptions {
 
 /// What `connect_seqera` did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SeqeraConnection {
     pub run_id: String,
     pub url: String,
