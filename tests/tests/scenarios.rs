@@ -153,6 +153,16 @@ async fn spacelift_read_write_cycle() {
     full_cycle("spacelift", i).await;
 }
 
+/// The private worker's own role (in an account of its own) assumes both roles, each
+/// with its own External ID; Spacelift's account is trusted by neither.
+#[tokio::test(flavor = "multi_thread")]
+async fn spacelift_worker_cycle() {
+    let mut i = inputs("spacelift-worker");
+    i.variables.insert("worker_account".into(), fresh_account_id());
+    i.variables.insert("worker_role".into(), "spacelift-worker".into());
+    full_cycle("spacelift-worker", i).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn custom_cycle() {
     full_cycle("custom", inputs("custom")).await;

@@ -187,6 +187,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("seqera-cloud-role", include_str!("../templates/seqera-cloud-role.json")),
     ("ecr-wave-readonly", include_str!("../templates/ecr-wave-readonly.json")),
     ("spacelift", include_str!("../templates/spacelift.json")),
+    ("spacelift-worker", include_str!("../templates/spacelift-worker.json")),
     ("custom", include_str!("../templates/custom.json")),
 ];
 
@@ -383,7 +384,18 @@ mod tests {
     fn builtins_are_valid_and_cover_every_mode() {
         let all = builtin();
         let ids: Vec<&str> = all.iter().map(|t| t.id.as_str()).collect();
-        assert_eq!(ids, ["seqera-batch-forge", "seqera-batch-launch", "seqera-cloud-role", "ecr-wave-readonly", "spacelift", "custom"]);
+        assert_eq!(
+            ids,
+            [
+                "seqera-batch-forge",
+                "seqera-batch-launch",
+                "seqera-cloud-role",
+                "ecr-wave-readonly",
+                "spacelift",
+                "spacelift-worker",
+                "custom"
+            ]
+        );
         for m in [Mode::Key, Mode::Role, Mode::KeyRole] {
             assert!(all.iter().any(|t| t.mode == m), "no template in mode {}", m.as_str());
         }
