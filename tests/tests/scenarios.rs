@@ -156,6 +156,16 @@ async fn spacelift_read_write_cycle() {
     full_cycle("spacelift", i).await;
 }
 
+/// The private worker's own role (in an account of its own) assumes both roles, each
+/// with its own External ID; Spacelift's account is trusted by neither.
+#[tokio::test(flavor = "multi_thread")]
+async fn spacelift_worker_cycle() {
+    let mut i = inputs("spacelift-worker");
+    i.variables.insert("worker_account".into(), fresh_account_id());
+    i.variables.insert("worker_role".into(), "spacelift-worker".into());
+    full_cycle("spacelift-worker", i).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn custom_cycle() {
     full_cycle("custom", inputs("custom")).await;
@@ -223,7 +233,7 @@ async fn ecr_wave_with_ecr_public_cycle() {
 /// cycle of its own above.
 #[test]
 fn every_builtin_template_has_a_cycle() {
-    let own = ["ecr-wave-readonly", "spacelift", "custom"];
+    let own = ["ecr-wave-readonly", "spacelift", "spacelift-worker", "custom"];
     for t in builtin() {
         let walked = t.family.as_deref().is_some_and(|f| FAMILIES.contains(&f));
         assert!(walked || own.contains(&t.id.as_str()), "{} has no scenario", t.id);

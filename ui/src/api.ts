@@ -125,5 +125,5 @@ export const api = {
 
 /** A run request for a format with nothing revealed. */
 export function exportRequest(format: Format, extra: Partial<ExportRequest> = {}): ExportRequest {
-  return { format, name: null, temporary: false, reveal: false, integration: null, stacks: [], ...extra };
+  return { format, name: null, temporary: false, reveal: false, integrations: {}, stacks: [], ...extra };
 }

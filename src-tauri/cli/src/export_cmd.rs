@@ -37,7 +37,14 @@ pub async fn export(g: &Global, a: ExportArgs) -> Result<i32, RunError> {
         name: a.name.clone(),
         temporary: a.temporary,
         reveal: a.reveal || a.out.is_some(),
-        integration: a.integration.clone(),
+        integrations: a
+            .integrations
+            .iter()
+            .map(|i| match i.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (String::new(), i.clone()),
+            })
+            .collect(),
         stacks: a.stacks.clone(),
     };
     let rendered: Rendered = engine.render_export(&a.run_id, &req).await?;

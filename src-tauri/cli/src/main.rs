@@ -198,9 +198,11 @@ struct ExportArgs {
     /// spacelift: stack slugs to list External IDs for.
     #[arg(long = "stack")]
     stacks: Vec<String>,
-    /// spacelift: the integration id (default: the run's).
-    #[arg(long)]
-    integration: Option<String>,
+    /// spacelift: the Spacelift integration id of a role, as ROLE_KEY=ID (repeat it: each
+    /// integration holds one role); a bare ID for a one-role run. Default: the run's
+    /// `KEY_integration` variable.
+    #[arg(long = "integration", value_name = "[ROLE_KEY=]ID")]
+    integrations: Vec<String>,
 }
 
 #[derive(Args, Clone, Default)]

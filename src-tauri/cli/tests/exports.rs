@@ -225,13 +225,64 @@ fn json_bundles_validate_against_the_schemas_and_iac_replays_the_run() {
     cli.run(&["rollback", &cloud]);
     let (sl, _) = apply(&cli, "spacelift", &["--no-verify", "--var", "spacelift_account=acme"]);
     let f = dir.join("spacelift.json");
+    // One integration per role: a bare id for a two-role run is refused, naming the rule.
+    let bare = cli.text(&["--json", "export", &sl, "-f", "spacelift", "--stack", "prod-vpc", "--integration", "01HX"]);
+    assert_eq!(bare.code, 2, "{}", bare.stdout);
+    assert!(bare.stdout.contains("integration-per-role"), "{}", bare.stdout);
     ok(
-        &cli.text(&["export", &sl, "-f", "spacelift", "--stack", "prod-vpc", "--integration", "01HX", "--out", f.to_str().unwrap()]),
+        &cli.text(&[
+            "export",
+            &sl,
+            "-f",
+            "spacelift",
+            "--stack",
+            "prod-vpc",
+            "--integration",
+            "read=01HXREAD",
+            "--integration",
+            "write=01HXWRITE",
+            "--out",
+            f.to_str().unwrap(),
+        ]),
         "spacelift",
     );
     validate("spacelift.schema.json", &f, &cli);
-    let text = std::fs::read_to_string(&f).unwrap();
-    assert!(text.contains("acme@01HX@prod-vpc@read") && text.contains("acme@01HX@prod-vpc@write"), "{text}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    let roles = v["roles"].as_array().unwrap();
+    let read = roles.iter().find(|r| r["key"] == "read").unwrap();
+    let write = roles.iter().find(|r| r["key"] == "write").unwrap();
+    assert_eq!(read["external_ids"][0]["external_id"], "acme@01HXREAD@prod-vpc@read");
+    assert_eq!(write["external_ids"][0]["external_id"], "acme@01HXWRITE@prod-vpc@write");
+    assert_eq!(read["integration"]["attach"], serde_json::json!({"read": true, "write": false}));
+    assert_eq!(write["integration"]["attach"], serde_json::json!({"read": false, "write": true}));
+
+    // Terraform: Spacelift's provider beside AWS's, each role its own integration,
+    // attached for its phase only, with the External ID data source.
+    let tf = cli.text(&["export", &sl, "-f", "terraform", "--stack", "prod-vpc", "--stack", "edge"]);
+    ok(&tf, "terraform spacelift");
+    let body = hcl::parse(&tf.stdout).unwrap_or_else(|e| panic!("{e}\n{}", tf.stdout));
+    let block = |kind: &str, label: &str, name: &str| {
+        body.blocks()
+            .find(|b| {
+                b.identifier() == kind
+                    && b.labels().first().map(|l| l.as_str()) == Some(label)
+                    && b.labels().get(1).map(|l| l.as_str()) == Some(name)
+            })
+            .unwrap_or_else(|| panic!("no {kind} {label}.{name} in:\n{}", tf.stdout))
+            .clone()
+    };
+    let attr = |b: &hcl::Block, key: &str| b.body().attributes().find(|a| a.key() == key).map(|a| a.expr().to_string()).unwrap_or_default();
+    for (key, read_flag, write_flag) in [("read", "true", "false"), ("write", "false", "true")] {
+        let integration = block("resource", "spacelift_aws_integration", key);
+        assert_eq!(attr(&integration, "role_arn"), format!("aws_iam_role.role_{key}.arn"));
+        assert_eq!(attr(&integration, "generate_credentials_in_worker"), "false");
+        let attachment = block("resource", "spacelift_aws_integration_attachment", key);
+        assert_eq!((attr(&attachment, "read").as_str(), attr(&attachment, "write").as_str()), (read_flag, write_flag), "{key}");
+        assert_eq!(attr(&attachment, "stack_id"), "each.value");
+        block("data", "spacelift_aws_integration_attachment_external_id", key);
+    }
+    assert!(tf.stdout.contains("\"prod-vpc\"") && tf.stdout.contains("\"edge\""), "the stacks are the variable's default:\n{}", tf.stdout);
+    assert!(tf.stdout.contains("spacelift-io/spacelift"), "{}", tf.stdout);
     cli.run(&["rollback", &sl]);
 }
 

@@ -207,6 +207,7 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("seqera-eks", include_str!("../templates/seqera-eks.json")),
     ("ecr-wave-readonly", include_str!("../templates/ecr-wave-readonly.json")),
     ("spacelift", include_str!("../templates/spacelift.json")),
+    ("spacelift-worker", include_str!("../templates/spacelift-worker.json")),
     ("custom", include_str!("../templates/custom.json")),
 ];
 
@@ -447,6 +448,7 @@ mod tests {
                 "seqera-eks-role",
                 "ecr-wave-readonly",
                 "spacelift",
+                "spacelift-worker",
                 "custom"
             ]
         );

@@ -18,9 +18,10 @@ temporary: boolean,
  */
 reveal: boolean, 
 /**
- * Spacelift: the integration name.
+ * Spacelift: the integration id of each role (by role key; the key `""` stands for
+ * the only role of a one-role run).
  */
-integration: string | null, 
+integrations: { [key in string]?: string }, 
 /**
  * Spacelift: the stacks to write statements for.
  */

@@ -3,6 +3,7 @@
 //! profile edit (previewed masked, then written with backups) and where the AWS config
 //! files are. The front ends only format the result, so they cannot drift apart.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -28,9 +29,10 @@ pub struct ExportRequest {
     /// Put the real secret in the text; otherwise it is masked.
     #[serde(default)]
     pub reveal: bool,
-    /// Spacelift: the integration name.
+    /// Spacelift: the integration id of each role (by role key; the key `""` stands for
+    /// the only role of a one-role run).
     #[serde(default)]
-    pub integration: Option<String>,
+    pub integrations: std::collections::BTreeMap<String, String>,
     /// Spacelift: the stacks to write statements for.
     #[serde(default)]
     pub stacks: Vec<String>,
@@ -38,7 +40,7 @@ pub struct ExportRequest {
 
 impl ExportRequest {
     pub fn new(format: Format) -> ExportRequest {
-        ExportRequest { format, name: None, temporary: false, reveal: false, integration: None, stacks: Vec::new() }
+        ExportRequest { format, name: None, temporary: false, reveal: false, integrations: Default::default(), stacks: Vec::new() }
     }
 }
 
@@ -124,14 +126,13 @@ impl Engine {
             )?,
             Format::Nextflow => export::nextflow(&bundle),
             Format::Spacelift => {
-                let integration = req
-                    .integration
-                    .clone()
-                    .or_else(|| journal.inputs.variables.get("integration").cloned())
-                    .unwrap_or_else(|| "rolegate-verify".into());
-                export::spacelift(&bundle, &integration, &req.stacks)
+                let integrations = spacelift_integrations(&journal, &req.integrations)?;
+                export::spacelift(&bundle, &integrations, &req.stacks)?
             }
-            Format::Terraform => export::iac::terraform(&journal),
+            Format::Terraform => {
+                let spacelift = Format::offered_for(&journal).contains(&Format::Spacelift).then_some(req.stacks.as_slice());
+                export::iac::terraform(&journal, spacelift)
+            }
             Format::Cloudformation => export::iac::cloudformation(&journal),
             Format::AwsProfile => {
                 return Err(invalid(
@@ -188,4 +189,53 @@ pub fn aws_files(home: &Path) -> ProfileFiles {
         std::env::var_os("AWS_CONFIG_FILE").map(Into::into),
         std::env::var_os("AWS_SHARED_CREDENTIALS_FILE").map(Into::into),
     )
+}
+
+/// The Spacelift integration id of each role: the one the person gave (`ROLE_KEY=ID`; a
+/// bare id only for a one-role run, as an integration holds one role), else the run's
+/// variable `KEY_integration` (or the older single `integration`) unless it is the
+/// verification default.
+fn spacelift_integrations(j: &Journal, given: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, RunError> {
+    let keys: Vec<&str> = j.plan.roles.iter().map(|r| r.key.as_str()).collect();
+    let mut out = BTreeMap::new();
+    for (k, v) in given {
+        let key = match (k.as_str(), keys.as_slice()) {
+            ("", [only]) => only.to_string(),
+            ("", _) => {
+                return Err(invalid(
+                    "integration",
+                    "integration-per-role",
+                    format!(
+                        "run {} has {} roles, and each Spacelift AWS integration holds one: give --integration ROLE_KEY=ID for each of {}",
+                        j.run_id,
+                        keys.len(),
+                        keys.join(", ")
+                    ),
+                ))
+            }
+            (k, _) if keys.contains(&k) => k.to_string(),
+            (k, _) => {
+                return Err(invalid(
+                    "integration",
+                    "unknown-role",
+                    format!("run {} has no role {k:?}; its roles: {}", j.run_id, keys.join(", ")),
+                ))
+            }
+        };
+        let errs = crate::validate::pattern_variable(&format!("integration.{key}"), v);
+        if !errs.is_empty() {
+            return Err(RunError::Invalid(errs));
+        }
+        out.insert(key, v.clone());
+    }
+    for key in keys {
+        if out.contains_key(key) {
+            continue;
+        }
+        let var = j.inputs.variables.get(&format!("{key}_integration")).or_else(|| j.inputs.variables.get("integration"));
+        if let Some(v) = var.filter(|v| !v.starts_with("rolegate-verify")) {
+            out.insert(key.to_string(), v.clone());
+        }
+    }
+    Ok(out)
 }

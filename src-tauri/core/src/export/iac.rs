@@ -71,23 +71,24 @@ fn header(bundle: &Bundle) -> String {
     )
 }
 
-/// Terraform for the aws provider.
-pub fn terraform(journal: &Journal) -> Rendered {
+/// Terraform for the aws provider; for a Spacelift run (`spacelift` holds the stacks to
+/// attach, possibly none), the Spacelift provider's integrations, attachments and
+/// External ID data sources beside the roles.
+pub fn terraform(journal: &Journal, spacelift: Option<&[String]>) -> Rendered {
     let plan = &journal.plan;
     let bundle = Bundle::from_journal(journal);
     let mut body = Body::builder();
-    body = body.add_block(
-        Block::builder("terraform")
-            .add_block(
-                Block::builder("required_providers")
-                    .add_attribute(Attribute::new(
-                        "aws",
-                        hcl::to_expression(serde_json::json!({"source": "hashicorp/aws", "version": ">= 5.0"})).expect("provider"),
-                    ))
-                    .build(),
-            )
-            .build(),
-    );
+    let mut providers = Block::builder("required_providers").add_attribute(Attribute::new(
+        "aws",
+        hcl::to_expression(serde_json::json!({"source": "hashicorp/aws", "version": ">= 5.0"})).expect("provider"),
+    ));
+    if spacelift.is_some() {
+        providers = providers.add_attribute(Attribute::new(
+            "spacelift",
+            hcl::to_expression(serde_json::json!({"source": "spacelift-io/spacelift", "version": ">= 1.0"})).expect("provider"),
+        ));
+    }
+    body = body.add_block(Block::builder("terraform").add_block(providers.build()).build());
     body = body.add_block(Block::builder("provider").add_label("aws").add_attribute(("region", plan.region.clone())).build());
     for p in &plan.policies {
         body = body.add_block(
@@ -147,10 +148,75 @@ pub fn terraform(journal: &Journal) -> Rendered {
             body = body.add_block(attachment(plan, "role", &format!("{id}_attach_{i}"), &format!("aws_iam_role.{id}.name"), arn));
         }
     }
+    if let Some(stacks) = spacelift {
+        for b in spacelift_blocks(plan, stacks).into_blocks() {
+            body = body.add_block(b);
+        }
+    }
     let mut text: String = header(&bundle).lines().map(|l| format!("# {l}\n")).collect();
     text.push('\n');
     text.push_str(&hcl::format::to_string(&body.build()).expect("hcl"));
     Rendered { format: Format::Terraform, text: text.into(), holds_secret: false, file_name: Format::Terraform.file_name(&journal.run_id) }
+}
+
+/// Spacelift's side, as its Terraform provider programs it: one `spacelift_aws_integration`
+/// per role (an integration holds one role ARN), attached to each stack of
+/// `var.spacelift_stacks` for the role's phase only (the read role for `read`, the write
+/// role for `write`), and the External ID Spacelift will send per stack from the
+/// `spacelift_aws_integration_attachment_external_id` data source, checked against the
+/// role's trust condition. A role a private worker assumes (`generate_credentials_in_worker`)
+/// carries its fixed External ID on the integration instead.
+fn spacelift_blocks(plan: &Plan, stacks: &[String]) -> Body {
+    let mut text = String::new();
+    let stacks_json = serde_json::to_string(stacks).expect("stacks");
+    text.push_str(&format!(
+        "variable \"spacelift_stacks\" {{\n  description = \"Slugs of the Spacelift stacks the integrations are attached to\"\n  type        = list(string)\n  default     = {stacks_json}\n}}\n"
+    ));
+    let mut outputs = Vec::new();
+    for r in &plan.roles {
+        let id = ident(&r.key);
+        let role = ident(&format!("role_{}", r.key));
+        let phase = super::spacelift_phase(&r.key);
+        let (read, write) = (phase == "read", phase == "write");
+        let worker = !super::spacelift_assumes(r);
+        let name = serde_json::to_string(&r.name).expect("name");
+        text.push_str(&format!(
+            "resource \"spacelift_aws_integration\" \"{id}\" {{\n  name                           = {name}\n  role_arn                       = aws_iam_role.{role}.arn\n  generate_credentials_in_worker = {worker}\n"
+        ));
+        if worker {
+            text.push_str(&format!("  external_id                    = {}\n", serde_json::to_string(&r.external_id).expect("id")));
+        }
+        text.push_str("}\n");
+        text.push_str(&format!(
+            "resource \"spacelift_aws_integration_attachment\" \"{id}\" {{\n  for_each       = toset(var.spacelift_stacks)\n  integration_id = spacelift_aws_integration.{id}.id\n  stack_id       = each.value\n  read           = {read}\n  write          = {write}\n  depends_on     = [aws_iam_role.{role}]\n}}\n"
+        ));
+        if worker {
+            // A private worker sends the integration's own External ID for every stack.
+            outputs
+                .push(format!("    {id} = {{ for stack in var.spacelift_stacks : stack => spacelift_aws_integration.{id}.external_id }}"));
+            continue;
+        }
+        text.push_str(&format!(
+            "data \"spacelift_aws_integration_attachment_external_id\" \"{id}\" {{\n  for_each       = toset(var.spacelift_stacks)\n  integration_id = spacelift_aws_integration.{id}.id\n  stack_id       = each.value\n  read           = {read}\n  write          = {write}\n}}\n"
+        ));
+        // The trust condition is a glob; Terraform checks the prefix before `*`.
+        let prefix = r.condition.value.split('*').next().unwrap_or_default();
+        let suffix = format!("@{phase}");
+        text.push_str(&format!(
+                "check \"spacelift_{id}_external_ids\" {{\n  assert {{\n    condition     = alltrue([for d in data.spacelift_aws_integration_attachment_external_id.{id} : startswith(d.external_id, {}) && endswith(d.external_id, {})])\n    error_message = {}\n  }}\n}}\n",
+                serde_json::to_string(prefix).expect("prefix"),
+                serde_json::to_string(&suffix).expect("suffix"),
+                serde_json::to_string(&format!("an External ID Spacelift sends for role {} does not match its trust condition {}", r.name, r.condition.value)).expect("message"),
+            ));
+        outputs.push(format!(
+            "    {id} = {{ for stack, d in data.spacelift_aws_integration_attachment_external_id.{id} : stack => d.external_id }}"
+        ));
+    }
+    text.push_str(&format!(
+        "output \"spacelift_external_ids\" {{\n  description = \"The External ID Spacelift sends for each role and stack\"\n  value = {{\n{}\n  }}\n}}\n",
+        outputs.join("\n")
+    ));
+    hcl::parse(&text).unwrap_or_else(|e| panic!("the Spacelift blocks are not HCL ({e}):\n{text}"))
 }
 
 fn cfn_id(prefix: &str, key: &str) -> String {
@@ -244,5 +310,71 @@ pub fn cloudformation(journal: &Journal) -> Rendered {
         text: out.into(),
         holds_secret: false,
         file_name: Format::Cloudformation.file_name(&journal.run_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{build, RunInputs};
+    use crate::ports::CallerIdentity;
+    use crate::template::find_builtin;
+    use crate::testing::FixedEntropy;
+
+    fn journal(template: &str, vars: &[(&str, &str)]) -> Journal {
+        let t = find_builtin(template).unwrap();
+        let inputs = RunInputs {
+            template_id: t.id.clone(),
+            region: "eu-west-1".into(),
+            path: "/".into(),
+            variables: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Default::default()
+        };
+        let caller =
+            CallerIdentity { account: "123456789012".into(), arn: "arn:aws:iam::123456789012:user/admin".into(), user_id: "AIDA".into() };
+        let plan = build(&t, &inputs, &caller, "rg-0123456789ab", &FixedEntropy::default()).unwrap();
+        Journal::new(plan, inputs, time::OffsetDateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn spacelift_runs_get_an_integration_per_role_attached_for_its_phase_and_checked_against_the_trust() {
+        let j = journal("spacelift", &[("spacelift_account", "acme")]);
+        let tf = terraform(&j, Some(&["prod-vpc".to_string()])).text.as_str().to_string();
+        let body = hcl::parse(&tf).unwrap_or_else(|e| panic!("{e}\n{tf}"));
+        let labels = |b: &Block| b.labels().iter().map(|l| l.as_str().to_string()).collect::<Vec<_>>().join(".");
+        let found: Vec<String> = body.blocks().map(|b| format!("{} {}", b.identifier(), labels(b))).collect();
+        for want in [
+            "resource spacelift_aws_integration.read",
+            "resource spacelift_aws_integration.write",
+            "resource spacelift_aws_integration_attachment.read",
+            "resource spacelift_aws_integration_attachment.write",
+            "data spacelift_aws_integration_attachment_external_id.read",
+            "data spacelift_aws_integration_attachment_external_id.write",
+            "check spacelift_read_external_ids",
+            "check spacelift_write_external_ids",
+            "variable spacelift_stacks",
+            "output spacelift_external_ids",
+        ] {
+            assert!(found.iter().any(|f| f == want), "no {want} in:\n{tf}");
+        }
+        assert!(tf.contains("startswith(d.external_id, \"acme@\")") && tf.contains("endswith(d.external_id, \"@write\")"), "{tf}");
+        // Not a Spacelift run: no Spacelift provider at all.
+        let plain = terraform(&journal("seqera-batch-launch", &[]), None).text.as_str().to_string();
+        assert!(!plain.contains("spacelift"), "{plain}");
+    }
+
+    #[test]
+    fn a_worker_run_has_the_worker_generate_credentials_with_the_runs_external_id() {
+        let j = journal("spacelift-worker", &[("worker_account", "210987654321"), ("worker_role", "spacelift-worker")]);
+        let tf = terraform(&j, Some(&[])).text.as_str().to_string();
+        hcl::parse(&tf).unwrap_or_else(|e| panic!("{e}\n{tf}"));
+        assert!(tf.contains("generate_credentials_in_worker = true"), "{tf}");
+        for r in &j.plan.roles {
+            assert!(tf.contains(&format!("external_id = \"{}\"", r.external_id)) || tf.contains(&r.external_id), "{tf}");
+            assert_eq!(r.principals, ["arn:aws:iam::210987654321:role/spacelift-worker"]);
+        }
+        assert!(!tf.contains("check \"spacelift_"), "a fixed External ID needs no pattern check:\n{tf}");
+        assert!(!tf.contains("data \"spacelift_aws_integration_attachment_external_id\""), "{tf}");
+        assert!(tf.contains("spacelift_aws_integration.read.external_id"), "{tf}");
     }
 }

@@ -14,6 +14,8 @@ pub mod secret;
 mod redaction_tests;
 
 use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -434,24 +436,81 @@ pub fn nextflow(bundle: &Bundle) -> Rendered {
     Rendered { format: Format::Nextflow, text: text.into(), holds_secret: false, file_name: Format::Nextflow.file_name(&bundle.run_id) }
 }
 
-/// Spacelift-style: for each role, the trust statement and the External ID pattern, with
-/// the concrete External IDs per stack and phase when the stack is known.
-pub fn spacelift(bundle: &Bundle, integration: &str, stacks: &[String]) -> Rendered {
+/// The phase a Spacelift role serves: `write` for a role keyed `write`, else `read`.
+pub fn spacelift_phase(role_key: &str) -> &'static str {
+    if role_key.contains("write") {
+        "write"
+    } else {
+        "read"
+    }
+}
+
+/// Whether Spacelift itself assumes the role (its External ID a pattern Spacelift fills
+/// per stack and phase), rather than a private worker with a fixed External ID set on
+/// the integration (`generate_credentials_in_worker`).
+pub fn spacelift_assumes(role: &PlannedRole) -> bool {
+    role.condition.operator == "StringLike"
+}
+
+/// Spacelift: one AWS integration per role (an integration holds one role ARN), each to
+/// be attached to stacks for its phase (`read` planning, `write` applying), with the
+/// trust statement, and the External IDs Spacelift will send per stack and phase, which
+/// need the integration's id (`integrations`, by role key). A role a private worker
+/// assumes has one External ID of its own, set on the integration.
+pub fn spacelift(bundle: &Bundle, integrations: &BTreeMap<String, String>, stacks: &[String]) -> Result<Rendered, FieldErrors> {
+    let missing: Vec<FieldError> = bundle
+        .roles
+        .iter()
+        .filter(|r| spacelift_assumes(r) && !stacks.is_empty() && !integrations.contains_key(&r.key))
+        .map(|r| {
+            FieldError::new(
+                "integration",
+                "integration-per-role",
+                format!(
+                    "the External IDs of role {} name its Spacelift integration: give its id with --integration {}=ID (each integration holds one role)",
+                    r.key, r.key
+                ),
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
     let roles: Vec<Value> = bundle
         .roles
         .iter()
         .map(|r| {
-            let phase = if r.key.contains("write") { "write" } else { "read" };
+            let phase = spacelift_phase(&r.key);
             let statement = crate::policy::trust_statement(&r.principals, &r.condition);
-            let account_name = r.condition.value.split('@').next().unwrap_or_default();
+            let integration_id = integrations.get(&r.key);
+            let worker = !spacelift_assumes(r);
+            let mut integration = json!({
+                "name": r.name,
+                "role_arn": r.arn,
+                "generate_credentials_in_worker": worker,
+                "attach": { "read": phase == "read", "write": phase == "write" },
+            });
+            if worker {
+                integration["external_id"] = json!(r.external_id);
+            }
             let ids: Vec<Value> = stacks
                 .iter()
-                .map(|s| json!({ "stack": s, "phase": phase, "external_id": format!("{account_name}@{integration}@{s}@{phase}") }))
+                .map(|s| {
+                    let id = if worker {
+                        r.external_id.clone()
+                    } else {
+                        let account_name = r.condition.value.split('@').next().unwrap_or_default();
+                        format!("{account_name}@{}@{s}@{phase}", integration_id.map(String::as_str).unwrap_or_default())
+                    };
+                    json!({ "stack": s, "phase": phase, "external_id": id })
+                })
                 .collect();
             json!({
                 "key": r.key,
                 "role_arn": r.arn,
                 "phase": phase,
+                "integration_id": integration_id,
+                "integration": integration,
                 "external_id_condition": { "operator": r.condition.operator, "pattern": r.condition.value },
                 "verification_external_id": r.external_id,
                 "trust_statement": statement,
@@ -460,12 +519,12 @@ pub fn spacelift(bundle: &Bundle, integration: &str, stacks: &[String]) -> Rende
         })
         .collect();
     let body = json!({ "run_id": bundle.run_id, "account": bundle.account, "roles": roles });
-    Rendered {
+    Ok(Rendered {
         format: Format::Spacelift,
         text: pretty(&body).into(),
         holds_secret: false,
         file_name: Format::Spacelift.file_name(&bundle.run_id),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -58,7 +58,8 @@ fn spacelift_external_ids_follow_the_pattern() {
     let mut i = inputs("spacelift");
     i.variables.insert("spacelift_account".into(), "acme".into());
     let plan = build(&t, &i, &caller(), "rg-x", &FixedEntropy::default()).unwrap();
-    assert_eq!(plan.roles[0].external_id, "acme@rolegate-verify@rolegate-verify@read");
+    assert_eq!(plan.roles[0].external_id, "acme@rolegate-verify-read@rolegate-verify@read");
+    assert_eq!(plan.roles[1].external_id, "acme@rolegate-verify-write@rolegate-verify@write", "each role its own integration");
     assert_eq!(
         plan.roles[1].condition,
         ExternalIdCondition { operator: "StringLike".into(), value: "acme@*@*@write".into(), anchors: vec!["acme".into()] }
@@ -114,7 +115,7 @@ fn an_unanchored_external_id_condition_blocks_the_plan() {
     for (value, condition, open) in [
         ("acme@i@s@read", "*", true),
         ("acme@i@s@read", "*@*@*@read", true),
-        ("rolegate-verify@x", "{{integration}}@*", true),
+        ("rolegate-verify-read@x", "{{read_integration}}@*", true),
         ("acmeevil@i@s@read", "{{spacelift_account}}*", true),
         ("acme@i@s@read", "{{spacelift_account}}@*@*@read", false),
     ] {
