@@ -3,7 +3,8 @@
 // in to it with its made-up token. The key+role template (Seqera Batch launch) is
 // applied and verified; the External ID "the platform shows" is pasted on Verify, the
 // role's trust policy changes to it, the app waits and verifies again; Export shows the
-// Sandbox's Seqera user and its workspace; History shows the new External ID; signing
+// Sandbox's Seqera user and its workspace, and Send makes the credential there, takes
+// Seqera's External ID and shows Seqera's verdict; History shows the External ID; signing
 // out and pasting a wrong token shows Seqera's refusal with the advice, the field empty.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -82,9 +83,24 @@ async function flow() {
   const ws = await $("input[name=seqera-workspace][value='sandbox-org/sandbox']");
   await ws.waitForExist({ timeout: 20000 });
   await ws.click();
-  await waitText("section[aria-labelledby=send-seqera-h]", /\(sandbox-org\/sandbox\)/, 5000);
+  await waitText("section[aria-labelledby=send-seqera-h]", /to sandbox-org\/sandbox/, 5000);
   await (await $("section[aria-labelledby=send-seqera-h]")).scrollIntoView();
   await app.shot("s04-export-seqera-workspace");
+
+  // Send: the credential made in the stand-in's workspace, Seqera's External ID in the
+  // trust policy, Seqera's own check against the emulator, the run verified.
+  await (await app.button("Send to Seqera Platform", "//section[@aria-labelledby='send-seqera-h']")).click();
+  const verdict = await $("[data-testid=seqera-verdict]");
+  await verdict.waitForExist({ timeout: 180000 });
+  assert.equal(await verdict.getAttribute("data-outcome"), "available", await verdict.getText());
+  for (const step of ["seqera:credential", "seqera:external-id", "seqera:validate"]) {
+    const li = await $(`[aria-label='Seqera steps'] li[data-step='${step}']`);
+    assert.equal(await li.getAttribute("data-status"), "done", `${step}: ${await li.getText()}`);
+  }
+  assert.match(await (await $("[data-testid=seqera-credential]")).getText(), /rolegate-seqera-batch-launch-rg-[0-9a-f]{12}/);
+  assert.match(await (await $("[data-testid=seqera-run-status]")).getText(), /verified/);
+  await verdict.scrollIntoView();
+  await app.shot("s04b-sent-to-seqera");
 
   // Signing out, then a token Seqera refuses: its message and advice; the field is emptied.
   await (await app.button("Sign out", "//section[@aria-labelledby='send-seqera-h']")).click();
@@ -100,9 +116,9 @@ async function flow() {
   await (await $("section[aria-labelledby=send-seqera-h] [role=alert]")).scrollIntoView({ block: "end" });
   await app.shot("s05-token-refused");
 
-  // History shows the External ID the role now requires.
+  // History shows the External ID the role now requires: Seqera's, since the send.
   await (await app.button("Done: go to History")).click();
   await app.heading("History");
-  await waitText("main section.card", new RegExp(`External ID ${NEW_ID}`), 20000);
+  await waitText("main section.card", /External ID [0-9a-f-]{36}/, 20000);
   await app.shot("s06-history");
 }
