@@ -360,3 +360,17 @@ pub async fn inventory(account: &Account) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Every file under `dir`, recursively (for scans of what a run wrote).
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -93,7 +93,7 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
         assert!(secret.len() >= 16, "a real secret access key");
         let mut said = vec![serde_json::to_string(&h.events.events()).unwrap(), format!("{:?}", h.events.events()), format!("{report:?}")];
         said.push(format!("{:?}", h.engine.journal(&run_id).unwrap()));
-        for entry in walk(h.home.path()) {
+        for entry in rolegate_tests::files_under(h.home.path()) {
             said.push(String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned());
         }
         for (i, text) in said.iter().enumerate() {
@@ -109,20 +109,6 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
             "rollback removes the keychain entry"
         );
     }
-}
-
-/// Every file under `dir`.
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn futures_lite_block<F: std::future::Future>(f: F) -> F::Output {
@@ -153,6 +139,17 @@ async fn seqera_cloud_role_cycle() {
 async fn spacelift_read_write_cycle() {
     let mut i = inputs("spacelift");
     i.variables.insert("spacelift_account".into(), "acme".into());
+    full_cycle("spacelift", i).await;
+}
+
+/// The plan role with the state-lock features: its extra policy is made, attached,
+/// verified and rolled back with the rest.
+#[tokio::test(flavor = "multi_thread")]
+async fn spacelift_with_state_lock_cycle() {
+    let mut i = inputs("spacelift");
+    i.variables.insert("spacelift_account".into(), "acme".into());
+    i.variables.insert("state_bucket".into(), "acme-tf-state".into());
+    i.features = vec!["state-lock-s3".into(), "state-lock-dynamodb".into()];
     full_cycle("spacelift", i).await;
 }
 

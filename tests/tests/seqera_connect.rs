@@ -127,7 +127,7 @@ async fn keys_and_role_mode_sends_the_key_and_never_lets_the_secret_or_token_out
         serde_json::to_string(&c).unwrap(),
         format!("{api:?}", api = PlatformApi(api.clone())),
     ];
-    for entry in walk(h.home.path()) {
+    for entry in rolegate_tests::files_under(h.home.path()) {
         said.push(String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned());
     }
     for (i, text) in said.iter().enumerate() {
@@ -231,11 +231,19 @@ async fn killed_after_any_journal_write_of_the_connection_it_resumes_and_rolls_b
     }
 }
 
-/// The platform makes the credential, but its answer is lost on the way back.
-struct AnswerLost(Arc<dyn SeqeraApi>);
+/// A platform that misbehaves one way, passing everything else through.
+#[derive(Clone, Copy, PartialEq)]
+enum Fault {
+    /// It makes the credential, but its answer is lost on the way back.
+    CreateAnswerLost,
+    /// It cannot reach AWS when asked to check the credential (`transientError`).
+    CloudUnreachable,
+}
+
+struct Faulty(Arc<dyn SeqeraApi>, Fault);
 
 #[async_trait]
-impl SeqeraApi for AnswerLost {
+impl SeqeraApi for Faulty {
     fn url(&self) -> &str {
         self.0.url()
     }
@@ -249,45 +257,20 @@ impl SeqeraApi for AnswerLost {
         self.0.check_name(workspace_id, name).await
     }
     async fn create_credential(&self, workspace_id: i64, credential: &NewCredential) -> Result<String, PlatformError> {
-        self.0.create_credential(workspace_id, credential).await?;
-        Err(PlatformError::new(PlatformErrorKind::Network, "POST /credentials", None, "the connection failed"))
+        let id = self.0.create_credential(workspace_id, credential).await?;
+        if self.1 == Fault::CreateAnswerLost {
+            return Err(PlatformError::new(PlatformErrorKind::Network, "POST /credentials", None, "the connection failed"));
+        }
+        Ok(id)
     }
     async fn credential(&self, workspace_id: i64, id: &str) -> Result<PlatformCredential, PlatformError> {
         self.0.credential(workspace_id, id).await
     }
     async fn validate_credential(&self, workspace_id: i64, id: &str) -> Result<PlatformValidation, PlatformError> {
+        if self.1 == Fault::CloudUnreachable {
+            return Ok(PlatformValidation::Transient { message: "AWS could not be reached".into() });
+        }
         self.0.validate_credential(workspace_id, id).await
-    }
-    async fn delete_credential(&self, workspace_id: i64, id: &str) -> Result<(), PlatformError> {
-        self.0.delete_credential(workspace_id, id).await
-    }
-}
-
-/// The platform cannot reach AWS when asked to check the credential (`transientError`).
-struct CloudUnreachable(Arc<dyn SeqeraApi>);
-
-#[async_trait]
-impl SeqeraApi for CloudUnreachable {
-    fn url(&self) -> &str {
-        self.0.url()
-    }
-    async fn user(&self) -> Result<PlatformUser, PlatformError> {
-        self.0.user().await
-    }
-    async fn workspaces(&self, user_id: i64) -> Result<Vec<Workspace>, PlatformError> {
-        self.0.workspaces(user_id).await
-    }
-    async fn check_name(&self, workspace_id: i64, name: &str) -> Result<(), PlatformError> {
-        self.0.check_name(workspace_id, name).await
-    }
-    async fn create_credential(&self, workspace_id: i64, credential: &NewCredential) -> Result<String, PlatformError> {
-        self.0.create_credential(workspace_id, credential).await
-    }
-    async fn credential(&self, workspace_id: i64, id: &str) -> Result<PlatformCredential, PlatformError> {
-        self.0.credential(workspace_id, id).await
-    }
-    async fn validate_credential(&self, _: i64, _: &str) -> Result<PlatformValidation, PlatformError> {
-        Ok(PlatformValidation::Transient { message: "AWS could not be reached".into() })
     }
     async fn delete_credential(&self, workspace_id: i64, id: &str) -> Result<(), PlatformError> {
         self.0.delete_credential(workspace_id, id).await
@@ -299,7 +282,7 @@ async fn without_the_platforms_verdict_a_role_only_it_can_assume_awaits_its_chec
     let (h, run_id, user) = applied("seqera-cloud-role", "later").await;
     let api = client(&user.token);
     let wid = user.workspaces[0].0;
-    let c = h.engine.connect_seqera(&CloudUnreachable(api.clone()), &run_id, &opts("later")).await.unwrap();
+    let c = h.engine.connect_seqera(&Faulty(api.clone(), Fault::CloudUnreachable), &run_id, &opts("later")).await.unwrap();
     let check = c.verification.checks.iter().find(|c| c.id == "platform-validate").expect("the platform's check");
     assert_eq!(check.status, CheckStatus::Skipped, "{check:?}");
     assert!(c.verification.passed(), "nothing failed: {:#?}", c.verification.checks);
@@ -319,7 +302,7 @@ async fn a_credential_whose_answer_was_lost_is_never_used_nor_deleted_and_the_pe
     let (h, run_id, user) = applied("seqera-cloud-role", "lost").await;
     let api = client(&user.token);
     let wid = user.workspaces[0].0;
-    let e = h.engine.connect_seqera(&AnswerLost(api.clone()), &run_id, &opts("lost")).await.unwrap_err();
+    let e = h.engine.connect_seqera(&Faulty(api.clone(), Fault::CreateAnswerLost), &run_id, &opts("lost")).await.unwrap_err();
     assert!(matches!(&e, RunError::Platform { error, .. } if error.kind == PlatformErrorKind::Network), "{e}");
     let j = h.engine.journal(&run_id).unwrap();
     assert_eq!(j.platform.len(), 1, "the intent stays");
@@ -358,17 +341,4 @@ async fn rollback_without_the_platform_keeps_the_credential_and_says_how_to_dele
     // Signed in again: the rest goes.
     rolled_back_to_zero(&h, &run_id, &api, wid).await;
     assert_eq!(h.engine.journal(&run_id).unwrap().status, RunStatus::RolledBack);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

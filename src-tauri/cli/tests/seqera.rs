@@ -6,7 +6,6 @@
 mod common;
 
 use std::io::Write;
-use std::path::Path;
 use std::process::Stdio;
 
 use common::{Cli, Raw};
@@ -53,20 +52,6 @@ fn login_json(cli: &Cli, url: &str, token: &str) -> Raw {
 /// `rolegate --json seqera ARGS`.
 fn seqera_cmd_json(cli: &Cli, args: &[&str], stdin: &str) -> Raw {
     run_seqera(cli, &["--json"], args, stdin, &[])
-}
-
-/// Every file under `dir`, as bytes read lossily into one text.
-fn files_text(dir: &Path) -> String {
-    let mut out = String::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.push_str(&files_text(&p));
-        } else if let Ok(bytes) = std::fs::read(&p) {
-            out.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
-    out
 }
 
 /// A loopback web server that answers every request with an HTML page, as a web app does.
@@ -231,8 +216,8 @@ fn the_token_appears_in_no_output_and_no_file_of_the_home() {
     assert_eq!(keep(login_as(true, &user.token)), 0);
     assert_eq!(keep(seqera_cmd(&cli, &["workspaces"], "", &log)), 0);
     assert_eq!(keep(seqera_cmd(&cli, &["--json", "workspaces"], "", &log)), 0);
-    assert!(files_text(cli.home.path()).contains(url.as_str()), "the home remembers the URL (the scan reads the home)");
-    assert!(!files_text(cli.home.path()).contains(&user.token), "no file of the home holds the accepted token");
+    assert!(common::files_text(cli.home.path()).contains(url.as_str()), "the home remembers the URL (the scan reads the home)");
+    assert!(!common::files_text(cli.home.path()).contains(&user.token), "no file of the home holds the accepted token");
     // A refused token (another user's, revoked) and a refused sign-in while signed in.
     let other = seqera().user(&[("eps", "other")]);
     seqera().revoke(&other.token);
@@ -244,6 +229,6 @@ fn the_token_appears_in_no_output_and_no_file_of_the_home() {
     assert!(seen.contains("seqera call") || seen.contains("TRACE") || seen.contains("DEBUG"), "the log was on:\n{seen}");
     for token in [&user.token, &other.token] {
         assert!(!seen.contains(token.as_str()), "a token was printed:\n{seen}");
-        assert!(!files_text(cli.home.path()).contains(token.as_str()), "a token is in a file of the home");
+        assert!(!common::files_text(cli.home.path()).contains(token.as_str()), "a token is in a file of the home");
     }
 }

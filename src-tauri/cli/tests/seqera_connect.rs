@@ -20,19 +20,6 @@ fn login(cli: &Cli, user: &SeqeraUser) -> Out {
     cli.finish(c, &["seqera", "login", "--url", &seqera().url, "--token-stdin"], Some(&format!("{}\n", user.token)))
 }
 
-fn files_text(dir: &std::path::Path) -> String {
-    let mut out = String::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.push_str(&files_text(&p));
-        } else if let Ok(bytes) = std::fs::read(&p) {
-            out.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
-    out
-}
-
 #[test]
 fn apply_with_a_seqera_workspace_does_the_whole_job_and_rollback_empties_both_sides() {
     let cli = Cli::new();
@@ -53,7 +40,7 @@ fn apply_with_a_seqera_workspace_does_the_whole_job_and_rollback_empties_both_si
     assert_eq!(held.len(), 1);
     assert_eq!(held[0]["keys"]["externalId"], external.as_str());
     assert_eq!(held[0]["name"], "cloud-role");
-    assert!(!files_text(cli.home.path()).contains(&user.token), "the token is in no file of the home");
+    assert!(!common::files_text(cli.home.path()).contains(&user.token), "the token is in no file of the home");
     assert!(!r.stderr.contains(&user.token) && !r.json.to_string().contains(&user.token));
 
     let rb = cli.run(&["rollback", &run_id]);

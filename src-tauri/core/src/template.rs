@@ -76,6 +76,18 @@ pub struct PolicyTemplate {
     /// The platform document the policy follows, for the reference test and the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<PolicyReference>,
+    /// Made only when a ticked feature adds statements to it: its document holds none of
+    /// its own (`"Statement": []`), and without such a feature the run makes no policy
+    /// and no attachment of it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_with_features: bool,
+}
+
+impl PolicyTemplate {
+    /// Whether a document of this policy is a feature-only policy's empty one.
+    pub fn is_empty_feature_policy(&self, doc: &Value) -> bool {
+        self.only_with_features && policy::as_list(&doc["Statement"]).is_empty()
+    }
 }
 
 /// The IAM user of key-based and key+role modes.
@@ -293,7 +305,9 @@ impl Template {
             }
             errs.extend(validate::iam_name(&format!("{pf}.name"), NameKind::Policy, &p.name));
             if let Some(doc) = &p.document {
-                errs.extend(policy::check_shape(&format!("{pf}.document"), doc, DocKind::Managed));
+                if !p.is_empty_feature_policy(doc) {
+                    errs.extend(policy::check_shape(&format!("{pf}.document"), doc, DocKind::Managed));
+                }
             }
         }
         let check_attach = |errs: &mut Vec<FieldError>, af: &str, list: &[String]| {

@@ -176,6 +176,15 @@ impl Template {
                 errs.push(FieldError::new(format!("{ff}.statements"), "template-feature", "must be one or more IAM statements (objects)"));
             }
         }
+        for (i, p) in self.policies.iter().enumerate() {
+            if p.only_with_features && !self.features.iter().any(|x| x.policy == p.key) {
+                errs.push(FieldError::new(
+                    f(&format!("policies[{i}].only_with_features")),
+                    "template-feature",
+                    format!("policy {:?} is made only with a feature, but no feature adds to it", p.key),
+                ));
+            }
+        }
         let all: Vec<String> = self.features.iter().map(|x| x.key.clone()).collect();
         for (i, p) in self.policies.iter().enumerate() {
             if let (Some(doc), true) = (&p.document, self.features.iter().any(|x| x.policy == p.key)) {
@@ -243,6 +252,23 @@ mod tests {
         let e = t.unknown_features(&["put".into(), "nope".into()]);
         assert_eq!(e.len(), 1);
         assert_eq!((e[0].field.as_str(), e[0].rule.as_str()), ("feature.nope", "unknown-feature"));
+    }
+
+    #[test]
+    fn a_feature_only_policy_needs_a_feature_that_adds_to_it() {
+        let mut v = with_parts();
+        v["policies"][0]["only_with_features"] = true.into();
+        v["policies"][0]["document"]["Statement"] = serde_json::json!([]);
+        Template::from_json("t.json", &v.to_string()).expect("an empty feature-only policy with a feature is valid");
+        v["features"][0]["policy"] = "other".into();
+        v["policies"].as_array_mut().unwrap().push(serde_json::json!({"key": "other", "name": "o", "document":
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}));
+        let errs = Template::from_json("t.json", &v.to_string()).unwrap_err();
+        assert!(errs.iter().any(|e| e.field == "t.json.policies[0].only_with_features" && e.rule == "template-feature"), "{errs:?}");
+        // A policy that is not feature-only may not be empty.
+        v["policies"][0]["only_with_features"] = false.into();
+        let errs = Template::from_json("t.json", &v.to_string()).unwrap_err();
+        assert!(errs.iter().any(|e| e.rule == "policy-statement"), "{errs:?}");
     }
 
     #[test]

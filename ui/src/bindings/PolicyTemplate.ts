@@ -15,4 +15,10 @@ document: JsonValue | null,
 /**
  * The platform document the policy follows, for the reference test and the person.
  */
-reference?: PolicyReference | null, };
+reference?: PolicyReference | null, 
+/**
+ * Made only when a ticked feature adds statements to it: its document holds none of
+ * its own (`"Statement": []`), and without such a feature the run makes no policy
+ * and no attachment of it.
+ */
+only_with_features?: boolean, };

@@ -133,3 +133,14 @@ impl Cli {
         }
     }
 }
+
+/// Every file under `dir`, read lossily into one text (for scans for a secret).
+pub fn files_text(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    for p in rolegate_tests::files_under(dir) {
+        if let Ok(bytes) = std::fs::read(&p) {
+            out.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    out
+}

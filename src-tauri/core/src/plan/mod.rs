@@ -253,6 +253,10 @@ fn plan_policies(template: &Template, ctx: &Resolved<'_>, found: &mut Findings) 
             continue;
         };
         let document = ctx.substitute(&template.with_features(&p.key, raw, &ctx.inputs.features));
+        if p.is_empty_feature_policy(&document) {
+            // No ticked feature adds to it: not made, and not attached (`resolve_attach`).
+            continue;
+        }
         for ph in policy::placeholders(&document) {
             found.errs.push(FieldError::new(&doc_field, "policy-placeholder", format!("{{{{{ph}}}}} is not a known variable")));
         }

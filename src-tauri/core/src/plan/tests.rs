@@ -211,6 +211,28 @@ fn a_journal_written_before_step_ids_were_typed_loads_with_the_same_steps() {
 }
 
 #[test]
+fn spacelifts_plan_role_gets_the_state_lock_only_when_asked() {
+    let t = find_builtin("spacelift").unwrap();
+    let mut inp = inputs("spacelift");
+    inp.variables.insert("spacelift_account".into(), "acme".into());
+    let plan = build(&t, &inp, &caller(), "rg-s1", &FixedEntropy::default()).unwrap();
+    assert!(plan.policies.is_empty(), "no feature, no policy: {:?}", plan.policies);
+    assert_eq!(plan.roles[0].attach, ["arn:aws:iam::aws:policy/ReadOnlyAccess"], "nor its attachment");
+    inp.features = vec!["state-lock-s3".into(), "state-lock-dynamodb".into()];
+    inp.variables.insert("state_bucket".into(), "acme-tf-state".into());
+    inp.variables.insert("lock_table".into(), "tf-locks".into());
+    let plan = build(&t, &inp, &caller(), "rg-s1", &FixedEntropy::default()).unwrap();
+    assert_eq!(plan.policies.len(), 1);
+    let text = crate::policy::render(&plan.policies[0].document);
+    assert!(text.contains("arn:aws:s3:::acme-tf-state/*.tflock") && text.contains("s3:PutObject"), "{text}");
+    assert!(text.contains("arn:aws:dynamodb:eu-west-1:123456789012:table/tf-locks") && text.contains("dynamodb:PutItem"), "{text}");
+    let read = plan.roles.iter().find(|r| r.key == "read").unwrap();
+    let write = plan.roles.iter().find(|r| r.key == "write").unwrap();
+    assert!(read.attach.contains(&plan.policies[0].arn), "the plan (read) role takes the lock");
+    assert!(!write.attach.contains(&plan.policies[0].arn), "the write role has PowerUserAccess already");
+}
+
+#[test]
 fn ticked_features_add_their_statements_and_unknown_ones_are_refused() {
     let t = find_builtin("seqera-eks").unwrap();
     let mut inp = inputs("seqera-eks");
