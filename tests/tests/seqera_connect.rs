@@ -312,7 +312,7 @@ async fn a_credential_whose_answer_was_lost_is_never_used_nor_deleted_and_the_pe
     let e = h.engine.connect_seqera(api.as_ref(), &run_id, &opts("lost")).await.unwrap_err();
     let RunError::Invalid(errs) = &e else { panic!("{e}") };
     assert_eq!(errs[0].rule, "unconfirmed");
-    assert!(errs[0].message.contains("--credential-name"), "{}", errs[0].message);
+    assert!(errs[0].message.contains("choose another credential name"), "{}", errs[0].message);
     assert_eq!(seqera().credentials_in(wid).len(), 1);
 
     let rb = h.engine.rollback(&run_id, &RollbackOptions { platform: Some(PlatformApi(api.clone())), ..Default::default() }).await.unwrap();
