@@ -238,6 +238,8 @@ enum Fault {
     CreateAnswerLost,
     /// It cannot reach AWS when asked to check the credential (`transientError`).
     CloudUnreachable,
+    /// It describes the credential with another role than the one sent.
+    OtherRole,
 }
 
 struct Faulty(Arc<dyn SeqeraApi>, Fault);
@@ -264,7 +266,11 @@ impl SeqeraApi for Faulty {
         Ok(id)
     }
     async fn credential(&self, workspace_id: i64, id: &str) -> Result<PlatformCredential, PlatformError> {
-        self.0.credential(workspace_id, id).await
+        let mut c = self.0.credential(workspace_id, id).await?;
+        if self.1 == Fault::OtherRole {
+            c.assume_role_arn = Some("arn:aws:iam::999999999999:role/someone-else".into());
+        }
+        Ok(c)
     }
     async fn validate_credential(&self, workspace_id: i64, id: &str) -> Result<PlatformValidation, PlatformError> {
         if self.1 == Fault::CloudUnreachable {
@@ -321,6 +327,21 @@ async fn a_credential_whose_answer_was_lost_is_never_used_nor_deleted_and_the_pe
     assert_eq!(seqera().credentials_in(wid).len(), 1, "not deleted: not provably this run's");
     assert_eq!(h.inventory().await, Vec::<String>::new(), "AWS is rolled back");
     assert_eq!(h.engine.journal(&run_id).unwrap().status, RunStatus::RollbackIncomplete);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credential_described_with_another_role_is_not_taken_for_the_runs() {
+    let (h, run_id, user) = applied("seqera-cloud-role", "other").await;
+    let api = client(&user.token);
+    let wid = user.workspaces[0].0;
+    let before = h.engine.journal(&run_id).unwrap().plan.roles[0].external_id.clone();
+    let e = h.engine.connect_seqera(&Faulty(api.clone(), Fault::OtherRole), &run_id, &opts("other")).await.unwrap_err();
+    assert!(matches!(&e, RunError::Platform { error, .. } if error.kind == PlatformErrorKind::Decode), "{e}");
+    assert!(e.to_string().contains("someone-else"), "{e}");
+    let j = h.engine.journal(&run_id).unwrap();
+    assert_eq!(j.plan.roles[0].external_id, before, "the trust policy is not changed for a credential that is not the run's");
+    assert_eq!(j.platform.len(), 1, "the credential made is recorded, so roll-back deletes it");
+    rolled_back_to_zero(&h, &run_id, &api, wid).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

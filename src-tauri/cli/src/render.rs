@@ -114,9 +114,16 @@ pub fn run_report(r: &VerifyReport, j: &Journal) {
         RunStatus::Verified => println!("verification passed: run {} is verified", j.run_id),
         RunStatus::AwaitingPlatform => {
             println!("the AWS-side checks passed; run {} is {}:", j.run_id, j.status.label());
+            let seqera = j.platform.iter().find(|p| p.live() && p.credential_id.is_some());
             for role in verdict::unproven_roles(&j.plan, r) {
+                let ask = match seqera {
+                    Some(p) => {
+                        format!("`rolegate seqera connect {} --workspace {}` asks Seqera Platform to check it again", j.run_id, p.workspace)
+                    }
+                    None => "it is proven once that platform has checked it".to_string(),
+                };
                 println!(
-                    "  role {} trusts {}, which Rolegate cannot act as: it is proven once that platform has checked it, or with `rolegate verify {} --assume-as-profile PROFILE` (PROFILE: credentials of that principal)",
+                    "  role {} trusts {}, which Rolegate cannot act as: {ask}, or `rolegate verify {} --assume-as-profile PROFILE` proves it (PROFILE: credentials of that principal)",
                     role.arn,
                     role.principals.join(", "),
                     j.run_id

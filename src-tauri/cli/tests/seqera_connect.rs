@@ -43,6 +43,13 @@ fn apply_with_a_seqera_workspace_does_the_whole_job_and_rollback_empties_both_si
     assert!(!common::files_text(cli.home.path()).contains(&user.token), "the token is in no file of the home");
     assert!(!r.stderr.contains(&user.token) && !r.json.to_string().contains(&user.token));
 
+    // A plain verify runs the AWS-side checks only: Seqera's earlier verdict is not
+    // taken for a new one, and the text says how to ask Seqera again.
+    let v = cli.text(&["verify", &run_id]);
+    assert_eq!(v.code, 0, "{}\n{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("awaiting the platform's check"), "{}", v.stdout);
+    assert!(v.stdout.contains(&format!("rolegate seqera connect {run_id} --workspace acme/cli-role")), "{}", v.stdout);
+
     let rb = cli.run(&["rollback", &run_id]);
     assert_eq!(rb.code, 0, "{}\n{}", rb.json, rb.stderr);
     let deleted = rb.json["rollback"]["deleted"].as_array().unwrap();

@@ -283,23 +283,35 @@ impl Engine {
 }
 
 /// The credential as Seqera describes it must be the one this run made.
-pub(super) fn check_described(url: &str, rec: &PlatformRecord, got: &PlatformCredential) -> Result<(), RunError> {
+pub(super) fn check_described(
+    url: &str,
+    rec: &PlatformRecord,
+    got: &PlatformCredential,
+    role: Option<&PlannedRole>,
+) -> Result<(), RunError> {
     let provider = if rec.kind == PlatformCredentialKind::ContainerRegistry { "container-reg" } else { "aws" };
+    let mut differs = Vec::new();
     if got.name != rec.name || got.provider != provider {
+        differs.push(format!("it is {} of provider {}", got.name, got.provider));
+    }
+    if let (Some(r), true) = (role, provider == "aws") {
+        if got.assume_role_arn.as_deref() != Some(r.arn.as_str()) {
+            differs.push(format!("it assumes {}, not {}", got.assume_role_arn.as_deref().unwrap_or("no role"), r.arn));
+        }
+    }
+    if let (Some(k), true) = (&rec.access_key_id, provider == "aws") {
+        if got.access_key_id.as_deref() != Some(k.as_str()) {
+            differs.push(format!("it holds access key {}, not {k}", got.access_key_id.as_deref().unwrap_or("none")));
+        }
+    }
+    if !differs.is_empty() {
         return Err(refused(
             url,
             PlatformError::new(
                 PlatformErrorKind::Decode,
                 "GET /credentials/{id}",
                 None,
-                format!(
-                    "credential {} is {} of provider {}, not the {} {} this run made",
-                    got.id,
-                    got.name,
-                    got.provider,
-                    rec.kind.describe(),
-                    rec.name
-                ),
+                format!("credential {} is not the {} {} this run made: {}", got.id, rec.kind.describe(), rec.name, differs.join("; ")),
             ),
         ));
     }

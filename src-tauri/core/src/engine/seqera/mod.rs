@@ -156,7 +156,7 @@ impl Engine {
 
         // The External ID the platform generated, read back and put in the trust policy.
         let described = api.credential(workspace.workspace_id, &credential_id).await.map_err(|e| refused(&url, e))?;
-        check_described(&url, &rec, &described)?;
+        check_described(&url, &rec, &described, role.as_ref())?;
         let generates = matches!(kind, PlatformCredentialKind::AwsRole | PlatformCredentialKind::AwsKeysRole);
         let external_id = if generates {
             Some(described.external_id.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
