@@ -65,18 +65,12 @@ pub struct SeqeraConnection {
     pub verification: VerifyReport,
 }
 
-/// The check id for the platform's verdict: `platform-validate`, with `:KEY` when the
-/// run has several roles (as the other per-role checks).
-pub fn check_id(j: &Journal, role_key: Option<&str>) -> String {
-    match role_key {
-        Some(k) if j.plan.roles.len() > 1 => format!("platform-validate:{k}"),
-        _ => "platform-validate".into(),
-    }
-}
-
 /// The platform's verdict as a verification check, with the fix when it failed.
 fn validation_check(j: &Journal, rec: &PlatformRecord, v: &PlatformValidation) -> Check {
-    let id = check_id(j, rec.role_key.as_deref());
+    let id = match rec.role_key.as_deref() {
+        Some(k) => crate::verdict::role_check_id(&j.plan, k, crate::verdict::PLATFORM_VALIDATE),
+        None => crate::verdict::PLATFORM_VALIDATE.to_string(),
+    };
     let title = "Seqera Platform uses the credential";
     let what = format!("credential {} ({}) in {} at {}", rec.name, rec.credential_id.as_deref().unwrap_or("?"), rec.workspace, rec.url);
     let again = format!("rolegate seqera connect {} --workspace {}", j.run_id, rec.workspace);
