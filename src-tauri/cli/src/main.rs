@@ -257,6 +257,10 @@ struct ApplyArgs {
     /// If the user already has two access keys: delete this one to make room.
     #[arg(long)]
     replace_key: Option<String>,
+    /// Start a plan whose warnings name a way to administrator access (they are printed
+    /// first); without it such a plan is refused and nothing is made.
+    #[arg(long, conflicts_with = "resume")]
+    acknowledge_admin_access: bool,
     /// Do not verify after applying.
     #[arg(long, conflicts_with = "seqera_workspace")]
     no_verify: bool,
@@ -478,6 +482,10 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
                     if !g.json {
                         render::plan(&plan);
                     }
+                    if plan.blocked() {
+                        return Err(RunError::Blocked(plan.lints));
+                    }
+                    plan.check_acknowledged(a.acknowledge_admin_access)?;
                     let journal = engine.start(plan, run_inputs)?;
                     eprintln!("run {} started; journal in {}", journal.run_id, home(&g).runs().display());
                     journal.run_id

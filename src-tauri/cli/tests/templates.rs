@@ -119,3 +119,27 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
         out.json
     );
 }
+
+/// A plan whose warnings name a way to administrator access (AWS Cloud: Seqera's
+/// unconditioned iam:AttachRolePolicy) is refused until the person acknowledges it, and
+/// nothing is made; with `--acknowledge-admin-access` it is applied and verified.
+#[test]
+fn a_way_to_admin_access_must_be_acknowledged_before_anything_is_made() {
+    let cli = Cli::new();
+    let out = cli.run(&["apply", "-t", "seqera-aws-cloud"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.json, out.stderr);
+    assert_eq!(out.json["error"]["code"], "acknowledgement-required", "{}", out.json);
+    let lints = out.json["error"]["lints"].as_array().unwrap();
+    assert!(!lints.is_empty() && lints.iter().all(|l| l["acknowledge"] == true), "{lints:?}");
+    assert!(out.json["error"]["hint"].as_str().unwrap().contains("--acknowledge-admin-access"), "{}", out.json);
+    let runs = cli.run(&["runs"]);
+    assert_eq!(runs.json["runs"].as_array().map(Vec::len), Some(0), "no run was started: {}", runs.json);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert_eq!(rt.block_on(rolegate_tests::inventory(&cli.account)), Vec::<String>::new(), "nothing in AWS");
+
+    let out = cli.run(&["apply", "-t", "seqera-aws-cloud", "--acknowledge-admin-access", "--propagation-timeout", "30"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.json, out.stderr);
+    assert_eq!(out.json["status"], "verified", "{}", out.json);
+    let rb = cli.run(&["rollback", out.json["run_id"].as_str().unwrap()]);
+    assert_eq!(rb.code, 0, "{}", rb.json);
+}

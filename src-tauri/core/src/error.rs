@@ -20,6 +20,10 @@ pub enum RunError {
     Invalid(Vec<FieldError>),
     #[error("the plan has lint errors:\n{}", .0.iter().filter(|l| l.severity == crate::policy::Severity::Error).map(|l| format!("  - {}: {}", l.field, l.message)).collect::<Vec<_>>().join("\n"))]
     Blocked(Vec<Lint>),
+    /// The plan names a way to administrator access that the person has not said they
+    /// read (`Lint.acknowledge`); nothing was made.
+    #[error("the plan grants a way to administrator access, which you must acknowledge before anything is made:\n{}", .0.iter().map(|l| format!("  - {}: {}", l.field, l.message)).collect::<Vec<_>>().join("\n"))]
+    Unacknowledged(Vec<Lint>),
     #[error("{kind} {name} already exists and was not made by this run ({owner}); nothing was changed. Choose another name, for example {suggestion}")]
     NameTaken { kind: String, name: String, owner: String, suggestion: String },
     #[error("user {user} already has {} access keys, the most IAM allows; Rolegate deletes none on its own. Keys: {}", .keys.len(), .keys.iter().map(|k| format!("{} ({:?})", k.id, k.status)).collect::<Vec<_>>().join(", "))]
@@ -190,6 +194,7 @@ impl RunError {
         match self {
             RunError::Invalid(_) => "invalid-input",
             RunError::Blocked(_) => "plan-blocked",
+            RunError::Unacknowledged(_) => "acknowledgement-required",
             RunError::NameTaken { .. } => "name-taken",
             RunError::KeyLimit { .. } => "access-key-limit",
             RunError::NotOwned { .. } => "not-owned",
@@ -225,6 +230,7 @@ impl RunError {
         match self {
             RunError::Invalid(_)
             | RunError::Blocked(_)
+            | RunError::Unacknowledged(_)
             | RunError::Store(StoreError::NotFound(_) | StoreError::BadId(_))
             | RunError::WrongStatus { .. }
             | RunError::WrongAccount { .. }
@@ -252,6 +258,11 @@ impl RunError {
     pub fn hint(&self, front: Frontend) -> Option<String> {
         let cli = front == Frontend::Cli;
         match self {
+            RunError::Unacknowledged(_) => Some(if cli {
+                "read the warnings; if the platform needs this, run again with --acknowledge-admin-access".into()
+            } else {
+                "read the warnings on Review and tick that you have read them".into()
+            }),
             RunError::KeyLimit { .. } => Some(if cli {
                 "delete one key yourself, or rerun with --replace-key KEY_ID naming the key to delete".into()
             } else {
@@ -344,7 +355,7 @@ impl RunError {
                 _ => Vec::new(),
             },
             lints: match self {
-                RunError::Blocked(l) => l.clone(),
+                RunError::Blocked(l) | RunError::Unacknowledged(l) => l.clone(),
                 _ => Vec::new(),
             },
             created: match self {
@@ -375,6 +386,13 @@ mod tests {
     fn every_kind() -> Vec<RunError> {
         let aws = |kind| AwsError::new(kind, "iam:CreateRole", "AccessDenied", "no");
         vec![
+            RunError::Unacknowledged(vec![Lint {
+                severity: crate::policy::Severity::Warning,
+                field: "policy.main".into(),
+                rule: "escalation".into(),
+                message: "iam:AttachRolePolicy on any role".into(),
+                acknowledge: true,
+            }]),
             RunError::KeyLimit {
                 user: "u".into(),
                 keys: vec![AccessKeyMeta { id: "AKIA1".into(), status: KeyStatus::Active, created: None }],

@@ -152,6 +152,22 @@ impl Plan {
         docs
     }
 
+    /// The warnings that name a way to administrator access (`Lint.acknowledge`): a run
+    /// of this plan starts only once the person has said they read them.
+    pub fn needs_acknowledgement(&self) -> Vec<Lint> {
+        self.lints.iter().filter(|l| l.acknowledge).cloned().collect()
+    }
+
+    /// Refuse to start a plan whose warnings need acknowledging, unless `acknowledged`.
+    pub fn check_acknowledged(&self, acknowledged: bool) -> Result<(), crate::error::RunError> {
+        let lints = self.needs_acknowledgement();
+        if lints.is_empty() || acknowledged {
+            Ok(())
+        } else {
+            Err(crate::error::RunError::Unacknowledged(lints))
+        }
+    }
+
     /// Whether any lint is an error (the run must not start).
     pub fn blocked(&self) -> bool {
         self.lints.iter().any(|l| l.severity == Severity::Error)
