@@ -104,6 +104,9 @@ pub struct RunDetail {
     pub template_name: String,
     /// The name exports use unless the person picks another.
     pub default_name: String,
+    /// The name the run's Seqera Platform credential takes unless the person picks
+    /// another; `None` when Seqera has no credential for the run's template.
+    pub seqera_credential_name: Option<String>,
     pub caller_arn: String,
     /// What the run made that still exists (what a roll-back deletes), in deletion order.
     pub live: Vec<String>,
@@ -148,6 +151,8 @@ impl RunDetail {
             summary: RunSummary::from(j),
             template_name: j.plan.template_name.clone(),
             default_name: Bundle::from_journal(j).default_name(),
+            seqera_credential_name: rolegate_core::engine::seqera::connector_of(j)
+                .map(|_| rolegate_core::engine::seqera::default_credential_name(j)),
             caller_arn: j.plan.caller_arn.clone(),
             live: j.deletion_order().into_iter().map(|i| j.resources[i].resource.describe()).collect(),
             access_key_id: j.access_key_id.clone(),

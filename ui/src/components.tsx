@@ -125,6 +125,23 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
 const MARK: Record<string, string> = { passed: "✓", failed: "✗", skipped: "–" };
 
 /** Verification or Test connection results: each check, its reason, and on failure the fix. */
+/** One line of a live step list: its id, status word and summary, and a line of detail. */
+export type StepLine = { id: string; status: string; summary: string; text?: string };
+
+/** The steps of a run or a send as they happen (Run, Send to Seqera Platform). */
+export function StepList({ steps, label }: { steps: StepLine[]; label: string }) {
+  return (
+    <ol class="status-list" aria-label={label} aria-live="polite">
+      {steps.map((s) => (
+        <li key={s.id} data-step={s.id} data-status={s.status}>
+          <span class={`st st-${s.status}`}>{s.status}</span> {s.summary}
+          {s.text && <div class="muted">{s.text}</div>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
 export function Checks({ checks, label }: { checks: Check[]; label: string }) {
   return (
     <ul class="status-list" aria-label={label}>

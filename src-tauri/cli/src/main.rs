@@ -482,10 +482,7 @@ async fn run(cli: Cli) -> Result<i32, RunError> {
                     if !g.json {
                         render::plan(&plan);
                     }
-                    if plan.blocked() {
-                        return Err(RunError::Blocked(plan.lints));
-                    }
-                    plan.check_acknowledged(a.acknowledge_admin_access)?;
+                    plan.ready_to_start(a.acknowledge_admin_access)?;
                     let journal = engine.start(plan, run_inputs)?;
                     eprintln!("run {} started; journal in {}", journal.run_id, home(&g).runs().display());
                     journal.run_id

@@ -11,7 +11,12 @@ export type RunDetail = { summary: RunSummary, template_name: string,
 /**
  * The name exports use unless the person picks another.
  */
-default_name: string, caller_arn: string, 
+default_name: string, 
+/**
+ * The name the run's Seqera Platform credential takes unless the person picks
+ * another; `None` when Seqera has no credential for the run's template.
+ */
+seqera_credential_name: string | null, caller_arn: string, 
 /**
  * What the run made that still exists (what a roll-back deletes), in deletion order.
  */

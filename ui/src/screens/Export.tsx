@@ -219,7 +219,7 @@ export function Export(props: { runId: string; onDone: () => void }) {
         </section>
       )}
       <ErrorBox error={error} />
-      {detail && (detail.plan.platform_credential || detail.formats.includes("seqera")) && <SendToSeqera runId={props.runId} templateId={detail.plan.template_id} />}
+      {detail?.seqera_credential_name && <SendToSeqera runId={props.runId} defaultName={detail.seqera_credential_name} />}
       <div class="actions">
         <button type="button" class="primary" onClick={props.onDone}>
           Done: go to History

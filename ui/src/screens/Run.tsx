@@ -4,7 +4,7 @@
 // exists and is offered Resume or Roll back with the list of what a roll-back deletes.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Event, type Plan, type RollbackReport, type RunSummary, type Step } from "../api";
-import { Confirm, ErrorBox } from "../components";
+import { Confirm, ErrorBox, StepList } from "../components";
 import { useCommand } from "../useCommand";
 
 type StepState = { status: "pending" | "running" | "waiting" | "done" | "failed" | "stopped"; text: string };
@@ -101,17 +101,7 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
   return (
     <section aria-labelledby="run-h">
       <h2 id="run-h">Creating run {props.runId}</h2>
-      <ol class="status-list" aria-label="Steps" aria-live="polite">
-        {props.steps.map((s) => {
-          const st = state[s.id];
-          return (
-            <li key={s.id} data-step={s.id} data-status={st.status}>
-              <span class={`st st-${st.status}`}>{st.status}</span> {s.summary}
-              {st.text && <div class="muted">{st.text}</div>}
-            </li>
-          );
-        })}
-      </ol>
+      <StepList label="Steps" steps={props.steps.map((s) => ({ id: s.id, summary: s.summary, ...state[s.id] }))} />
       {notices.length > 0 && (
         <ul aria-label="Notices">
           {notices.map((n, i) => (

@@ -88,7 +88,7 @@ export function WorkspacePicker(props: { session: SignedIn; value: string | null
 }
 
 /** Who is signed in, a way out, and the workspace picker; the sign-in form when nobody is. */
-export function SendToSeqera(props: { runId: string; templateId?: string | null }) {
+export function SendToSeqera(props: { runId: string; defaultName: string }) {
   const current = useCommand(api.seqeraSession);
   const signOut = useCommand(api.seqeraSignOut);
   const [signed, setSigned] = useState<SignedIn | null>(null);
@@ -119,7 +119,7 @@ export function SendToSeqera(props: { runId: string; templateId?: string | null 
             </button>
           </p>
           <WorkspacePicker session={signed} value={workspace} onPick={setWorkspace} />
-          <SeqeraSend runId={props.runId} workspace={workspace} templateId={props.templateId} />
+          <SeqeraSend runId={props.runId} workspace={workspace} defaultName={props.defaultName} />
         </>
       )}
       <ErrorBox error={current.error ?? signOut.error} />

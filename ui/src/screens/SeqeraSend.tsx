@@ -7,7 +7,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Check, type Event, type SeqeraConnection } from "../api";
 import type { PlatformCredentialKind } from "../bindings/PlatformCredentialKind";
-import { Checks, ErrorBox, Field, errorsFor, unclaimed } from "../components";
+import { Checks, ErrorBox, Field, StepList, errorsFor, unclaimed } from "../components";
 import { useCommand } from "../useCommand";
 
 type Live = { step: string; label: string; status: "running" | "waiting" | "done" | "failed" | "stopped"; text: string };
@@ -102,14 +102,14 @@ function Result({ c }: { c: SeqeraConnection }) {
 }
 
 /** Send run `runId` to the signed-in Seqera Platform, in `workspace` (`ORG/WORKSPACE`, or null before one is picked). */
-export function SeqeraSend(props: { runId: string; workspace: string | null; templateId?: string | null }) {
+export function SeqeraSend(props: { runId: string; workspace: string | null; defaultName?: string | null }) {
   const [name, setName] = useState("");
   const [steps, setSteps] = useState<Live[]>([]);
   const [checks, setChecks] = useState<Check[]>([]);
   const [notices, setNotices] = useState<string[]>([]);
   const sending = useCommand(api.seqeraConnect);
   const fields = sending.error?.fields ?? [];
-  const defaultName = `rolegate-${props.templateId ?? "TEMPLATE"}-${props.runId}`;
+  const defaultName = props.defaultName ?? "rolegate-TEMPLATE-RUN_ID";
 
   // What was shown is about the run and workspace it was sent to: another one starts afresh.
   useEffect(() => {
@@ -185,14 +185,7 @@ export function SeqeraSend(props: { runId: string; workspace: string | null; tem
         )}
       </div>
       {steps.length > 0 && (
-        <ol class="status-list" aria-label="Seqera steps" aria-live="polite">
-          {steps.map((s) => (
-            <li key={s.step} data-step={s.step} data-status={s.status}>
-              <span class={`st st-${s.status}`}>{s.status}</span> {s.label}
-              {s.text && <div class="muted">{s.text}</div>}
-            </li>
-          ))}
-        </ol>
+        <StepList label="Seqera steps" steps={steps.map((s) => ({ id: s.step, status: s.status, summary: s.label, text: s.text }))} />
       )}
       {notices.length > 0 && (
         <ul aria-label="Seqera notices">

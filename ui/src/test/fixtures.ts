@@ -78,6 +78,7 @@ export function detail(extra: Partial<RunDetail> = {}): RunDetail {
     },
     template_name: "Seqera Batch launch",
     default_name: "rolegate-seqera-batch-launch",
+    seqera_credential_name: "rolegate-seqera-batch-launch-rg-000000000001",
     caller_arn: "arn:aws:iam::123456789012:user/admin",
     live: ["access key AKIAEXAMPLE0000001 of user seqera-launch", "IAM user seqera-launch", "IAM role seqera-launch"],
     access_key_id: "AKIAEXAMPLE0000001",

@@ -84,7 +84,7 @@ test("sending draws each step, the wait and the checks live, then AVAILABLE and 
       return new Promise((r) => (answer = r));
     },
   });
-  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} templateId="seqera-cloud-role" />);
+  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} defaultName={`rolegate-seqera-cloud-role-${RUN}`} />);
   expect(nameField(root).placeholder).toBe("rolegate-seqera-cloud-role-rg-000000000001");
   await click(button(root, "Send to Seqera Platform"));
   // A blank name is sent as none (the core's default).

@@ -136,8 +136,8 @@ test("export: with nobody signed in, the sign-in form is offered and signing in 
   expect(root.querySelectorAll("input[name=seqera-workspace]").length).toBe(2);
 });
 
-test("export: a run without a Seqera export has no Seqera section", async () => {
-  backend({ run_detail: detail(), export_preview: { format: "sh", text: "", holds_secret: false, file_name: "x.sh" } });
+test("export: a run whose template Seqera holds no credential for has no Seqera section", async () => {
+  backend({ run_detail: detail({ seqera_credential_name: null }), export_preview: { format: "sh", text: "", holds_secret: false, file_name: "x.sh" } });
   const root = await mount(<Export runId="rg-000000000001" onDone={() => undefined} />);
   expect(root.textContent).not.toContain("Send to Seqera Platform");
 });

@@ -158,8 +158,12 @@ impl Plan {
         self.lints.iter().filter(|l| l.acknowledge).cloned().collect()
     }
 
-    /// Refuse to start a plan whose warnings need acknowledging, unless `acknowledged`.
-    pub fn check_acknowledged(&self, acknowledged: bool) -> Result<(), crate::error::RunError> {
+    /// Whether a run of this plan may start: not blocked by a lint error, and its warnings
+    /// that need acknowledging acknowledged (`acknowledged`).
+    pub fn ready_to_start(&self, acknowledged: bool) -> Result<(), crate::error::RunError> {
+        if self.blocked() {
+            return Err(crate::error::RunError::Blocked(self.lints.clone()));
+        }
         let lints = self.needs_acknowledgement();
         if lints.is_empty() || acknowledged {
             Ok(())

@@ -57,6 +57,17 @@ pub async fn find_workspace(api: &dyn SeqeraApi, named: &str) -> Result<Workspac
     })
 }
 
+/// What Seqera Platform can hold for the run: its plan's connector, or for journals
+/// written before plans recorded it, the built-in template's of the same id.
+pub fn connector_of(j: &Journal) -> Option<PlatformConnector> {
+    j.plan.platform_credential.or_else(|| crate::template::find_builtin(&j.plan.template_id).and_then(|t| t.platform_credential))
+}
+
+/// The name the run's Seqera credential takes unless the person names one.
+pub fn default_credential_name(j: &Journal) -> String {
+    format!("rolegate-{}-{}", j.plan.template_id, j.run_id)
+}
+
 /// What the template asks the platform to hold, for the journal.
 pub(super) fn kind_of(j: &Journal, credential: PlatformConnector) -> PlatformCredentialKind {
     match credential {
@@ -105,8 +116,7 @@ impl Engine {
                 ),
             ));
         }
-        let default_name = format!("rolegate-{}-{}", j.plan.template_id, run_id);
-        let name = opts.credential_name.clone().unwrap_or(default_name);
+        let name = opts.credential_name.clone().unwrap_or_else(|| default_credential_name(j));
         if let Some(i) = j.platform.iter().position(here) {
             let rec = &j.platform[i];
             if let Some(id) = &rec.credential_id {

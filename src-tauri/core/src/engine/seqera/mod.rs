@@ -32,7 +32,7 @@ use crate::ports::vault_entry;
 use crate::template::PlatformConnector;
 
 use credential::{check_described, kind_of, role_for};
-pub use credential::{find_workspace, parse_workspace, require_connector};
+pub use credential::{connector_of, default_credential_name, find_workspace, parse_workspace, require_connector};
 pub use rollback::PlatformApi;
 
 /// How `connect_seqera` runs.
@@ -126,17 +126,13 @@ impl Engine {
                 needs: "only an applied run can be sent to Seqera Platform".into(),
             });
         }
-        let credential = j
-            .plan
-            .platform_credential
-            .or_else(|| crate::template::find_builtin(&j.plan.template_id).and_then(|t| t.platform_credential))
-            .ok_or_else(|| {
-                invalid(
-                    "template",
-                    "no-connector",
-                    format!("run {} is of template {}, which Seqera Platform has no credential for", run_id, j.plan.template_id),
-                )
-            })?;
+        let credential = connector_of(&j).ok_or_else(|| {
+            invalid(
+                "template",
+                "no-connector",
+                format!("run {} is of template {}, which Seqera Platform has no credential for", run_id, j.plan.template_id),
+            )
+        })?;
         let kind = kind_of(&j, credential);
         let role = role_for(&j, kind)?;
         self.check_account(&j).await?;
