@@ -47,6 +47,9 @@ pub struct StartRequest {
     pub plan_id: String,
     pub template: TemplateRef,
     pub inputs: RunInputs,
+    /// The person ticked that they read the warnings naming a way to administrator
+    /// access; the core refuses such a plan without it (`acknowledgement-required`).
+    pub acknowledged: bool,
 }
 
 /// The loaded templates and the plans handed to the page, newest last.
@@ -99,15 +102,16 @@ impl Plans {
     /// The plan to start: rebuilt from the held template, `inputs` and `caller`, and the
     /// same as the reviewed plan `plan_id`, or an error saying what differs. Generated
     /// External IDs the inputs leave out are the reviewed plan's (the core drew them).
+    /// A plan that names a way to administrator access starts only when the request says
+    /// the person acknowledged it (`Plan::ready_to_start`); until then it stays reviewed.
     /// Once confirmed, the plan cannot be started a second time.
     pub fn confirm(
         &mut self,
-        plan_id: &str,
-        r: &TemplateRef,
-        inputs: &RunInputs,
+        request: &StartRequest,
         caller: &CallerIdentity,
         entropy: &dyn Entropy,
     ) -> Result<(Plan, RunInputs), CommandError> {
+        let (plan_id, r, inputs) = (request.plan_id.as_str(), &request.template, &request.inputs);
         let at = self.reviewed.iter().position(|p| p.run_id == plan_id).ok_or_else(|| {
             CommandError::new(
                 "plan-not-reviewed",
@@ -131,6 +135,7 @@ impl Plans {
                 ),
             ));
         }
+        rebuilt.ready_to_start(request.acknowledged)?;
         self.reviewed.remove(at);
         Ok((rebuilt, inputs))
     }
@@ -152,8 +157,7 @@ pub fn start(
     request: &StartRequest,
     caller: &CallerIdentity,
 ) -> Result<Journal, CommandError> {
-    let (plan, inputs) =
-        plans.lock().expect("plans lock").confirm(&request.plan_id, &request.template, &request.inputs, caller, engine.entropy.as_ref())?;
+    let (plan, inputs) = plans.lock().expect("plans lock").confirm(request, caller, engine.entropy.as_ref())?;
     Ok(engine.start(plan, inputs)?)
 }
 

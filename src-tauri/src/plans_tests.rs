@@ -47,7 +47,7 @@ fn builtin(id: &str) -> TemplateRef {
 fn reviewed(e: &Engine, t: &TemplateRef, i: &RunInputs) -> (Mutex<Plans>, plan::Plan, StartRequest) {
     let mut plans = Plans::default();
     let p = plans.plan(t, i, &caller(), &e.entropy.run_id(), e.entropy.as_ref()).expect("the core plans it");
-    let req = StartRequest { plan_id: p.run_id.clone(), template: t.clone(), inputs: i.clone() };
+    let req = StartRequest { plan_id: p.run_id.clone(), template: t.clone(), inputs: i.clone(), acknowledged: false };
     (Mutex::new(plans), p, req)
 }
 
@@ -133,11 +133,30 @@ fn a_loaded_template_is_the_one_rust_read_and_a_generated_external_id_is_kept() 
     let i = inputs("my-cloud-role");
     let p = plans.plan(&loaded.reference, &i, &caller(), &e.entropy.run_id(), e.entropy.as_ref()).unwrap();
     let plans = Mutex::new(plans);
-    let req = StartRequest { plan_id: p.run_id.clone(), template: loaded.reference.clone(), inputs: i };
+    let req = StartRequest { plan_id: p.run_id.clone(), template: loaded.reference.clone(), inputs: i, acknowledged: false };
     let run = start(&e, &plans, &req, &caller()).unwrap();
     assert_eq!(run.plan, p);
     assert_eq!(run.inputs.external_ids.get("main"), Some(&p.roles[0].external_id));
     // A key no file was loaded under names nothing.
     let unknown = Plans::default().template(&TemplateRef::File { key: "file-9".into() }).unwrap_err();
     assert_eq!(unknown.fields[0].field, "template");
+}
+
+/// A plan naming a way to administrator access starts only when the request carries the
+/// person's acknowledgement; refused without it, it stays reviewed and nothing is recorded.
+#[test]
+fn a_way_to_admin_access_starts_only_when_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path());
+    let (plans, p, req) = reviewed(&e, &builtin("seqera-aws-cloud"), &inputs("seqera-aws-cloud"));
+    assert!(!p.needs_acknowledgement().is_empty(), "the template names a way to administrator access");
+    let err = start(&e, &plans, &req, &caller()).unwrap_err();
+    assert_eq!(err.code, "acknowledgement-required", "{}", err.message);
+    assert!(e.store.list().unwrap().is_empty(), "nothing was recorded");
+    let run = start(&e, &plans, &StartRequest { acknowledged: true, ..req }, &caller()).expect("acknowledged, the reviewed plan starts");
+    assert_eq!(run.plan, p);
+
+    // A plan with nothing to acknowledge starts without the tick.
+    let (plans, _, req) = reviewed(&e, &builtin("ecr-wave-readonly"), &inputs("ecr-wave-readonly"));
+    start(&e, &plans, &req, &caller()).expect("nothing to acknowledge");
 }

@@ -268,6 +268,11 @@ impl RunError {
             } else {
                 "delete one of these keys yourself (in the AWS console), then press Resume".into()
             }),
+            RunError::Propagation { run_id, step: StepId::ExternalIdWaitRole { key }, .. } => Some(if cli {
+                format!("the new trust policy is in place; to keep waiting for AWS to accept it, run the same `rolegate set-external-id {run_id} {key}=…` again: it waits, then verifies")
+            } else {
+                "the new trust policy is in place; apply the same External ID again to keep waiting for AWS to accept it, then the run is verified".into()
+            }),
             RunError::Propagation { run_id, .. } => Some(resume_or_roll_back(run_id, front, "to keep waiting, ")),
             RunError::NotOwned { run_id, .. } => {
                 Some(if cli {

@@ -22,4 +22,10 @@ identity: IdentitySource, path: string, tags: Array<Tag>, policies: Array<Planne
  * What the template's platform connector creates (`seqera connect`); journals written
  * before templates said so fall back to the built-in template of the same id.
  */
-platform_credential?: PlatformConnector | null, };
+platform_credential?: PlatformConnector | null, 
+/**
+ * The export formats the template offers (`Template.exports`), so a run of a loaded
+ * template offers its own; journals written before plans held them fall back to the
+ * built-in template of the same id.
+ */
+exports?: Array<string>, };

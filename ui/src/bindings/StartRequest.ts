@@ -10,4 +10,9 @@ export type StartRequest = {
 /**
  * The reviewed plan's `run_id`.
  */
-plan_id: string, template: TemplateRef, inputs: RunInputs, };
+plan_id: string, template: TemplateRef, inputs: RunInputs, 
+/**
+ * The person ticked that they read the warnings naming a way to administrator
+ * access; the core refuses such a plan without it (`acknowledgement-required`).
+ */
+acknowledged: boolean, };

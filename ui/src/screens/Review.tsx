@@ -18,7 +18,7 @@ export function Review(props: { plan: Plan; templateRef: TemplateRef; inputs: Ru
   const waiting = toAcknowledge.length > 0 && !acknowledged;
 
   async function confirm() {
-    const answer = await start.run({ plan_id: p.run_id, template: props.templateRef, inputs: props.inputs });
+    const answer = await start.run({ plan_id: p.run_id, template: props.templateRef, inputs: props.inputs, acknowledged });
     if (answer.ok) props.onStarted(answer.value);
   }
 

@@ -100,7 +100,7 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
   const cancelled = error?.code === "cancelled";
   return (
     <section aria-labelledby="run-h">
-      <h2 id="run-h">Creating run {props.runId}</h2>
+      <h2 id="run-h">{rollback ? `Run ${props.runId}, rolled back` : `Creating run ${props.runId}`}</h2>
       <StepList label="Steps" steps={props.steps.map((s) => ({ id: s.id, summary: s.summary, ...state[s.id] }))} />
       {notices.length > 0 && (
         <ul aria-label="Notices">
@@ -114,7 +114,7 @@ export function RunProgress(props: { runId: string; steps: Step[]; onApplied: (s
           Stopping: no new step starts; the steps that are running finish and are recorded first.
         </p>
       )}
-      {cancelled ? (
+      {rollback ? null : cancelled ? (
         <p role="status" data-testid="run-cancelled">
           <strong>Stopped at your request.</strong> No new step was started, and the steps that were running finished and were recorded.
         </p>

@@ -193,7 +193,7 @@ test("review: a lint error blocks the run; warnings are shown; confirming sends 
   expect(root.querySelectorAll("[aria-label=Calls] > li").length).toBe(3);
   await click(button(root, "Create it"));
   expect(ipc.called("start_run").length).toBe(1);
-  expect(ipc.called("start_run")[0].args).toEqual({ request: { plan_id: ok.run_id, template: ref, inputs } });
+  expect(ipc.called("start_run")[0].args).toEqual({ request: { plan_id: ok.run_id, template: ref, inputs, acknowledged: false } });
   expect(started).toBe("rg-000000000001");
 });
 
@@ -223,6 +223,8 @@ test("review: a warning of a way to administrator access is shown with its text 
   await click(tick);
   await click(button(root, "Create it"));
   expect(ipc.called("start_run").length).toBe(1);
+  // The tick goes to the core, which refuses such a plan without it.
+  expect((ipc.called("start_run")[0].args as { request: { acknowledged: boolean } }).request.acknowledged).toBe(true);
   expect(started).toBe("rg-000000000001");
 });
 
@@ -264,6 +266,7 @@ test("run: a cancel waits for the running steps, then says it stopped, lists wha
     },
     cancel_run: true,
     run_detail: detail({ summary: { ...detail().summary, status: "cancelled" } }),
+    rollback_run: { run_id: "rg-000000000001", deleted: detail().live, kept: [] },
   });
   const root = await mount(<RunProgress runId="rg-000000000001" steps={plan().steps} onApplied={() => undefined} onRolledBack={() => undefined} />);
   emit(applyArgs, { type: "waiting", step: "wait:key", what: "the new access key", attempt: 1, elapsed_seconds: 1, limit_seconds: 120, last_code: "InvalidClientTokenId" });
@@ -281,7 +284,13 @@ test("run: a cancel waits for the running steps, then says it stopped, lists wha
   const made = root.querySelector("[aria-label='What was made']")?.textContent ?? "";
   for (const r of detail().live) expect(made).toContain(r);
   expect(button(root, "Resume")).toBeTruthy();
-  expect(button(root, "Roll back…")).toBeTruthy();
+  await click(button(root, "Roll back…"));
+  await click(button(root, `Delete ${detail().live.length} resource(s)`));
+  // Once rolled back, the page says so, not that the run is stopped with things made.
+  expect(root.querySelector("[data-testid=rollback-clean]")).not.toBeNull();
+  expect(root.querySelector("[data-testid=run-cancelled]")).toBeNull();
+  expect(root.querySelector("[aria-label='What was made']")).toBeNull();
+  expect(root.querySelector("#run-h")?.textContent).toBe("Run rg-000000000001, rolled back");
 });
 
 test("run: after a failure, what was made is listed and roll-back confirms with the same list", async () => {

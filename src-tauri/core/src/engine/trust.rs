@@ -324,7 +324,7 @@ impl Engine {
             duration_seconds: None,
             tags: Vec::new(),
         };
-        let step = StepId::wait_role(&role.key);
+        let step = StepId::ExternalIdWaitRole { key: role.key.clone() };
         let what = "AWS to accept the new External ID";
         propagation::poll(
             self.clock.as_ref(),

@@ -86,12 +86,17 @@ impl Format {
         }
     }
 
-    /// The formats a run offers: its built-in template's exports (a template from a
-    /// file offers the common set), those that hand out a key only while it has one.
+    /// The formats a run offers: its template's exports as the plan recorded them (a
+    /// journal from before that: the built-in template's, else the common set), those
+    /// that hand out a key only while it has one.
     pub fn offered_for(j: &Journal) -> Vec<Format> {
-        let exports = crate::template::find_builtin(&j.inputs.template_id)
-            .map(|t| t.exports)
-            .unwrap_or_else(|| ["aws-profile", "env", "seqera"].iter().map(|s| s.to_string()).collect());
+        let exports = if !j.plan.exports.is_empty() {
+            j.plan.exports.clone()
+        } else {
+            crate::template::find_builtin(&j.inputs.template_id)
+                .map(|t| t.exports)
+                .unwrap_or_else(|| ["aws-profile", "env", "seqera"].iter().map(|s| s.to_string()).collect())
+        };
         let has_key = j.access_key_id.is_some() && j.status != crate::journal::RunStatus::RolledBack;
         Format::offered(&exports, has_key)
     }
@@ -348,6 +353,38 @@ pub fn env(format: Format, bundle: &Bundle, creds: &ExportCredentials) -> Render
 #[cfg(test)]
 mod tests {
     use super::Format;
+
+    /// A run of a template loaded from a file offers that template's formats, not the
+    /// built-in set, and a journal written before plans recorded them still offers the
+    /// built-in template's.
+    #[test]
+    fn a_loaded_template_offers_its_own_formats() {
+        use crate::journal::Journal;
+        use crate::plan::{build, RunInputs};
+        use crate::ports::CallerIdentity;
+        let mut t = crate::template::find_builtin("spacelift").unwrap();
+        t.id = "my-spacelift".into();
+        let inputs = RunInputs {
+            template_id: t.id.clone(),
+            region: "eu-west-1".into(),
+            path: "/".into(),
+            variables: [("spacelift_account".to_string(), "acme".to_string())].into(),
+            ..Default::default()
+        };
+        let caller =
+            CallerIdentity { account: "123456789012".into(), arn: "arn:aws:iam::123456789012:user/admin".into(), user_id: "AIDA".into() };
+        let plan = build(&t, &inputs, &caller, "rg-0123456789ab", &crate::testing::FixedEntropy::default()).unwrap();
+        let j = Journal::new(plan, inputs, time::OffsetDateTime::UNIX_EPOCH);
+        let offered = Format::offered_for(&j);
+        assert!(offered.contains(&Format::Spacelift), "{offered:?}");
+        assert!(!offered.contains(&Format::Seqera), "{offered:?}");
+
+        // An older journal of the built-in template: its formats come from the template.
+        let mut old = j.clone();
+        old.plan.exports.clear();
+        old.inputs.template_id = "spacelift".into();
+        assert_eq!(Format::offered_for(&old), offered);
+    }
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

@@ -141,6 +141,11 @@ pub struct Plan {
     /// before templates said so fall back to the built-in template of the same id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_credential: Option<crate::template::PlatformConnector>,
+    /// The export formats the template offers (`Template.exports`), so a run of a loaded
+    /// template offers its own; journals written before plans held them fall back to the
+    /// built-in template of the same id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exports: Vec<String>,
 }
 
 impl Plan {
@@ -252,6 +257,7 @@ pub fn build(
         steps,
         lints: found.lints,
         platform_credential: template.platform_credential,
+        exports: template.exports.clone(),
     })
 }
 

@@ -14,7 +14,8 @@ use crate::validate::Tag;
 /// events and `--json` output hold: `policy:KEY`, `user`, `user-attach:ARN`,
 /// `user-inline`, `access-key`, `role:KEY`, `role-attach:KEY:ARN`, `wait:access-key`,
 /// `wait:role:KEY`, and the ids of what happens outside a plan's steps:
-/// `access-key-lost`, `rotate-key`, `rotate:wait-key`, `rotate:wait-role`, and the
+/// `access-key-lost`, `rotate-key`, `rotate:wait-key`, `rotate:wait-role`,
+/// `external-id:wait-role:KEY`, and the
 /// platform connector's `seqera:credential`, `seqera:external-id`, `seqera:validate`.
 ///
 /// An id is its text: equality, hashing and order are those of the text, so a journal's
@@ -49,6 +50,9 @@ pub enum StepId {
     RotateWaitKey,
     /// Not a plan step: a rotation waiting until the new key can assume the role.
     RotateWaitRole,
+    /// Not a plan step: after `set_external_id`, waiting until the run's key can assume
+    /// the role `key` with the new External ID.
+    ExternalIdWaitRole { key: String },
     /// Not a plan step: the credential created on Seqera Platform.
     SeqeraCredential,
     /// Not a plan step: the External ID Seqera generated, put in the role's trust policy.
@@ -95,6 +99,7 @@ impl fmt::Display for StepId {
             StepId::RotateKey => f.write_str("rotate-key"),
             StepId::RotateWaitKey => f.write_str("rotate:wait-key"),
             StepId::RotateWaitRole => f.write_str("rotate:wait-role"),
+            StepId::ExternalIdWaitRole { key } => write!(f, "external-id:wait-role:{key}"),
             StepId::SeqeraCredential => f.write_str("seqera:credential"),
             StepId::SeqeraExternalId => f.write_str("seqera:external-id"),
             StepId::SeqeraValidate => f.write_str("seqera:validate"),
@@ -119,7 +124,7 @@ pub struct StepIdError {
 
 const FORMS: &str = "expected policy:KEY, user, user-attach:ARN, user-inline, access-key, role:KEY, role-attach:KEY:ARN, \
                      wait:access-key, wait:role:KEY, access-key-lost, rotate-key, rotate:wait-key, rotate:wait-role, \
-                     seqera:credential, seqera:external-id or seqera:validate";
+                     external-id:wait-role:KEY, seqera:credential, seqera:external-id or seqera:validate";
 
 impl FromStr for StepId {
     type Err = StepIdError;
@@ -165,6 +170,9 @@ impl FromStr for StepId {
         }
         if let Some(rest) = s.strip_prefix("wait:role:") {
             return Ok(StepId::WaitRole { key: part(rest, "role key")? });
+        }
+        if let Some(rest) = s.strip_prefix("external-id:wait-role:") {
+            return Ok(StepId::ExternalIdWaitRole { key: part(rest, "role key")? });
         }
         if let Some(rest) = s.strip_prefix("role:") {
             return Ok(StepId::Role { key: part(rest, "role key")? });
@@ -359,6 +367,7 @@ mod tests {
             (StepId::RotateKey, "rotate-key"),
             (StepId::RotateWaitKey, "rotate:wait-key"),
             (StepId::RotateWaitRole, "rotate:wait-role"),
+            (StepId::ExternalIdWaitRole { key: "main".into() }, "external-id:wait-role:main"),
             (StepId::SeqeraCredential, "seqera:credential"),
             (StepId::SeqeraExternalId, "seqera:external-id"),
             (StepId::SeqeraValidate, "seqera:validate"),
@@ -381,6 +390,7 @@ mod tests {
             | StepId::RotateKey
             | StepId::RotateWaitKey
             | StepId::RotateWaitRole
+            | StepId::ExternalIdWaitRole { .. }
             | StepId::SeqeraCredential
             | StepId::SeqeraExternalId
             | StepId::SeqeraValidate => {}

@@ -283,3 +283,24 @@ async fn a_pattern_role_keeps_its_condition_and_takes_only_a_matching_value() {
     assert_eq!(rig.count("iam:UpdateAssumeRolePolicy"), 0);
     assert_eq!(journal(&rig, &run).plan.roles[0].external_id, "acme@int-9@prod@read");
 }
+
+/// When AWS has not accepted the new value within the wait, the trust policy is already
+/// changed and journaled: the advice is to set the same value again (which waits, then
+/// verifies), not to resume an apply that is finished.
+#[tokio::test]
+async fn a_new_value_aws_does_not_accept_in_time_says_to_set_it_again() {
+    let rig = Rig::new();
+    let run = applied(&rig).await;
+    rig.aws.fail_new_credentials("sts:AssumeRole", 100_000, super::aws_err(AwsErrorKind::AccessDenied, "AccessDenied", "not yet"));
+    let err = rig.engine.set_external_id(&run, None, NEW, &ExternalIdOptions::default()).await.unwrap_err();
+    let RunError::Propagation { step, .. } = &err else { panic!("not a propagation timeout: {err}") };
+    assert_eq!(step.to_string(), "external-id:wait-role:main");
+    assert_eq!(err.code(), "propagation-timeout");
+    let cli = err.hint(crate::error::Frontend::Cli).unwrap();
+    assert!(cli.contains(&format!("rolegate set-external-id {run} main=")) && !cli.contains("--resume"), "{cli}");
+    let app = err.hint(crate::error::Frontend::App).unwrap();
+    assert!(app.contains("apply the same External ID again") && !app.contains("Resume"), "{app}");
+    let j = journal(&rig, &run);
+    assert_eq!(j.plan.roles[0].external_id, NEW, "the change itself is recorded");
+    assert_eq!(j.trust_changes.last().and_then(|c| c.result.as_deref()), Some("changed"));
+}
