@@ -124,7 +124,6 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
 
 const MARK: Record<string, string> = { passed: "✓", failed: "✗", skipped: "–" };
 
-/** Verification or Test connection results: each check, its reason, and on failure the fix. */
 /** One line of a live step list: its id, status word and summary, and a line of detail. */
 export type StepLine = { id: string; status: string; summary: string; text?: string };
 
@@ -142,6 +141,7 @@ export function StepList({ steps, label }: { steps: StepLine[]; label: string })
   );
 }
 
+/** Verification or Test connection results: each check, its reason, and on failure the fix. */
 export function Checks({ checks, label }: { checks: Check[]; label: string }) {
   return (
     <ul class="status-list" aria-label={label}>

@@ -102,14 +102,13 @@ function Result({ c }: { c: SeqeraConnection }) {
 }
 
 /** Send run `runId` to the signed-in Seqera Platform, in `workspace` (`ORG/WORKSPACE`, or null before one is picked). */
-export function SeqeraSend(props: { runId: string; workspace: string | null; defaultName?: string | null }) {
+export function SeqeraSend(props: { runId: string; workspace: string | null; defaultName: string }) {
   const [name, setName] = useState("");
   const [steps, setSteps] = useState<Live[]>([]);
   const [checks, setChecks] = useState<Check[]>([]);
   const [notices, setNotices] = useState<string[]>([]);
   const sending = useCommand(api.seqeraConnect);
   const fields = sending.error?.fields ?? [];
-  const defaultName = props.defaultName ?? "rolegate-TEMPLATE-RUN_ID";
 
   // What was shown is about the run and workspace it was sent to: another one starts afresh.
   useEffect(() => {
@@ -170,8 +169,8 @@ export function SeqeraSend(props: { runId: string; workspace: string | null; def
         name="credential_name"
         value={name}
         onInput={setName}
-        placeholder={defaultName}
-        hint={`Blank: ${defaultName}`}
+        placeholder={props.defaultName}
+        hint={`Blank: ${props.defaultName}`}
         errors={errorsFor(fields, "credential_name")}
       />
       <div class="actions">

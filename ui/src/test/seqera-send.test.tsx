@@ -11,6 +11,7 @@ afterEach(() => clearMocks());
 
 const RUN = "rg-000000000001";
 const WS = "acme/research";
+const NAME = `rolegate-seqera-cloud-role-${RUN}`;
 
 const awsChecks: Check[] = [{ id: "trust", title: "The role trusts exactly the platform", status: "passed", reason: "principals and External ID as planned" }];
 
@@ -53,7 +54,7 @@ const nameField = (root: Element) => root.querySelector<HTMLInputElement>("input
 
 test("with no workspace picked it says to pick one and offers no send", async () => {
   const ipc = backend({});
-  const root = await mount(<SeqeraSend runId={RUN} workspace={null} />);
+  const root = await mount(<SeqeraSend runId={RUN} workspace={null} defaultName={NAME} />);
   expect(root.querySelector("[data-testid=seqera-pick-workspace]")?.textContent).toContain("Pick the Seqera workspace");
   expect(button(root, "Send to Seqera Platform").disabled).toBe(true);
   expect(ipc.calls).toHaveLength(0);
@@ -84,7 +85,7 @@ test("sending draws each step, the wait and the checks live, then AVAILABLE and 
       return new Promise((r) => (answer = r));
     },
   });
-  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} defaultName={`rolegate-seqera-cloud-role-${RUN}`} />);
+  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} defaultName={NAME} />);
   expect(nameField(root).placeholder).toBe("rolegate-seqera-cloud-role-rg-000000000001");
   await click(button(root, "Send to Seqera Platform"));
   // A blank name is sent as none (the core's default).
@@ -122,7 +123,7 @@ test("INVALID shows Seqera's message and the fix from the platform-validate chec
       { id: "platform-validate", status: "failed", reason: "Seqera Platform found it INVALID", fix },
     ),
   });
-  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} />);
+  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} defaultName={NAME} />);
   await click(button(root, "Send to Seqera Platform"));
   const verdict = root.querySelector("[data-testid=seqera-verdict]")!;
   expect(verdict.getAttribute("data-outcome")).toBe("invalid");
@@ -139,7 +140,7 @@ test("no verdict (Seqera could not reach AWS) is said as such, with the reason",
       { status: "skipped", reason: "skipped: Seqera Platform could not reach AWS" },
     ),
   });
-  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} />);
+  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} defaultName={NAME} />);
   await click(button(root, "Send to Seqera Platform"));
   const verdict = root.querySelector("[data-testid=seqera-verdict]")!;
   expect(verdict.getAttribute("data-outcome")).toBe("transient");
@@ -158,7 +159,7 @@ test("a credential name Seqera already has is shown on the name field", async ()
       };
     },
   });
-  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} />);
+  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} defaultName={NAME} />);
   await typeInto(nameField(root), "  taken ");
   await click(button(root, "Send to Seqera Platform"));
   expect(ipc.called("seqera_connect")[0].args.credentialName).toBe("taken");
@@ -178,7 +179,7 @@ test("not signed in: the error's message and what to do", async () => {
       throw { code: "platform-not-signed-in", message: "not signed in to Seqera Platform", hint: "sign in to Seqera Platform with an access token first" };
     },
   });
-  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} />);
+  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} defaultName={NAME} />);
   await click(button(root, "Send to Seqera Platform"));
   const alert = root.querySelector("[role=alert]")!;
   expect(alert.textContent).toContain("platform-not-signed-in");
@@ -189,11 +190,11 @@ test("not signed in: the error's message and what to do", async () => {
 
 test("another workspace picked after a send starts afresh: the last verdict is not shown for it", async () => {
   backend({ seqera_connect: connection() });
-  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} />);
+  const root = await mount(<SeqeraSend runId={RUN} workspace={WS} defaultName={NAME} />);
   await click(button(root, "Send to Seqera Platform"));
   expect(root.querySelector("[data-testid=seqera-verdict]")).not.toBeNull();
   await act(async () => {
-    render(<SeqeraSend runId={RUN} workspace="acme/other" />, root);
+    render(<SeqeraSend runId={RUN} workspace="acme/other" defaultName={NAME} />, root);
   });
   await settle();
   expect(root.querySelector("[data-testid=seqera-verdict]")).toBeNull();
