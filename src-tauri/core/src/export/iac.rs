@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{Bundle, Format, Rendered};
 use crate::journal::Journal;
-use crate::plan::Plan;
+use crate::plan::{Plan, PlannedPolicy, PlannedRole};
 use crate::validate::Tag;
 
 fn ident(s: &str) -> String {
@@ -245,7 +245,7 @@ fn cfn_tags(out: &mut String, tags: &[Tag], indent: &str) {
     }
 }
 
-fn cfn_arns(out: &mut String, plan: &Plan, arns: &[String], indent: &str) {
+fn cfn_arns(out: &mut String, plan: &Plan, arns: &[String], indent: &str, docs: &dyn CfnDocs) {
     if arns.is_empty() {
         return;
     }
@@ -253,10 +253,29 @@ fn cfn_arns(out: &mut String, plan: &Plan, arns: &[String], indent: &str) {
     for a in arns {
         match policy_ref(plan, a, false) {
             Some(id) => out.push_str(&format!("{indent}  - !Ref {id}\n")),
-            None => out.push_str(&format!("{indent}  - {}\n", q(a))),
+            None => out.push_str(&format!("{indent}  - {}\n", serde_json::to_string(&docs.arn(a)).expect("json"))),
         }
     }
 }
+
+/// What the CloudFormation resources say for a plan's documents and ARNs: the export
+/// replays them as planned (`AsPlanned`); a StackSet (`fleet::render`) writes them so
+/// that each account gets its own.
+pub(crate) trait CfnDocs {
+    fn policy(&self, p: &PlannedPolicy) -> Value {
+        p.document.clone()
+    }
+    fn trust(&self, r: &PlannedRole) -> Value {
+        r.trust_policy.clone()
+    }
+    fn arn(&self, arn: &str) -> Value {
+        Value::String(arn.to_string())
+    }
+}
+
+/// The documents and ARNs exactly as the run used them.
+pub(crate) struct AsPlanned;
+impl CfnDocs for AsPlanned {}
 
 /// CloudFormation, YAML. Documents are written as JSON flow mappings (valid YAML), so
 /// they are byte for byte the documents the run used.
@@ -266,25 +285,34 @@ pub fn cloudformation(journal: &Journal) -> Rendered {
     let mut out: String = header(&bundle).lines().map(|l| format!("# {l}\n")).collect();
     out.push_str("AWSTemplateFormatVersion: \"2010-09-09\"\n");
     out.push_str(&format!("Description: {}\n", q(&format!("Rolegate run {} ({}), replayed", bundle.run_id, bundle.template_id))));
-    out.push_str("Resources:\n");
+    out.push_str(&cloudformation_resources(plan, &plan.tags, &AsPlanned));
+    Rendered {
+        format: Format::Cloudformation,
+        text: out.into(),
+        holds_secret: false,
+        file_name: Format::Cloudformation.file_name(&journal.run_id),
+    }
+}
+
+/// The `Resources` and `Outputs` sections of a plan: its policies, its user, its roles,
+/// each carrying `tags`, their documents and ARNs as `docs` writes them.
+pub(crate) fn cloudformation_resources(plan: &Plan, tags: &[Tag], docs: &dyn CfnDocs) -> String {
+    let json = |v: &Value| serde_json::to_string(v).expect("json");
+    let mut out = String::from("Resources:\n");
     for p in &plan.policies {
         out.push_str(&format!("  {}:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n", cfn_id("Policy", &p.key)));
         out.push_str(&format!("      ManagedPolicyName: {}\n      Path: {}\n", q(&p.name), q(&plan.path)));
         out.push_str(&format!("      Description: {}\n", q(&p.description)));
-        out.push_str(&format!("      PolicyDocument: {}\n", serde_json::to_string(&p.document).expect("json")));
+        out.push_str(&format!("      PolicyDocument: {}\n", json(&docs.policy(p))));
     }
     if let Some(u) = &plan.user {
         out.push_str("  User:\n    Type: AWS::IAM::User\n    Properties:\n");
         out.push_str(&format!("      UserName: {}\n      Path: {}\n", q(&u.name), q(&plan.path)));
-        cfn_arns(&mut out, plan, &u.attach, "      ");
+        cfn_arns(&mut out, plan, &u.attach, "      ", docs);
         if let Some((name, doc)) = &u.inline_policy {
-            out.push_str(&format!(
-                "      Policies:\n        - PolicyName: {}\n          PolicyDocument: {}\n",
-                q(name),
-                serde_json::to_string(doc).expect("json")
-            ));
+            out.push_str(&format!("      Policies:\n        - PolicyName: {}\n          PolicyDocument: {}\n", q(name), json(doc)));
         }
-        cfn_tags(&mut out, &plan.tags, "      ");
+        cfn_tags(&mut out, tags, "      ");
     }
     for r in &plan.roles {
         out.push_str(&format!("  {}:\n    Type: AWS::IAM::Role\n", cfn_id("Role", &r.key)));
@@ -294,9 +322,9 @@ pub fn cloudformation(journal: &Journal) -> Rendered {
         out.push_str("    Properties:\n");
         out.push_str(&format!("      RoleName: {}\n      Path: {}\n", q(&r.name), q(&plan.path)));
         out.push_str(&format!("      Description: {}\n      MaxSessionDuration: {}\n", q(&r.description), r.max_session_seconds));
-        out.push_str(&format!("      AssumeRolePolicyDocument: {}\n", serde_json::to_string(&r.trust_policy).expect("json")));
-        cfn_arns(&mut out, plan, &r.attach, "      ");
-        cfn_tags(&mut out, &plan.tags, "      ");
+        out.push_str(&format!("      AssumeRolePolicyDocument: {}\n", json(&docs.trust(r))));
+        cfn_arns(&mut out, plan, &r.attach, "      ", docs);
+        cfn_tags(&mut out, tags, "      ");
     }
     out.push_str("Outputs:\n");
     for r in &plan.roles {
@@ -305,12 +333,17 @@ pub fn cloudformation(journal: &Journal) -> Rendered {
     if plan.user.is_some() {
         out.push_str("  UserArn:\n    Value: !GetAtt User.Arn\n");
     }
-    Rendered {
-        format: Format::Cloudformation,
-        text: out.into(),
-        holds_secret: false,
-        file_name: Format::Cloudformation.file_name(&journal.run_id),
-    }
+    out
+}
+
+/// The logical id of a role in the CloudFormation this module writes.
+pub(crate) fn cfn_role_id(key: &str) -> String {
+    cfn_id("Role", key)
+}
+
+/// A YAML scalar for a text: a JSON string.
+pub(crate) fn yaml_str(s: &str) -> String {
+    q(s)
 }
 
 #[cfg(test)]
