@@ -1,20 +1,25 @@
 //! `rolegate fleet targets`: the organization's OUs and accounts as the core's
 //! `Engine::fleet_targets` reads them, printed as a tree (or `--json`), with the
 //! management account named and told apart: service-managed StackSets never reach it.
+//! `rolegate fleet template`: a plan's StackSet template (`Engine::fleet_template`), the
+//! YAML on stdout and what to deploy it with on stderr.
 
 use clap::Subcommand;
 use serde_json::json;
 
-use rolegate_core::fleet::{FleetTargets, TargetAccount, TargetNode};
+use rolegate_core::fleet::{FleetTargets, FleetTemplate, TargetAccount, TargetNode};
 use rolegate_core::RunError;
 
-use crate::{engine, render, Global};
+use crate::{engine, inputs, load_template, render, Global, PlanArgs};
 
 #[derive(Subcommand)]
 pub enum FleetCommand {
     /// The organization's root, OUs (nested) and accounts, read from its management
     /// account or a StackSets delegated administrator.
     Targets,
+    /// The StackSet template of a role-mode template's plan: the CloudFormation a single
+    /// run would export, with each account's ARNs and the External ID as a parameter.
+    Template(Box<PlanArgs>),
 }
 
 pub async fn run(g: &Global, cmd: FleetCommand) -> Result<i32, RunError> {
@@ -29,7 +34,40 @@ pub async fn run(g: &Global, cmd: FleetCommand) -> Result<i32, RunError> {
             }
             Ok(0)
         }
+        FleetCommand::Template(a) => {
+            let (engine, connect) = engine(g).await;
+            let t = load_template(&a)?;
+            let made = engine.fleet_template(&t, &inputs(&a, &t, connect.region())?).await?;
+            if g.json {
+                render::print_json(&json!({ "fleet_template": made }));
+            } else {
+                print!("{}", made.stackset.body);
+                eprint!("{}", deploy_hint(&made));
+            }
+            Ok(0)
+        }
     }
+}
+
+/// What the template is and the StackSets calls that deploy it, for stderr.
+fn deploy_hint(m: &FleetTemplate) -> String {
+    let mut out = format!(
+        "StackSet template of fleet {} (template {}, planned in account {}; each account gets its own ARNs).\n",
+        m.fleet_id, m.template_id, m.planned_account
+    );
+    for p in &m.stackset.parameters {
+        out.push_str(&format!("parameter {}: External ID of role {} (default {}; override per account)\n", p.name, p.role_key, p.default));
+    }
+    for l in &m.warnings {
+        out.push_str(&format!("warning: {}: {}\n", l.field, l.message));
+    }
+    out.push_str(&format!(
+        "Deploy it with: aws cloudformation create-stack-set --stack-set-name NAME --template-body file://TEMPLATE.yaml \
+         --capabilities {} --permission-model SERVICE_MANAGED --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false, \
+         then aws cloudformation create-stack-instances --stack-set-name NAME --deployment-targets OrganizationalUnitIds=OU_ID --regions REGION\n",
+        m.stackset.capabilities.join(" ")
+    ));
+    out
 }
 
 /// The tree as text: one line per root, OU and account, indented by depth, then the

@@ -108,3 +108,35 @@ fn an_account_in_no_organization_is_told_so() {
     assert!(message.contains(&format!("account {} is not in an AWS Organization", cli.account.id)), "{message}");
     assert!(message.contains("AWSOrganizationsNotInUseException"), "{message}");
 }
+
+/// `fleet template` prints the StackSet template of a role-mode plan: YAML on stdout with
+/// the External ID parameter and each account's ARNs, what to deploy it with on stderr;
+/// `--json` the same with the new fleet's id; a key mode is refused naming the rule.
+#[test]
+fn fleet_template_renders_a_role_mode_plan_and_refuses_a_key_mode() {
+    let cli = Cli::new();
+    let args = ["fleet", "template", "-t", "seqera-batch-forge-role", "--var", "work_bucket=fleet-work"];
+    let text = cli.text(&args);
+    assert_eq!(text.code, 0, "{}\n{}", text.stdout, text.stderr);
+    assert!(text.stdout.starts_with("# The StackSet of Rolegate fleet fl-"), "{}", text.stdout);
+    assert!(text.stdout.contains("Parameters:\n  ExternalId:\n    Type: String\n"), "{}", text.stdout);
+    assert!(text.stdout.contains(r#"{"Fn::Sub":"arn:aws:iam::${AWS::AccountId}:role/*"}"#), "{}", text.stdout);
+    assert!(!text.stdout.contains(&cli.account.id), "no ARN of the planning account: {}", text.stdout);
+    assert!(text.stderr.contains("parameter ExternalId: External ID of role main"), "{}", text.stderr);
+    assert!(text.stderr.contains("--capabilities CAPABILITY_NAMED_IAM"), "{}", text.stderr);
+
+    let out = cli.run(&args);
+    assert_eq!(out.code, 0, "{}\n{}", out.json, out.stderr);
+    let t = &out.json["fleet_template"];
+    let id = t["fleet_id"].as_str().unwrap();
+    assert!(id.starts_with("fl-") && id.len() == 15, "{id}");
+    assert_eq!(t["planned_account"], cli.account.id.as_str());
+    assert_eq!(t["stackset"]["parameters"][0]["name"], "ExternalId");
+    assert_eq!(t["stackset"]["capabilities"], json!(["CAPABILITY_NAMED_IAM"]));
+    assert!(t["stackset"]["body"].as_str().unwrap().contains(&format!("Value: \"{id}\"")), "the fleet's tag carries its id: {t}");
+
+    let refused = cli.run(&["fleet", "template", "-t", "seqera-batch-forge", "--var", "work_bucket=fleet-work"]);
+    assert_eq!(refused.code, 2, "{}\n{}", refused.json, refused.stderr);
+    let text = format!("{}{}", refused.json, refused.stderr);
+    assert!(text.contains("fleet-role-mode-only") && text.contains("template"), "{text}");
+}

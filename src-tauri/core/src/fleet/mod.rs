@@ -12,5 +12,5 @@ pub mod targets;
 mod tests;
 
 pub use ports::{OrgAccount, OrgUnit, Organization, Organizations};
-pub use render::{fleet_tags, stackset_template, ExternalIdParameter, StackSetTemplate, FLEET_TAG};
+pub use render::{fleet_tags, new_fleet_id, stackset_template, ExternalIdParameter, FleetTemplate, StackSetTemplate, FLEET_TAG};
 pub use targets::{FleetTargets, TargetAccount, TargetNode, STACKSETS_SERVICE_PRINCIPAL};

@@ -10,8 +10,11 @@ use serde_json::{json, Value};
 
 use crate::error::RunError;
 use crate::export::iac::{self, CfnDocs};
-use crate::plan::{Plan, PlannedPolicy, PlannedRole, RUN_TAG};
+use crate::lint::Lint;
+use crate::plan::{Plan, PlannedPolicy, PlannedRole, RunInputs, RUN_TAG};
+use crate::template::Template;
 use crate::validate::{FieldError, Tag};
+use crate::Engine;
 
 /// The tag every resource of a fleet carries: `rolegate:fleet-id=<fleet id>`, in place of
 /// a single run's `rolegate:run-id`.
@@ -39,6 +42,41 @@ pub struct StackSetTemplate {
     pub parameters: Vec<ExternalIdParameter>,
     pub capabilities: Vec<String>,
     pub tags: Vec<Tag>,
+}
+
+/// A fleet's StackSet template as `rolegate fleet template` and the app hand it over.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetTemplate {
+    pub fleet_id: String,
+    pub template_id: String,
+    /// The account the plan was made in: its ARNs are each account's in the template.
+    pub planned_account: String,
+    pub stackset: StackSetTemplate,
+    /// The plan's warnings (its errors refuse the template).
+    pub warnings: Vec<Lint>,
+}
+
+/// A new fleet's id: `fl-` and twelve hex digits.
+pub fn new_fleet_id(entropy: &dyn crate::ports::Entropy) -> String {
+    let run = entropy.run_id();
+    format!("fl-{}", run.strip_prefix("rg-").unwrap_or(&run))
+}
+
+impl Engine {
+    /// Plan `template` for the bootstrap identity, as a single run would, and render it as
+    /// a new fleet's StackSet template.
+    pub async fn fleet_template(&self, template: &Template, inputs: &RunInputs) -> Result<FleetTemplate, RunError> {
+        let plan = self.plan(template, inputs).await?;
+        let fleet_id = new_fleet_id(self.entropy.as_ref());
+        let stackset = stackset_template(&plan, &fleet_id)?;
+        Ok(FleetTemplate {
+            fleet_id,
+            template_id: plan.template_id.clone(),
+            planned_account: plan.account.clone(),
+            stackset,
+            warnings: plan.lints.clone(),
+        })
+    }
 }
 
 /// The tags of a fleet's resources: the plan's, with the fleet's tag for the run's.
