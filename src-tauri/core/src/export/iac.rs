@@ -349,23 +349,9 @@ pub(crate) fn yaml_str(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{build, RunInputs};
-    use crate::ports::CallerIdentity;
-    use crate::template::find_builtin;
-    use crate::testing::FixedEntropy;
 
     fn journal(template: &str, vars: &[(&str, &str)]) -> Journal {
-        let t = find_builtin(template).unwrap();
-        let inputs = RunInputs {
-            template_id: t.id.clone(),
-            region: "eu-west-1".into(),
-            path: "/".into(),
-            variables: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            ..Default::default()
-        };
-        let caller =
-            CallerIdentity { account: "123456789012".into(), arn: "arn:aws:iam::123456789012:user/admin".into(), user_id: "AIDA".into() };
-        let plan = build(&t, &inputs, &caller, "rg-0123456789ab", &FixedEntropy::default()).unwrap();
+        let (plan, inputs) = crate::testing::builtin_plan(template, vars, "123456789012", "rg-0123456789ab");
         Journal::new(plan, inputs, time::OffsetDateTime::UNIX_EPOCH)
     }
 

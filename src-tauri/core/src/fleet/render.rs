@@ -198,23 +198,9 @@ impl CfnDocs for PerAccount<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{build, RunInputs};
-    use crate::ports::CallerIdentity;
-    use crate::template::find_builtin;
-    use crate::testing::FixedEntropy;
 
     fn plan(template: &str, vars: &[(&str, &str)]) -> Plan {
-        let t = find_builtin(template).unwrap();
-        let inputs = RunInputs {
-            template_id: t.id.clone(),
-            region: "eu-west-1".into(),
-            path: "/".into(),
-            variables: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            ..Default::default()
-        };
-        let caller =
-            CallerIdentity { account: "111122223333".into(), arn: "arn:aws:iam::111122223333:user/admin".into(), user_id: "AIDA".into() };
-        build(&t, &inputs, &caller, "run-1", &FixedEntropy::default()).unwrap()
+        crate::testing::builtin_plan(template, vars, "111122223333", "run-1").0
     }
 
     /// The JSON value written after `key: ` on the line of the resource `id` (documents are

@@ -1,6 +1,7 @@
 //! In-memory stand-ins for unit tests (IAM/STS in `aws`, Organizations in `organizations`): a clock that advances only when slept on,
 //! fixed randomness, a vault in memory, and a journal store that wraps a real one and
-//! simulates the process dying right after its Nth write.
+//! simulates the process dying right after its Nth write; a built-in template's plan for
+//! an account, for tests of what is rendered from a plan.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -160,4 +161,21 @@ impl<S: JournalStore> JournalStore for CrashingStore<S> {
     fn list(&self) -> Result<Vec<Journal>, StoreError> {
         self.inner.list()
     }
+}
+
+/// The plan of the built-in template `template` with `vars`, for the account `account`
+/// (caller `user/admin`), as run `run_id`, its External IDs from [`FixedEntropy`].
+pub fn builtin_plan(template: &str, vars: &[(&str, &str)], account: &str, run_id: &str) -> (crate::plan::Plan, crate::plan::RunInputs) {
+    let t = crate::template::find_builtin(template).unwrap_or_else(|| panic!("no built-in template {template}"));
+    let inputs = crate::plan::RunInputs {
+        template_id: t.id.clone(),
+        region: "eu-west-1".into(),
+        path: "/".into(),
+        variables: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Default::default()
+    };
+    let caller =
+        crate::ports::CallerIdentity { account: account.into(), arn: format!("arn:aws:iam::{account}:user/admin"), user_id: "AIDA".into() };
+    let plan = crate::plan::build(&t, &inputs, &caller, run_id, &FixedEntropy::default()).expect("the plan builds");
+    (plan, inputs)
 }
