@@ -44,9 +44,11 @@ deleted, and the stack's managed policies are deleted with it (a policy attached
 someone else still blocks the deletion, DeleteConflict, as in AWS). A stack that fails
 to create is rolled back, these included.
 
-Not modelled: UpdateStackSet/UpdateStackInstances (moto's), the
-execution and administration roles of self-managed StackSets (not checked), auto
-deployment to accounts that join later, and StopStackSetOperation while running.
+Self-managed StackSets need their administration and execution roles, as in AWS
+(rolegate_stackset_roles.py).
+
+Not modelled: UpdateStackSet/UpdateStackInstances (moto's), auto deployment to accounts
+that join later, and StopStackSetOperation while running.
 """
 
 import re
@@ -59,6 +61,7 @@ from moto.iam import models as iam_models
 from moto.organizations.models import organizations_backends
 from moto.utilities.utils import get_partition
 
+import rolegate_stackset_roles as roles
 import rolegate_stackset_runs as runs
 
 class StackInstanceNotFoundException(CloudFormationError):
@@ -265,6 +268,13 @@ def _remove(inst, retain):
 
 def _apply(stackset, action, inst, preferences):
     """Run one instance of a CREATE or DELETE: None, or the reason it failed."""
+    if inst.permission_model == "SELF_MANAGED" and (inst.stack is not None or action != "DELETE"):
+        refused = roles.execution_refusal(stackset, inst.account_id, stackset.instances.partition)
+        if refused is not None:
+            inst.rg_detail, inst.rg_reason = "FAILED", refused
+            if inst.stack is None:
+                inst.rg_status = "OUTDATED"
+            return refused
     if action == "DELETE":
         try:
             _remove(inst, preferences.get("RetainStacks", False))
@@ -413,6 +423,7 @@ def install():
     models.StackInstances.get_instance = _get_instance
     models.CloudFormationBackend.delete_stack_set = _delete_stack_set
     models.CloudFormationBackend.describe_stack_instance = _describe_stack_instance
+    roles.install()
     responses.StackSetOperationDTO.__init__ = _dto_init
     responses.CloudFormationResponse.create_stack_instances = _create_stack_instances_response
     responses.CloudFormationResponse.delete_stack_instances = _delete_stack_instances_response

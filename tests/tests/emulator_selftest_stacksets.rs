@@ -131,6 +131,7 @@ except Exception as e:
     again = code(e)
 out = {"seen": seen, "results": results, "again": again}
 "#;
+    org.self_managed_stackset_roles(&[taken.clone(), apps[0].clone()]);
     let v = emu.boto3(mgmt, strict, json!({"template": role_template("fleet-selftest", &h.account.id), "accounts": [&taken, &apps[0]]}));
     assert_eq!(v["seen"], json!(["RUNNING", "FAILED"]), "one failure past a tolerance of 0 fails the operation");
     assert_eq!(v["results"], json!([[&taken, "FAILED"], [&apps[0], "CANCELLED"]]), "the account after the failure is not attempted");
@@ -255,4 +256,59 @@ for key, prefs in (("both_counts", {"MaxConcurrentCount": 2, "MaxConcurrentPerce
     assert!(v["both_counts"][1].as_str().unwrap().contains("Exactly one of MaxConcurrentPercentage and MaxConcurrentCount"));
     assert_eq!(v["both_tolerances"][0], "ValidationError", "{v}");
     assert!(v["both_tolerances"][1].as_str().unwrap().contains("Exactly one of FailureTolerancePercentage and FailureToleranceCount"));
+}
+
+/// Self-managed StackSets must need their roles as in AWS, or a fleet that deploys
+/// without them is never shown AWS's refusal: no administration role trusting
+/// CloudFormation is a ValidationError at CreateStackSet; a target account without the
+/// execution role trusting the administrator fails alone, with AWS's reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn emulator_needs_self_managed_stackset_roles_like_aws() {
+    let h = Harness::new();
+    let emu = emulator();
+    let org = emu.organization(&h.account, &[("Apps", 3)]);
+    let apps = org.accounts_in("Apps");
+    let mgmt = &h.account.creds;
+    emu.set_stackset_running(&h.account.id, 0.2);
+    let create = r#"
+try:
+    cfn.create_stack_set(StackSetName="roles", TemplateBody=json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+    out = None
+except Exception as e:
+    out = [code(e), str(e)]
+"#;
+    let v = emu.boto3(mgmt, create, json!({}));
+    assert_eq!(v[0], "ValidationError", "{v}");
+    let expected = format!(
+        "Account {} should have 'AWSCloudFormationStackSetAdministrationRole' role with trust relationship to CloudFormation service.",
+        h.account.id
+    );
+    assert!(v[1].as_str().unwrap().ends_with(&expected), "AWS's words: {v}");
+
+    // The roles in the first account only; the third trusts another account.
+    org.self_managed_stackset_roles(&apps[..1]);
+    let third = member_iam(&h, mgmt, &apps[2]).await;
+    let elsewhere = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "sts:AssumeRole"}]});
+    rolegate_tests::create_role(third.as_ref(), "AWSCloudFormationStackSetExecutionRole", &elsewhere).await.unwrap();
+    let deploy = r#"
+cfn.create_stack_set(StackSetName="roles", TemplateBody=json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+op = cfn.create_stack_instances(StackSetName="roles", Accounts=args["accounts"], Regions=["eu-west-1"],
+                                OperationPreferences={"FailureToleranceCount": 2})["OperationId"]
+seen = wait("roles", op)
+results = {r["Account"]: [r["Status"], r.get("StatusReason")] for r in cfn.list_stack_set_operation_results(StackSetName="roles", OperationId=op)["Summaries"]}
+instances = {i["Account"]: [i["Status"], i.get("StatusReason")] for i in cfn.list_stack_instances(StackSetName="roles")["Summaries"]}
+out = {"seen": seen, "results": results, "instances": instances}
+"#;
+    let v = emu.boto3(mgmt, deploy, json!({"accounts": apps}));
+    assert_eq!(v["seen"], json!(["RUNNING", "SUCCEEDED"]), "two failures within a tolerance of 2: {v}");
+    assert_eq!(v["results"][&apps[0]], json!(["SUCCEEDED", null]), "{v}");
+    assert_eq!(v["instances"][&apps[0]][0], "CURRENT");
+    for a in &apps[1..] {
+        let reason = format!(
+            "Account {a} should have 'AWSCloudFormationStackSetExecutionRole' role with trust relationship to Role 'AWSCloudFormationStackSetAdministrationRole'."
+        );
+        assert_eq!(v["results"][a.as_str()], json!(["FAILED", reason]), "{v}");
+        assert_eq!(v["instances"][a.as_str()], json!(["OUTDATED", reason]), "{v}");
+    }
 }
