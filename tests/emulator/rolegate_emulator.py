@@ -33,7 +33,9 @@ a user with keys or an attached policy be deleted. This launcher replaces:
     instance within the failure tolerance, nested OUs without the management account,
     and DeleteStackInstances by OU (rolegate_stacksets.py); accounts run in batches as
     the operation's preferences ask (rolegate_stackset_runs.py); self-managed StackSets
-    need their administration and execution roles (rolegate_stackset_roles.py). How long a batch runs:
+    need their administration and execution roles (rolegate_stackset_roles.py); an
+    account that joins or leaves a targeted OU gets or loses its instances by itself
+    when AutoDeployment is enabled (rolegate_stackset_auto.py). How long a batch runs:
     POST /_rolegate/stacksets {"account": ID, "running": S}.
 
 It also serves POST /_rolegate/bootstrap-account, which makes an administrator user
@@ -67,7 +69,8 @@ This file is longer than 500 lines: it holds this description and the server's c
 routes; trust evaluation, the propagation model and the simulator are modules beside it
 (rolegate_trust.py, rolegate_propagation.py, rolegate_simulate.py,
 rolegate_organizations.py, rolegate_stacksets.py, rolegate_stackset_runs.py,
-rolegate_stackset_roles.py), which the app's package ships with it.
+rolegate_stackset_roles.py, rolegate_stackset_auto.py), which the app's package ships
+with it.
 
 Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0] [--key-delay S] [--role-delay S] [--principal-delay S]
        [--control-token-env VAR]

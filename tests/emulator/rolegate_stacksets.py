@@ -47,8 +47,11 @@ to create is rolled back, these included.
 Self-managed StackSets need their administration and execution roles, as in AWS
 (rolegate_stackset_roles.py).
 
-Not modelled: UpdateStackSet/UpdateStackInstances (moto's), auto deployment to accounts
-that join later, and StopStackSetOperation while running.
+Accounts that join or leave a targeted OU get or lose their instances by themselves when
+AutoDeployment is enabled (rolegate_stackset_auto.py).
+
+Not modelled: UpdateStackSet/UpdateStackInstances (moto's) and StopStackSetOperation
+while running.
 """
 
 import re
@@ -61,6 +64,7 @@ from moto.iam import models as iam_models
 from moto.organizations.models import organizations_backends
 from moto.utilities.utils import get_partition
 
+import rolegate_stackset_auto as auto  # it calls back into this module, at run time only
 import rolegate_stackset_roles as roles
 import rolegate_stackset_runs as runs
 
@@ -302,6 +306,7 @@ def create_stack_instances(stackset, accounts, regions, deployment_targets, para
         if not targets.get("OrganizationalUnitIds"):
             raise ValidationError(message="StackSets with SERVICE_MANAGED permission model can only have OrganizationalUnit as target")
         accounts = ou_accounts(stackset, targets["OrganizationalUnitIds"])
+        auto.record_targets(stackset, "CREATE", targets["OrganizationalUnitIds"], regions)
     elif targets.get("OrganizationalUnitIds"):
         raise ValidationError(message="StackSets with SELF_MANAGED permission model can only have accounts as target")
     else:
@@ -326,6 +331,7 @@ def delete_stack_instances(stackset, accounts, regions, deployment_targets, pref
     targets = deployment_targets or {}
     if targets.get("OrganizationalUnitIds"):
         accounts = ou_accounts(stackset, targets["OrganizationalUnitIds"])
+        auto.record_targets(stackset, "DELETE", targets["OrganizationalUnitIds"], regions)
     else:
         accounts = list(accounts) or list(targets.get("Accounts", []))
     work = [
@@ -424,6 +430,7 @@ def install():
     models.CloudFormationBackend.delete_stack_set = _delete_stack_set
     models.CloudFormationBackend.describe_stack_instance = _describe_stack_instance
     roles.install()
+    auto.install()
     responses.StackSetOperationDTO.__init__ = _dto_init
     responses.CloudFormationResponse.create_stack_instances = _create_stack_instances_response
     responses.CloudFormationResponse.delete_stack_instances = _delete_stack_instances_response

@@ -1,7 +1,7 @@
 //! The emulator's self-test for CloudFormation StackSets: each patch that makes moto run
 //! StackSet operations as AWS does (asynchronous operations, per-account results, failure
-//! tolerance, concurrency, nested OU targets, deletion) is proved here against the
-//! running emulator.
+//! tolerance, concurrency, nested OU targets, deletion, self-managed roles, automatic
+//! deployment) is proved here against the running emulator.
 
 use std::sync::Arc;
 
@@ -311,4 +311,62 @@ out = {"seen": seen, "results": results, "instances": instances}
         assert_eq!(v["results"][a.as_str()], json!(["FAILED", reason]), "{v}");
         assert_eq!(v["instances"][a.as_str()], json!(["OUTDATED", reason]), "{v}");
     }
+}
+
+/// Automatic deployment must run as in AWS, or a fleet that counts on new accounts
+/// being onboarded by themselves is never tested: an account moved into a targeted OU
+/// gets its instance and its stack's role without any call; an account moved out loses
+/// its instance, and its role unless RetainStacksOnAccountRemoval.
+#[tokio::test(flavor = "multi_thread")]
+async fn emulator_deploys_automatically_like_aws() {
+    let h = Harness::new();
+    let emu = emulator();
+    let org = emu.organization(&h.account, &[("Apps", 1), ("Other", 0)]);
+    let leaving = org.accounts_in("Apps")[0].clone();
+    let mgmt = &h.account.creds;
+    emu.set_stackset_running(&h.account.id, 0.2);
+    let script = r#"
+for name, retain in (("auto-removed", False), ("auto-kept", True)):
+    cfn.create_stack_set(StackSetName=name, TemplateBody=args[name], PermissionModel="SERVICE_MANAGED",
+                         AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": retain}, Capabilities=["CAPABILITY_NAMED_IAM"])
+    wait(name, cfn.create_stack_instances(StackSetName=name, DeploymentTargets={"OrganizationalUnitIds": [args["apps"]]},
+                                          Regions=["eu-west-1"])["OperationId"])
+def instance(name, account):
+    found = [i for i in cfn.list_stack_instances(StackSetName=name)["Summaries"] if i["Account"] == account]
+    return [found[0]["Status"], found[0]["StackInstanceStatus"]["DetailedStatus"]] if found else None
+def until(check):
+    end = time.time() + 20
+    while time.time() < end and not check():
+        time.sleep(0.1)
+    return check()
+joined = org.create_account(AccountName="joined", Email=f"joined@{args['tag']}.example.com")["CreateAccountStatus"]["AccountId"]
+before = instance("auto-removed", joined)
+org.move_account(AccountId=joined, SourceParentId=args["root"], DestinationParentId=args["apps"])
+came = until(lambda: instance("auto-removed", joined) == ["CURRENT", "SUCCEEDED"] and instance("auto-kept", joined) == ["CURRENT", "SUCCEEDED"])
+org.move_account(AccountId=args["leaving"], SourceParentId=args["apps"], DestinationParentId=args["other"])
+went = until(lambda: instance("auto-removed", args["leaving"]) is None and instance("auto-kept", args["leaving"]) is None)
+ops = [[o["Action"], o["Status"]] for o in cfn.list_stack_set_operations(StackSetName="auto-removed")["Summaries"]]
+out = {"joined": joined, "before": before, "came": came, "went": went, "ops": ops}
+"#;
+    let args = json!({
+        "auto-removed": role_template("auto-removed", &h.account.id),
+        "auto-kept": role_template("auto-kept", &h.account.id),
+        "apps": org.ous["Apps"], "other": org.ous["Other"], "root": org.root, "leaving": leaving, "tag": h.account.id,
+    });
+    let v = emu.boto3(mgmt, script, args);
+    assert_eq!(v["before"], json!(null), "an account in the root is outside the targeted OU: {v}");
+    assert_eq!(v["came"], true, "the account moved in got both instances by itself: {v}");
+    assert_eq!(v["went"], true, "the account moved out lost both instances by itself: {v}");
+    assert_eq!(
+        v["ops"].as_array().unwrap().iter().filter(|o| o[1] == "SUCCEEDED").count(),
+        3,
+        "the first deployment, then one operation for the account that came and one for the account that went: {v}"
+    );
+    let joined = member_iam(&h, mgmt, v["joined"].as_str().unwrap()).await;
+    for name in ["auto-removed", "auto-kept"] {
+        assert!(joined.get_role(name).await.unwrap().is_some(), "the stack made {name} in the account that came");
+    }
+    let left = member_iam(&h, mgmt, &leaving).await;
+    assert!(left.get_role("auto-removed").await.unwrap().is_none(), "the stack and its role are gone from the account that went");
+    assert!(left.get_role("auto-kept").await.unwrap().is_some(), "RetainStacksOnAccountRemoval keeps the stack's role");
 }
