@@ -31,7 +31,11 @@ a user with keys or an attached policy be deleted. This launcher replaces:
   * CloudFormation StackSet operations: asynchronous (RUNNING, then SUCCEEDED or
     FAILED), one result per account and Region, a failed account failing only its
     instance within the failure tolerance, nested OUs without the management account,
-    and DeleteStackInstances by OU (rolegate_stacksets.py). How long an operation runs:
+    and DeleteStackInstances by OU (rolegate_stacksets.py); accounts run in batches as
+    the operation's preferences ask (rolegate_stackset_runs.py); self-managed StackSets
+    need their administration and execution roles (rolegate_stackset_roles.py); an
+    account that joins or leaves a targeted OU gets or loses its instances by itself
+    when AutoDeployment is enabled (rolegate_stackset_auto.py). How long a batch runs:
     POST /_rolegate/stacksets {"account": ID, "running": S}.
 
 It also serves POST /_rolegate/bootstrap-account, which makes an administrator user
@@ -64,7 +68,9 @@ starts it so, so that no other local process can make administrators or faults i
 This file is longer than 500 lines: it holds this description and the server's control
 routes; trust evaluation, the propagation model and the simulator are modules beside it
 (rolegate_trust.py, rolegate_propagation.py, rolegate_simulate.py,
-rolegate_organizations.py, rolegate_stacksets.py), which the app's package ships with it.
+rolegate_organizations.py, rolegate_stacksets.py, rolegate_stackset_runs.py,
+rolegate_stackset_roles.py, rolegate_stackset_auto.py), which the app's package ships
+with it.
 
 Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0] [--key-delay S] [--role-delay S] [--principal-delay S]
        [--control-token-env VAR]

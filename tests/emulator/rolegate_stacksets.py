@@ -22,12 +22,12 @@ as in AWS:
     A stack that fails to create in one account (its resources rolled back) fails that
     instance only, with CloudFormation's reason "ResourceLogicalId:ID, ResourceType:TYPE,
     ResourceStatusReason:...".
-  * Failure tolerance (OperationPreferences FailureToleranceCount, or
-    FailureTolerancePercentage of the accounts of a Region, rounded down; 0 by default)
-    counts per Region: past it the operation FAILS, the Region's remaining accounts and
-    every later Region (RegionOrder, else the order asked) are CANCELLED, not attempted.
-    Within it the operation SUCCEEDS with the failed instances reported. Instances run
-    one at a time in the order of the accounts (a concurrency of 1, which AWS may use).
+  * The operation runs its accounts in batches, Region by Region or all Regions at once,
+    within a failure tolerance, as rolegate_stackset_runs.py says (MaxConcurrentCount /
+    MaxConcurrentPercentage, ConcurrencyMode, RegionConcurrencyType, RegionOrder,
+    FailureToleranceCount / FailureTolerancePercentage); past the tolerance the
+    operation FAILS and the accounts not started are CANCELLED, not attempted. Within
+    it the operation SUCCEEDS with the failed instances reported.
   * Service-managed targets are every account of the OUs named and of the OUs nested
     in them, at any depth, except the organization's management account, which
     service-managed StackSets never reach. DeleteStackInstances takes OU targets too,
@@ -44,51 +44,44 @@ deleted, and the stack's managed policies are deleted with it (a policy attached
 someone else still blocks the deletion, DeleteConflict, as in AWS). A stack that fails
 to create is rolled back, these included.
 
-Not modelled: concurrency above 1, UpdateStackSet/UpdateStackInstances (moto's), the
-execution and administration roles of self-managed StackSets (not checked), auto
-deployment to accounts that join later, and StopStackSetOperation while running.
+Self-managed StackSets need their administration and execution roles, as in AWS
+(rolegate_stackset_roles.py).
+
+Accounts that join or leave a targeted OU get or lose their instances by themselves when
+AutoDeployment is enabled (rolegate_stackset_auto.py).
+
+Not modelled: UpdateStackSet/UpdateStackInstances (moto's) and StopStackSetOperation
+while running.
 """
 
 import re
-import threading
-import time
 import uuid
 
 from moto.cloudformation import models, parsing, responses
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.core.responses import ActionResult
-from moto.core.utils import utcnow
 from moto.iam import models as iam_models
 from moto.organizations.models import organizations_backends
 from moto.utilities.utils import get_partition
 
-DEFAULT_RUNNING = 0.5
-_running = {}  # administrator account -> seconds an operation stays RUNNING
-_lock = threading.RLock()
-
-
-class OperationInProgressException(CloudFormationError):
-    code = "OperationInProgressException"
-
-
-class OperationIdAlreadyExistsException(CloudFormationError):
-    code = "OperationIdAlreadyExistsException"
-
+import rolegate_stackset_auto as auto  # it calls back into this module, at run time only
+import rolegate_stackset_roles as roles
+import rolegate_stackset_runs as runs
 
 class StackInstanceNotFoundException(CloudFormationError):
     code = "StackInstanceNotFoundException"
 
 
 def configure(body):
-    """Set how long an operation of StackSets administered by `account` stays RUNNING."""
+    """Set how long a batch of accounts of StackSets administered by `account` stays RUNNING."""
     unknown = set(body) - {"account", "running"}
     if unknown:
         raise ValueError(f"unknown StackSet settings {sorted(unknown)}; known: account, running")
-    seconds = float(body.get("running", DEFAULT_RUNNING))
+    seconds = float(body.get("running", runs.DEFAULT_RUNNING))
     if seconds < 0:
         raise ValueError("running is a number of seconds, 0 or more")
-    with _lock:
-        _running[str(body["account"])] = seconds
+    with runs.lock:
+        runs.running[str(body["account"])] = seconds
     return {"account": str(body["account"]), "running": seconds}
 
 
@@ -175,11 +168,6 @@ def ou_accounts(stackset, ou_ids):
         wanted |= nested
     master = org.org.master_account_id
     return [a.id for a in org.accounts if a.parent_id in wanted and a.id != master and a.status == "ACTIVE"]
-
-
-def _regions_in_order(regions, preferences):
-    order = [r for r in preferences.get("RegionOrder", []) if r in regions]
-    return order + [r for r in regions if r not in order]
 
 
 # ------------------------------------------------------------------ instances
@@ -282,69 +270,15 @@ def _remove(inst, retain):
 # ------------------------------------------------------------------ operations
 
 
-def _busy(stackset):
-    return any(op["Status"] in ("QUEUED", "RUNNING", "STOPPING") for op in stackset.operations)
-
-
-def _start(stackset, action, operation_id, work, preferences):
-    """Record a RUNNING operation over `work` [(region, account, instance)] and run it later."""
-    with _lock:
-        if operation_id and any(op["OperationId"] == operation_id for op in stackset.operations):
-            raise OperationIdAlreadyExistsException(f"The operation id {operation_id} already exists")
-        if _busy(stackset):
-            raise OperationInProgressException(f"Another Operation on StackSet {stackset.arn} is in progress")
-        op = stackset._create_operation(operation_id or str(uuid.uuid4()), action=action, status="RUNNING")
-        op["EndTimestamp"] = None
-        op["Instances"] = [{account: region} for region, account, _ in work]
-        op["Results"] = [{"Account": account, "Region": region, "Status": "PENDING"} for region, account, _ in work]
-        op["FailedCount"] = 0
-        for _, _, inst in work:
-            inst.rg_operation = op["OperationId"]
-            if inst.rg_status != "CURRENT" or action == "DELETE":
-                inst.rg_detail = "PENDING"
-        delay = _running.get(stackset.instances.account_id, DEFAULT_RUNNING)
-    thread = threading.Thread(target=_run, args=(stackset, op, work, preferences, delay), daemon=True)
-    thread.start()
-    return op["OperationId"]
-
-
-def _tolerance(preferences, count):
-    if preferences.get("FailureToleranceCount") not in (None, ""):
-        return int(preferences["FailureToleranceCount"])
-    if preferences.get("FailureTolerancePercentage") not in (None, ""):
-        return int(preferences["FailureTolerancePercentage"]) * count // 100
-    return 0
-
-
-def _run(stackset, op, work, preferences, delay):
-    time.sleep(delay)
-    with _lock:
-        stopped = False
-        regions = _regions_in_order(list(dict.fromkeys(r for r, _, _ in work)), preferences)
-        for region in regions:
-            items = [(i, w) for i, w in enumerate(work) if w[0] == region]
-            allowed, failed = _tolerance(preferences, len(items)), 0
-            for index, (_, _, inst) in items:
-                result = op["Results"][index]
-                if stopped:
-                    result.update(Status="CANCELLED", StatusReason="Cancelled since failure tolerance has exceeded")
-                    inst.rg_detail, inst.rg_reason = "CANCELLED", result["StatusReason"]
-                    continue
-                reason = _apply(stackset, op["Action"], inst, preferences)
-                if reason is None:
-                    result["Status"] = "SUCCEEDED"
-                    continue
-                result.update(Status="FAILED", StatusReason=reason)
-                failed += 1
-                op["FailedCount"] += 1
-                if failed > allowed:
-                    stopped = True
-        op["Status"] = "FAILED" if stopped else "SUCCEEDED"
-        op["EndTimestamp"] = utcnow()
-
-
 def _apply(stackset, action, inst, preferences):
     """Run one instance of a CREATE or DELETE: None, or the reason it failed."""
+    if inst.permission_model == "SELF_MANAGED" and (inst.stack is not None or action != "DELETE"):
+        refused = roles.execution_refusal(stackset, inst.account_id, stackset.instances.partition)
+        if refused is not None:
+            inst.rg_detail, inst.rg_reason = "FAILED", refused
+            if inst.stack is None:
+                inst.rg_status = "OUTDATED"
+            return refused
     if action == "DELETE":
         try:
             _remove(inst, preferences.get("RetainStacks", False))
@@ -372,6 +306,7 @@ def create_stack_instances(stackset, accounts, regions, deployment_targets, para
         if not targets.get("OrganizationalUnitIds"):
             raise ValidationError(message="StackSets with SERVICE_MANAGED permission model can only have OrganizationalUnit as target")
         accounts = ou_accounts(stackset, targets["OrganizationalUnitIds"])
+        auto.record_targets(stackset, "CREATE", targets["OrganizationalUnitIds"], regions)
     elif targets.get("OrganizationalUnitIds"):
         raise ValidationError(message="StackSets with SELF_MANAGED permission model can only have accounts as target")
     else:
@@ -379,7 +314,7 @@ def create_stack_instances(stackset, accounts, regions, deployment_targets, para
     if not regions:
         raise ValidationError(message="Regions must not be empty")
     work = []
-    with _lock:
+    with runs.lock:
         for region in regions:
             for account in dict.fromkeys(accounts):
                 inst = stackset.instances.get_instance(account, region)
@@ -389,13 +324,14 @@ def create_stack_instances(stackset, accounts, regions, deployment_targets, para
                 elif parameters:
                     inst.parameters = parameters
                 work.append((region, account, inst))
-    return _start(stackset, "CREATE", operation_id, work, preferences)
+    return runs.start(stackset, "CREATE", operation_id, work, preferences, _apply)
 
 
 def delete_stack_instances(stackset, accounts, regions, deployment_targets, preferences, operation_id):
     targets = deployment_targets or {}
     if targets.get("OrganizationalUnitIds"):
         accounts = ou_accounts(stackset, targets["OrganizationalUnitIds"])
+        auto.record_targets(stackset, "DELETE", targets["OrganizationalUnitIds"], regions)
     else:
         accounts = list(accounts) or list(targets.get("Accounts", []))
     work = [
@@ -404,7 +340,7 @@ def delete_stack_instances(stackset, accounts, regions, deployment_targets, pref
         for i in list(stackset.instances.stack_instances)
         if i.region_name == region and i.account_id in accounts
     ]
-    return _start(stackset, "DELETE", operation_id, work, preferences)
+    return runs.start(stackset, "DELETE", operation_id, work, preferences, _apply)
 
 
 # ------------------------------------------------------------------ responders
@@ -446,7 +382,7 @@ def _delete_stack_instances_response(self):
 
 def _list_results_response(self):
     _, op = self.cloudformation_backend.describe_stack_set_operation(self._get_param("StackSetName"), self._get_param("OperationId"))
-    with _lock:
+    with runs.lock:
         summaries = [dict(r) for r in op.get("Results", [])]
     return ActionResult({"Summaries": summaries})
 
@@ -464,8 +400,8 @@ _orig_delete_stack_set = models.CloudFormationBackend.delete_stack_set
 
 def _delete_stack_set(self, name):
     stackset = self.describe_stack_set(name)
-    if _busy(stackset):
-        raise OperationInProgressException(f"Another Operation on StackSet {stackset.arn} is in progress")
+    if runs.busy(stackset):
+        raise runs.OperationInProgressException(f"Another Operation on StackSet {stackset.arn} is in progress")
     return _orig_delete_stack_set(self, name)
 
 
@@ -493,6 +429,8 @@ def install():
     models.StackInstances.get_instance = _get_instance
     models.CloudFormationBackend.delete_stack_set = _delete_stack_set
     models.CloudFormationBackend.describe_stack_instance = _describe_stack_instance
+    roles.install()
+    auto.install()
     responses.StackSetOperationDTO.__init__ = _dto_init
     responses.CloudFormationResponse.create_stack_instances = _create_stack_instances_response
     responses.CloudFormationResponse.delete_stack_instances = _delete_stack_instances_response

@@ -61,6 +61,34 @@ out = True
 "#;
         crate::emulator().boto3(&self.management.creds, script, json!({ "account": account }));
     }
+
+    /// The roles a self-managed StackSet of the management account needs, made as AWS's
+    /// guide makes them: AWSCloudFormationStackSetAdministrationRole in the management
+    /// account, trusting CloudFormation and allowed to assume the execution role; and in
+    /// each of `targets` (accounts of this organization, reached through their
+    /// OrganizationAccountAccessRole) AWSCloudFormationStackSetExecutionRole, trusting
+    /// the management account, with AdministratorAccess.
+    pub fn self_managed_stackset_roles(&self, targets: &[String]) {
+        let script = r#"
+def trust(principal):
+    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
+admin = "AWSCloudFormationStackSetAdministrationRole"
+if not any(r["RoleName"] == admin for r in iam.list_roles()["Roles"]):
+    iam.create_role(RoleName=admin, AssumeRolePolicyDocument=trust({"Service": "cloudformation.amazonaws.com"}))
+    iam.put_role_policy(RoleName=admin, PolicyName="AssumeRole-AWSCloudFormationStackSetExecutionRole", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                  "Resource": "arn:*:iam::*:role/AWSCloudFormationStackSetExecutionRole"}]}))
+sts = client("sts")
+for account in args["targets"]:
+    session = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="stackset-roles")["Credentials"]
+    member = boto3.client("iam", endpoint_url=sys.argv[1], region_name="eu-west-1", aws_access_key_id=session["AccessKeyId"],
+                          aws_secret_access_key=session["SecretAccessKey"], aws_session_token=session["SessionToken"])
+    member.create_role(RoleName="AWSCloudFormationStackSetExecutionRole", AssumeRolePolicyDocument=trust({"AWS": f"arn:aws:iam::{args['admin']}:root"}))
+    member.attach_role_policy(RoleName="AWSCloudFormationStackSetExecutionRole", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+out = True
+"#;
+        crate::emulator().boto3(&self.management.creds, script, json!({ "targets": targets, "admin": self.management.id }));
+    }
 }
 
 impl Emulator {

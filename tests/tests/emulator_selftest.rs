@@ -1,12 +1,10 @@
 //! The emulator's self-test: each patch that makes moto behave like AWS where Rolegate's
 //! safety depends on it (trust evaluation, inactive keys, delete conflicts, JSON-protocol
-//! refusals, SimulatePrincipalPolicy, Organizations reads, StackSet operations) is proved
-//! here against the running emulator.
-
-use std::sync::Arc;
+//! refusals, SimulatePrincipalPolicy, Organizations reads) is proved here against the
+//! running emulator; StackSet operations in emulator_selftest_stacksets.rs.
 
 use rolegate_core::policy::{self, ExternalIdCondition};
-use rolegate_core::ports::{AssumeRoleInput, AwsErrorKind, Connect, Credentials, Iam, KeyStatus};
+use rolegate_core::ports::{AssumeRoleInput, AwsErrorKind, Connect, KeyStatus};
 use rolegate_tests::{emulator, Harness};
 use serde_json::json;
 
@@ -163,154 +161,6 @@ async fn emulator_simulates_identity_policies_like_aws() {
     );
     let e = h.connect.iam_as(&limited.creds).simulate_principal_policy(&user_arn, &actions, &any).await.unwrap_err();
     assert_eq!(e.kind, AwsErrorKind::AccessDenied, "{e}");
-}
-
-/// A role made in `account` through its OrganizationAccountAccessRole, assumed by the
-/// management account's administrator (as AWS lets it: the role has AdministratorAccess).
-async fn member_iam(h: &Harness, management: &Credentials, account: &str) -> Arc<dyn Iam> {
-    let role = format!("arn:aws:iam::{account}:role/OrganizationAccountAccessRole");
-    let session =
-        h.connect.sts_as(management).assume_role(&assume(&role, None)).await.expect("the management account assumes its access role");
-    h.connect.iam_as(&session.credentials)
-}
-
-/// A template of a role that trusts the management account, with a managed policy of
-/// the stack attached (the policy named after the role).
-fn role_template(role_name: &str, trusted: &str) -> String {
-    json!({"Resources": {
-        "Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
-            "ManagedPolicyName": format!("{role_name}-policy"),
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "batch:DescribeJobs", "Resource": "*"}]}
-        }},
-        "Role": {"Type": "AWS::IAM::Role", "Properties": {
-            "RoleName": role_name,
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{trusted}:root")}, "Action": "sts:AssumeRole"}]},
-            "ManagedPolicyArns": [{"Ref": "Policy"}]
-        }}
-    }})
-    .to_string()
-}
-
-/// StackSet operations must run as in AWS, or a fleet's per-account report, its retry of
-/// the failed accounts and its rollback prove nothing: an operation is RUNNING before it
-/// ends; each account has its own result; an account whose role name is taken fails
-/// alone, within the failure tolerance; service-managed targets are nested OUs without
-/// the management account; deleting the instances removes the roles in every account.
-#[tokio::test(flavor = "multi_thread")]
-async fn emulator_runs_stackset_operations_like_aws() {
-    let h = Harness::new();
-    let emu = emulator();
-    let org = emu.organization(&h.account, &[("Apps", 3), ("Apps/Deep", 1), ("Apps/Deep/Deeper", 1), ("Other", 1)]);
-    let apps = org.accounts_in("Apps");
-    let (taken, nested, deeper, other) = (
-        apps[1].clone(),
-        org.accounts_in("Apps/Deep")[0].clone(),
-        org.accounts_in("Apps/Deep/Deeper")[0].clone(),
-        org.accounts_in("Other")[0].clone(),
-    );
-    let mgmt = &h.account.creds;
-    // Someone else's role already holds the name in one account.
-    let taken_iam = member_iam(&h, mgmt, &taken).await;
-    rolegate_tests::create_role(taken_iam.as_ref(), "fleet-selftest", &json!({"Version": "2012-10-17", "Statement": []})).await.unwrap();
-    emu.set_stackset_running(&h.account.id, 1.0);
-
-    let script = r#"
-cfn.create_stack_set(StackSetName="selftest", TemplateBody=args["template"], PermissionModel="SERVICE_MANAGED",
-                     AutoDeployment={"Enabled": False}, Capabilities=["CAPABILITY_NAMED_IAM"])
-op = cfn.create_stack_instances(StackSetName="selftest", DeploymentTargets={"OrganizationalUnitIds": [args["ou"]]},
-                                Regions=["eu-west-1"], OperationPreferences={"FailureToleranceCount": 1})["OperationId"]
-first = cfn.describe_stack_set_operation(StackSetName="selftest", OperationId=op)["StackSetOperation"]["Status"]
-early = [r["Status"] for r in cfn.list_stack_set_operation_results(StackSetName="selftest", OperationId=op)["Summaries"]]
-try:
-    cfn.delete_stack_set(StackSetName="selftest"); busy = None
-except Exception as e:
-    busy = code(e)
-seen = wait("selftest", op)
-final = cfn.describe_stack_set_operation(StackSetName="selftest", OperationId=op)["StackSetOperation"]
-results = {r["Account"]: [r["Status"], r.get("StatusReason", "")] for r in cfn.list_stack_set_operation_results(StackSetName="selftest", OperationId=op)["Summaries"]}
-instances = {i["Account"]: [i["Status"], i["StackInstanceStatus"]["DetailedStatus"]] for i in cfn.list_stack_instances(StackSetName="selftest")["Summaries"]}
-out = {"first": first, "early": early, "busy": busy, "seen": seen, "failed": final["StatusDetails"]["FailedStackInstancesCount"],
-       "results": results, "instances": instances}
-"#;
-    let args = json!({"template": role_template("fleet-selftest", &h.account.id), "ou": org.ous["Apps"]});
-    let v = emu.boto3(mgmt, script, args);
-    assert_eq!(v["first"], "RUNNING", "an operation runs asynchronously: {v}");
-    assert!(v["early"].as_array().unwrap().iter().all(|s| s == "PENDING"), "no account is done while it has not run: {v}");
-    assert_eq!(v["busy"], "OperationInProgressException", "a StackSet cannot be deleted while an operation runs");
-    assert_eq!(v["seen"], json!(["RUNNING", "SUCCEEDED"]), "one failure within a tolerance of 1 leaves the operation SUCCEEDED");
-    assert_eq!(v["failed"], 1);
-    let results = v["results"].as_object().unwrap();
-    let mut reached: Vec<&String> = results.keys().collect();
-    reached.sort();
-    let mut expected = vec![&apps[0], &apps[1], &apps[2], &nested, &deeper];
-    expected.sort();
-    assert_eq!(reached, expected, "every account of the OU and of the OUs nested in it, not the other OU nor the management account");
-    assert_eq!(results[&taken][0], "FAILED");
-    let reason = results[&taken][1].as_str().unwrap();
-    assert!(
-        reason.starts_with("ResourceLogicalId:Role, ResourceType:AWS::IAM::Role, ResourceStatusReason:")
-            && reason.contains("already exists"),
-        "CloudFormation's reason names the resource: {reason}"
-    );
-    for a in [&apps[0], &apps[2], &nested, &deeper] {
-        assert_eq!(results[a.as_str()][0], "SUCCEEDED", "{a}");
-        assert_eq!(v["instances"][a.as_str()], json!(["CURRENT", "SUCCEEDED"]));
-        let iam = member_iam(&h, mgmt, a).await;
-        assert!(iam.get_role("fleet-selftest").await.unwrap().is_some(), "the stack made the role in account {a}");
-        let attached = iam.list_attached_role_policies("fleet-selftest").await.unwrap();
-        assert_eq!(attached, [format!("arn:aws:iam::{a}:policy/fleet-selftest-policy")], "the role's ManagedPolicyArns are attached");
-    }
-    assert_eq!(v["instances"][&taken], json!(["OUTDATED", "FAILED"]), "the failed account's instance is OUTDATED");
-    let kept = taken_iam.get_role("fleet-selftest").await.unwrap().unwrap();
-    assert!(!kept.trust_policy.contains("sts:AssumeRole"), "the other role is left as it was: {}", kept.trust_policy);
-    let rolled_back = format!("arn:aws:iam::{taken}:policy/fleet-selftest-policy");
-    assert!(taken_iam.get_policy(&rolled_back).await.unwrap().is_none(), "the failed stack's policy was rolled back");
-    assert!(member_iam(&h, mgmt, &other).await.get_role("fleet-selftest").await.unwrap().is_none(), "an OU not named is not reached");
-    assert!(h.iam().get_role("fleet-selftest").await.unwrap().is_none(), "the management account is never reached");
-
-    // Past the tolerance (0 by default) the operation FAILS and the accounts after the
-    // failed one are not attempted (self-managed: an explicit account list, in order).
-    let strict = r#"
-cfn.create_stack_set(StackSetName="strict", TemplateBody=args["template"], PermissionModel="SELF_MANAGED", Capabilities=["CAPABILITY_NAMED_IAM"])
-op = cfn.create_stack_instances(StackSetName="strict", Accounts=args["accounts"], Regions=["eu-west-1"])["OperationId"]
-seen = wait("strict", op)
-results = [[r["Account"], r["Status"]] for r in cfn.list_stack_set_operation_results(StackSetName="strict", OperationId=op)["Summaries"]]
-try:
-    cfn.create_stack_instances(StackSetName="strict", Accounts=args["accounts"], Regions=["eu-west-1"], OperationId=op); again = None
-except Exception as e:
-    again = code(e)
-out = {"seen": seen, "results": results, "again": again}
-"#;
-    let v = emu.boto3(mgmt, strict, json!({"template": role_template("fleet-selftest", &h.account.id), "accounts": [&taken, &apps[0]]}));
-    assert_eq!(v["seen"], json!(["RUNNING", "FAILED"]), "one failure past a tolerance of 0 fails the operation");
-    assert_eq!(v["results"], json!([[&taken, "FAILED"], [&apps[0], "CANCELLED"]]), "the account after the failure is not attempted");
-    assert_eq!(v["again"], "OperationIdAlreadyExistsException", "an operation id is used once");
-
-    // Deleting the instances by OU removes the stacks' roles in every account, and
-    // only those: the role that was someone else's stays.
-    let delete = r#"
-op = cfn.delete_stack_instances(StackSetName="selftest", DeploymentTargets={"OrganizationalUnitIds": [args["ou"]]}, Regions=["eu-west-1"], RetainStacks=False)["OperationId"]
-seen = wait("selftest", op)
-left = cfn.list_stack_instances(StackSetName="selftest")["Summaries"]
-try:
-    cfn.describe_stack_instance(StackSetName="selftest", StackInstanceAccount=args["account"], StackInstanceRegion="eu-west-1"); gone = None
-except Exception as e:
-    gone = code(e)
-cfn.delete_stack_set(StackSetName="selftest")
-out = {"seen": seen, "left": left, "gone": gone}
-"#;
-    let v = emu.boto3(mgmt, delete, json!({"ou": org.ous["Apps"], "account": apps[0]}));
-    assert_eq!(v["seen"], json!(["RUNNING", "SUCCEEDED"]));
-    assert_eq!(v["left"], json!([]), "no instance is left");
-    assert_eq!(v["gone"], "StackInstanceNotFoundException", "a deleted instance is not found");
-    for a in [&apps[0], &apps[2], &nested, &deeper] {
-        let iam = member_iam(&h, mgmt, a).await;
-        assert!(iam.get_role("fleet-selftest").await.unwrap().is_none(), "the role is gone from {a}");
-        let policy = format!("arn:aws:iam::{a}:policy/fleet-selftest-policy");
-        assert!(iam.get_policy(&policy).await.unwrap().is_none(), "the stack's policy is gone from {a}");
-    }
-    assert!(taken_iam.get_role("fleet-selftest").await.unwrap().is_some(), "someone else's role is not deleted");
 }
 
 /// Organizations must refuse what AWS refuses, or `fleet targets` is never shown its
