@@ -20,6 +20,10 @@ starts operations here): batches of accounts at once, failure tolerance, Region 
   * RegionConcurrencyType SEQUENTIAL (the default) runs one Region after another
     (RegionOrder, then the order asked); PARALLEL runs every Region's batches at the
     same time, each Region stopping on its own tolerance.
+  * StopStackSetOperation of a RUNNING operation makes it STOPPING: the batch running
+    finishes, the accounts not started are CANCELLED, then it is STOPPED. Stopping an
+    operation that has ended is InvalidOperationException (moto marked any operation
+    STOPPED at once, and kept running nothing).
 """
 
 import threading
@@ -42,6 +46,10 @@ class OperationInProgressException(CloudFormationError):
 
 class OperationIdAlreadyExistsException(CloudFormationError):
     code = "OperationIdAlreadyExistsException"
+
+
+class InvalidOperationException(CloudFormationError):
+    code = "InvalidOperationException"
 
 
 def _given(preferences, key):
@@ -137,6 +145,15 @@ def start(stackset, action, operation_id, work, preferences, apply):
     return op["OperationId"]
 
 
+def stop(stackset, operation_id):
+    """StopStackSetOperation: a RUNNING operation becomes STOPPING (its run cancels the rest)."""
+    with lock:
+        op = stackset.get_operation(operation_id)
+        if op["Status"] not in ("RUNNING", "STOPPING"):
+            raise InvalidOperationException(f"Operation {operation_id} on StackSet {stackset.name} is not in progress: {op['Status']}")
+        op["Status"] = "STOPPING"
+
+
 def _regions_in_order(regions, preferences):
     order = [r for r in preferences.get("RegionOrder", []) if r in regions]
     return order + [r for r in regions if r not in order]
@@ -149,11 +166,13 @@ class _Region:
         self.waiting, self.count, self.failed, self.stopped = list(indexes), len(indexes), 0, False
 
 
-def _cancel(op, work, indexes):
+def _cancel(op, work, indexes, reason=CANCELLED_REASON):
     for index in indexes:
-        op["Results"][index].update(Status="CANCELLED", StatusReason=CANCELLED_REASON)
+        op["Results"][index]["Status"] = "CANCELLED"
+        if reason:
+            op["Results"][index]["StatusReason"] = reason
         inst = work[index][2]
-        inst.rg_detail, inst.rg_reason = "CANCELLED", CANCELLED_REASON
+        inst.rg_detail, inst.rg_reason = "CANCELLED", reason
 
 
 def _run(stackset, op, work, preferences, delay, apply):
@@ -162,14 +181,18 @@ def _run(stackset, op, work, preferences, delay, apply):
     groups = [regions] if preferences.get("RegionConcurrencyType") == "PARALLEL" else [[r] for r in regions]
     failed_operation = False
     for group in groups:
-        if failed_operation:
+        if failed_operation or op["Status"] == "STOPPING":
             with lock:
                 for region in group:
-                    _cancel(op, work, lanes[region].waiting)
+                    _cancel(op, work, lanes[region].waiting, CANCELLED_REASON if failed_operation else None)
             continue
         while True:
             with lock:
                 batch = []
+                if op["Status"] == "STOPPING":
+                    for region in group:
+                        _cancel(op, work, lanes[region].waiting, None)
+                        lanes[region].waiting = []
                 for region in group:
                     lane = lanes[region]
                     if lane.stopped or not lane.waiting:
@@ -200,5 +223,8 @@ def _run(stackset, op, work, preferences, delay, apply):
                         lane.waiting = []
         failed_operation = any(lanes[r].stopped for r in group)
     with lock:
-        op["Status"] = "FAILED" if failed_operation else "SUCCEEDED"
+        if op["Status"] == "STOPPING":
+            op["Status"] = "STOPPED"
+        else:
+            op["Status"] = "FAILED" if failed_operation else "SUCCEEDED"
         op["EndTimestamp"] = utcnow()

@@ -50,8 +50,10 @@ Self-managed StackSets need their administration and execution roles, as in AWS
 Accounts that join or leave a targeted OU get or lose their instances by themselves when
 AutoDeployment is enabled (rolegate_stackset_auto.py).
 
-Not modelled: UpdateStackSet/UpdateStackInstances (moto's) and StopStackSetOperation
-while running.
+StopStackSetOperation stops a running operation after its running batch, the accounts
+not started CANCELLED (rolegate_stackset_runs.py).
+
+Not modelled: UpdateStackSet/UpdateStackInstances (moto's).
 """
 
 import re
@@ -405,6 +407,10 @@ def _delete_stack_set(self, name):
     return _orig_delete_stack_set(self, name)
 
 
+def _stop_stack_set_operation(self, stackset_name, operation_id):
+    runs.stop(self.describe_stack_set(stackset_name), operation_id)
+
+
 def _get_instance(self, account, region):
     for instance in self.stack_instances:
         if instance.region_name == region and instance.account_id == account:
@@ -429,6 +435,7 @@ def install():
     models.StackInstances.get_instance = _get_instance
     models.CloudFormationBackend.delete_stack_set = _delete_stack_set
     models.CloudFormationBackend.describe_stack_instance = _describe_stack_instance
+    models.CloudFormationBackend.stop_stack_set_operation = _stop_stack_set_operation
     roles.install()
     auto.install()
     responses.StackSetOperationDTO.__init__ = _dto_init

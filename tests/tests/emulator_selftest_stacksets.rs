@@ -1,7 +1,7 @@
 //! The emulator's self-test for CloudFormation StackSets: each patch that makes moto run
 //! StackSet operations as AWS does (asynchronous operations, per-account results, failure
 //! tolerance, concurrency, nested OU targets, deletion, self-managed roles, automatic
-//! deployment) is proved here against the running emulator.
+//! deployment, stopping) is proved here against the running emulator.
 
 use std::sync::Arc;
 
@@ -369,4 +369,43 @@ out = {"joined": joined, "before": before, "came": came, "went": went, "ops": op
     let left = member_iam(&h, mgmt, &leaving).await;
     assert!(left.get_role("auto-removed").await.unwrap().is_none(), "the stack and its role are gone from the account that went");
     assert!(left.get_role("auto-kept").await.unwrap().is_some(), "RetainStacksOnAccountRemoval keeps the stack's role");
+}
+
+/// StopStackSetOperation must stop as in AWS, or a fleet's cancel is never tested: the
+/// operation is STOPPING while its running batch finishes, then STOPPED, the accounts
+/// not started CANCELLED; an operation that has ended cannot be stopped.
+#[tokio::test(flavor = "multi_thread")]
+async fn emulator_stops_stackset_operations_like_aws() {
+    let h = Harness::new();
+    let emu = emulator();
+    let org = emu.organization(&h.account, &[("Apps", 5)]);
+    emu.set_stackset_running(&h.account.id, 0.8);
+    let script = r#"
+cfn.create_stack_set(StackSetName="stopped", TemplateBody=json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}),
+                     PermissionModel="SERVICE_MANAGED", AutoDeployment={"Enabled": False})
+op = cfn.create_stack_instances(StackSetName="stopped", DeploymentTargets={"OrganizationalUnitIds": [args["ou"]]}, Regions=["eu-west-1"],
+                                OperationPreferences={"MaxConcurrentCount": 2, "FailureToleranceCount": 1})["OperationId"]
+end = time.time() + 10
+while time.time() < end and not any(r["Status"] == "RUNNING" for r in
+                                    cfn.list_stack_set_operation_results(StackSetName="stopped", OperationId=op)["Summaries"]):
+    time.sleep(0.02)
+cfn.stop_stack_set_operation(StackSetName="stopped", OperationId=op)
+seen = wait("stopped", op)
+results = sorted(r["Status"] for r in cfn.list_stack_set_operation_results(StackSetName="stopped", OperationId=op)["Summaries"])
+try:
+    cfn.stop_stack_set_operation(StackSetName="stopped", OperationId=op); again = None
+except Exception as e:
+    again = code(e)
+out = {"seen": seen, "results": results, "again": again}
+"#;
+    let v = emu.boto3(&h.account.creds, script, json!({"ou": org.ous["Apps"]}));
+    assert_eq!(v["seen"], json!(["STOPPING", "STOPPED"]), "{v}");
+    // Stopped while a batch of 2 runs (the first one, unless the poll was slow): that
+    // batch finishes, and every account not started is cancelled.
+    let results: Vec<&str> = v["results"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let succeeded = results.iter().filter(|s| **s == "SUCCEEDED").count();
+    let cancelled = results.iter().filter(|s| **s == "CANCELLED").count();
+    assert_eq!(succeeded + cancelled, 5, "every account either ran or was cancelled: {v}");
+    assert!(succeeded >= 2 && succeeded % 2 == 0 && cancelled >= 1, "whole batches of 2 ran, the rest were cancelled: {v}");
+    assert_eq!(v["again"], "InvalidOperationException", "a stopped operation cannot be stopped again: {v}");
 }
