@@ -56,14 +56,18 @@ fn deploy_hint(m: &FleetTemplate) -> String {
         m.fleet_id, m.template_id, m.planned_account
     );
     for p in &m.stackset.parameters {
-        out.push_str(&format!("parameter {}: External ID of role {} (default {}; override per account)\n", p.name, p.role_key, p.default));
+        out.push_str(&format!(
+            "parameter {}: External ID of role {}: {} in every account whose stack instance is not given \
+             --parameter-overrides ParameterKey={},ParameterValue=VALUE\n",
+            p.name, p.role_key, p.default, p.name
+        ));
     }
     for l in &m.warnings {
         out.push_str(&format!("warning: {}: {}\n", l.field, l.message));
     }
     out.push_str(&format!(
         "Deploy it with: aws cloudformation create-stack-set --stack-set-name NAME --template-body file://TEMPLATE.yaml \
-         --capabilities {} --permission-model SERVICE_MANAGED --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false, \
+         --capabilities {} --permission-model SERVICE_MANAGED --auto-deployment Enabled=true,RetainStacksOnAccountRemoval=false; \
          then aws cloudformation create-stack-instances --stack-set-name NAME --deployment-targets OrganizationalUnitIds=OU_ID --regions REGION\n",
         m.stackset.capabilities.join(" ")
     ));

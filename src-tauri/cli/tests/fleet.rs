@@ -122,7 +122,8 @@ fn fleet_template_renders_a_role_mode_plan_and_refuses_a_key_mode() {
     assert!(text.stdout.contains("Parameters:\n  ExternalId:\n    Type: String\n"), "{}", text.stdout);
     assert!(text.stdout.contains(r#"{"Fn::Sub":"arn:aws:iam::${AWS::AccountId}:role/*"}"#), "{}", text.stdout);
     assert!(!text.stdout.contains(&cli.account.id), "no ARN of the planning account: {}", text.stdout);
-    assert!(text.stderr.contains("parameter ExternalId: External ID of role main"), "{}", text.stderr);
+    assert!(text.stderr.contains("parameter ExternalId: External ID of role main: "), "{}", text.stderr);
+    assert!(text.stderr.contains("--parameter-overrides ParameterKey=ExternalId,ParameterValue=VALUE"), "{}", text.stderr);
     assert!(text.stderr.contains("--capabilities CAPABILITY_NAMED_IAM"), "{}", text.stderr);
 
     let out = cli.run(&args);
