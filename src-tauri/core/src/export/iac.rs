@@ -219,7 +219,8 @@ fn spacelift_blocks(plan: &Plan, stacks: &[String]) -> Body {
     hcl::parse(&text).unwrap_or_else(|e| panic!("the Spacelift blocks are not HCL ({e}):\n{text}"))
 }
 
-fn cfn_id(prefix: &str, key: &str) -> String {
+/// A CloudFormation logical id: `prefix` and the key in CamelCase (`Role` + `read` = `RoleRead`).
+pub(crate) fn cfn_id(prefix: &str, key: &str) -> String {
     let mut s = prefix.to_string();
     let mut up = true;
     for c in key.chars() {
@@ -234,7 +235,7 @@ fn cfn_id(prefix: &str, key: &str) -> String {
 }
 
 /// A YAML scalar: JSON's double-quoted strings are valid YAML.
-fn q(s: &str) -> String {
+pub(crate) fn q(s: &str) -> String {
     serde_json::to_string(s).expect("string")
 }
 
@@ -334,16 +335,6 @@ pub(crate) fn cloudformation_resources(plan: &Plan, tags: &[Tag], docs: &dyn Cfn
         out.push_str("  UserArn:\n    Value: !GetAtt User.Arn\n");
     }
     out
-}
-
-/// The logical id of a role in the CloudFormation this module writes.
-pub(crate) fn cfn_role_id(key: &str) -> String {
-    cfn_id("Role", key)
-}
-
-/// A YAML scalar for a text: a JSON string.
-pub(crate) fn yaml_str(s: &str) -> String {
-    q(s)
 }
 
 #[cfg(test)]

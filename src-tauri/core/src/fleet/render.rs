@@ -105,7 +105,7 @@ pub fn stackset_template(plan: &Plan, fleet_id: &str) -> Result<StackSetTemplate
     let parameters: Vec<ExternalIdParameter> = exact
         .iter()
         .map(|r| ExternalIdParameter {
-            name: if exact.len() == 1 { "ExternalId".into() } else { format!("ExternalId{}", &iac::cfn_role_id(&r.key)[4..]) },
+            name: if exact.len() == 1 { "ExternalId".into() } else { iac::cfn_id("ExternalId", &r.key) },
             role_key: r.key.clone(),
             default: r.external_id.clone(),
         })
@@ -119,16 +119,16 @@ pub fn stackset_template(plan: &Plan, fleet_id: &str) -> Result<StackSetTemplate
         plan.template_id
     ));
     body.push_str("AWSTemplateFormatVersion: \"2010-09-09\"\n");
-    body.push_str(&format!("Description: {}\n", iac::yaml_str(&format!("Rolegate fleet {fleet_id} ({})", plan.template_id))));
+    body.push_str(&format!("Description: {}\n", iac::q(&format!("Rolegate fleet {fleet_id} ({})", plan.template_id))));
     if !parameters.is_empty() {
         body.push_str("Parameters:\n");
         for p in &parameters {
             body.push_str(&format!(
                 "  {}:\n    Type: String\n    Description: {}\n    Default: {}\n    MinLength: 2\n    MaxLength: 1224\n    AllowedPattern: {}\n",
                 p.name,
-                iac::yaml_str(&format!("The External ID the trusted side sends to role {}; a stack instance may override it", p.role_key)),
-                iac::yaml_str(&p.default),
-                iac::yaml_str(r"[\w+=,.@:/-]*"),
+                iac::q(&format!("The External ID the trusted side sends to role {}; a stack instance may override it", p.role_key)),
+                iac::q(&p.default),
+                iac::q(r"[\w+=,.@:/-]*"),
             ));
         }
     }
@@ -223,7 +223,7 @@ mod tests {
         );
         assert!(t.body.contains("  ExternalId:\n    Type: String\n"), "{}", t.body);
         assert_eq!(field(&t.body, "ExternalId", "Default"), json!(role.external_id));
-        let id = iac::cfn_role_id(&role.key);
+        let id = iac::cfn_id("Role", &role.key);
         let trust = field(&t.body, &id, "AssumeRolePolicyDocument");
         assert_eq!(trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"], json!({"Ref": "ExternalId"}));
         assert_eq!(
@@ -234,6 +234,27 @@ mod tests {
         let tags = &t.body[t.body.find(&format!("\n  {id}:\n")).unwrap()..];
         assert!(tags.contains(&format!("      Tags:\n        - Key: \"{FLEET_TAG}\"\n          Value: \"fl-1\"\n")), "{tags}");
         assert!(!t.body.contains(RUN_TAG), "{}", t.body);
+    }
+
+    /// Several roles with exact External IDs: a parameter each, named after its role, and
+    /// each role's trust takes its own.
+    #[test]
+    fn several_roles_get_a_parameter_each() {
+        let mut p = plan("seqera-batch-forge-role", &[("work_bucket", "work")]);
+        let mut second = p.roles[0].clone();
+        second.key = "second".into();
+        second.name = "seqera-second".into();
+        second.external_id = "second-external-id".into();
+        second.condition = crate::policy::ExternalIdCondition::for_value("second-external-id");
+        second.trust_policy = crate::policy::trust_policy(&second.principals, &second.condition);
+        p.roles.push(second);
+        let t = stackset_template(&p, "fl-1").unwrap();
+        let names: Vec<(&str, &str)> = t.parameters.iter().map(|x| (x.name.as_str(), x.default.as_str())).collect();
+        assert_eq!(names, vec![("ExternalIdMain", p.roles[0].external_id.as_str()), ("ExternalIdSecond", "second-external-id")]);
+        for (key, param) in [("main", "ExternalIdMain"), ("second", "ExternalIdSecond")] {
+            let trust = field(&t.body, &iac::cfn_id("Role", key), "AssumeRolePolicyDocument");
+            assert_eq!(trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"], json!({"Ref": param}), "{key}");
+        }
     }
 
     #[test]
