@@ -28,6 +28,7 @@ fn engine(dir: &std::path::Path) -> Engine {
         connect: Arc::new(FakeAws::new(ACCOUNT, clock.clone())),
         vault: Arc::new(MemoryVault::default()),
         store: Arc::new(FileJournalStore::new(dir)),
+        fleets: Arc::new(rolegate_core::fleet::FleetStore::new(dir.join("fleets"))),
         clock,
         entropy: Arc::new(FixedEntropy::with_jitter(0)),
         events: rolegate_core::events::discard(),

@@ -263,8 +263,9 @@ impl Harness {
         let home = tempfile::tempdir().expect("tempdir");
         let keychain_service = format!("rolegate-test-{}", uuid::Uuid::new_v4().simple());
         let events = Recorder::default();
-        let engine =
+        let mut engine =
             Self::engine_with(&connect, &keychain_service, events.sink(), Arc::new(FileJournalStore::new(home.path().join("runs"))));
+        engine.fleets = Arc::new(rolegate_core::fleet::FleetStore::new(home.path().join("fleets")));
         Harness { account, connect, engine, home, events, keychain_service }
     }
 
@@ -273,6 +274,10 @@ impl Harness {
             connect: Arc::new(connect.clone()),
             vault: Arc::new(Keychain::with_service(service)),
             store,
+            // Made only when a fleet is saved; `for_account` puts it in the harness's home.
+            fleets: Arc::new(rolegate_core::fleet::FleetStore::new(
+                std::env::temp_dir().join(format!("rolegate-test-fleets-{}", uuid::Uuid::new_v4().simple())),
+            )),
             clock: Arc::new(SystemClock),
             entropy: Arc::new(OsEntropy),
             events,

@@ -10,6 +10,7 @@ mod errors;
 pub mod logging;
 mod organizations;
 mod source;
+mod stacksets;
 
 use std::sync::Arc;
 
@@ -171,6 +172,9 @@ impl Connect for AwsConnect {
     }
     fn organizations(&self) -> Arc<dyn rolegate_core::fleet::Organizations> {
         Arc::new(organizations::SdkOrganizations { client: aws_sdk_organizations::Client::new(&self.config) })
+    }
+    fn stacksets(&self) -> Arc<dyn rolegate_core::fleet::StackSets> {
+        Arc::new(stacksets::SdkStackSets { client: aws_sdk_cloudformation::Client::new(&self.config) })
     }
     fn region(&self) -> String {
         self.config.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.into())

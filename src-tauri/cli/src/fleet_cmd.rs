@@ -2,7 +2,8 @@
 //! `Engine::fleet_targets` reads them, printed as a tree (or `--json`), with the
 //! management account named and told apart: service-managed StackSets never reach it.
 //! `rolegate fleet template`: a plan's StackSet template (`Engine::fleet_template`), the
-//! YAML on stdout and what to deploy it with on stderr.
+//! YAML on stdout and what to deploy it with on stderr. The commands that deploy and
+//! follow a fleet are in `fleet_run`.
 
 use clap::Subcommand;
 use serde_json::json;
@@ -10,6 +11,7 @@ use serde_json::json;
 use rolegate_core::fleet::{FleetTargets, FleetTemplate, TargetAccount, TargetNode};
 use rolegate_core::RunError;
 
+use crate::fleet_run::{self, FleetApplyArgs};
 use crate::{engine, inputs, load_template, render, Global, PlanArgs};
 
 #[derive(Subcommand)]
@@ -20,6 +22,19 @@ pub enum FleetCommand {
     /// The StackSet template of a role-mode template's plan: the CloudFormation a single
     /// run would export, with each account's ARNs and the External ID as a parameter.
     Template(Box<PlanArgs>),
+    /// Deploy a role-mode template to OUs or accounts with a StackSet, follow the
+    /// operation account by account, then verify every account.
+    Apply(Box<FleetApplyArgs>),
+    /// Go on with a fleet that stopped: the same StackSet, the same operation id.
+    Resume { fleet_id: String },
+    /// Deploy again to the accounts whose instance failed, then verify.
+    Retry { fleet_id: String },
+    /// Delete every instance (their roles and policies), then the StackSet.
+    Rollback { fleet_id: String },
+    /// One row per account: instance status, verdict, reason; drift fails the account.
+    Status { fleet_id: String },
+    /// The fleets of this Rolegate home.
+    List,
 }
 
 pub async fn run(g: &Global, cmd: FleetCommand) -> Result<i32, RunError> {
@@ -44,6 +59,22 @@ pub async fn run(g: &Global, cmd: FleetCommand) -> Result<i32, RunError> {
                 print!("{}", made.stackset.body);
                 eprint!("{}", deploy_hint(&made));
             }
+            Ok(0)
+        }
+        FleetCommand::Apply(a) => {
+            let (engine, connect) = engine(g).await;
+            let t = load_template(&a.plan)?;
+            let region = connect.region();
+            let req = fleet_run::request(&a, region.clone())?;
+            let r = engine.fleet_apply(&t, &inputs(&a.plan, &t, region)?, &req).await?;
+            Ok(fleet_run::report(g, &r))
+        }
+        FleetCommand::Resume { fleet_id } => Ok(fleet_run::report(g, &engine(g).await.0.fleet_resume(&fleet_id).await?)),
+        FleetCommand::Retry { fleet_id } => Ok(fleet_run::report(g, &engine(g).await.0.fleet_retry(&fleet_id).await?)),
+        FleetCommand::Rollback { fleet_id } => Ok(fleet_run::report(g, &engine(g).await.0.fleet_rollback(&fleet_id).await?)),
+        FleetCommand::Status { fleet_id } => Ok(fleet_run::report(g, &engine(g).await.0.fleet_status(&fleet_id).await?)),
+        FleetCommand::List => {
+            fleet_run::list(g, &engine(g).await.0.fleet_list()?);
             Ok(0)
         }
     }

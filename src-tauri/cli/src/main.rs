@@ -36,6 +36,7 @@ use rolegate_vault::Keychain;
 
 mod export_cmd;
 mod fleet_cmd;
+mod fleet_run;
 mod seqera_cmd;
 mod trust_cmd;
 

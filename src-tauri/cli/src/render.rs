@@ -30,6 +30,18 @@ pub fn progress_printer() -> EventSink {
             Event::Kept { resource, reason } => format!("! kept {resource}: {reason}"),
             Event::CheckDone { check } => format!("{} {}: {}", mark(check.status), check.title, check.reason),
             Event::Notice { message, .. } => format!("note: {message}"),
+            Event::FleetProgress { operation_id, account, status, reason, .. } if account.is_empty() => {
+                format!("… operation {operation_id}: {status} {reason}")
+            }
+            Event::FleetProgress { account, region, status, reason, .. } => format!("… {account} {region}: {status} {reason}"),
+            Event::FleetVerdict { account, verdict, .. } => {
+                let mark = match verdict.as_str() {
+                    "failed" => "✗",
+                    "awaiting-platform" | "removed" => "✓",
+                    _ => "!",
+                };
+                format!("{mark} {account}: {verdict}")
+            }
         };
         eprintln!("{line}");
     })

@@ -354,7 +354,7 @@ pub async fn test_connection(
 
 #[path = "checks_trust.rs"]
 mod trust;
-pub use trust::{check_trust_document, ExpectedTrust, TRUST_TITLE};
+pub use trust::{check_trust_document, ExpectedTrust, MadeBy, TRUST_TITLE};
 
 #[cfg(test)]
 #[path = "checks_tests.rs"]

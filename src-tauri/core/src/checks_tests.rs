@@ -60,6 +60,7 @@ fn judge(p: &Planned, live: &Value) -> Check {
         condition: &p.condition,
         external_id: &p.external_id,
         document: &p.document,
+        made_by: crate::checks::MadeBy::Run,
     };
     let mut r = VerifyReport::new(OffsetDateTime::UNIX_EPOCH);
     check_trust_document(&mut r, &crate::events::discard(), "trust-policy", &expected, &live.to_string());
@@ -234,6 +235,7 @@ fn an_unreadable_trust_policy_fails() {
         condition: &p.condition,
         external_id: &p.external_id,
         document: &p.document,
+        made_by: crate::checks::MadeBy::Run,
     };
     let mut r = VerifyReport::new(OffsetDateTime::UNIX_EPOCH);
     check_trust_document(&mut r, &crate::events::discard(), "trust-policy", &expected, "{not json");

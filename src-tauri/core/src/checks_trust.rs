@@ -29,6 +29,17 @@ pub struct ExpectedTrust<'a> {
     pub external_id: &'a str,
     /// The trust policy the run made (the fix when it differs).
     pub document: &'a Value,
+    /// Who put the trust there, which decides the fix for a changed External ID.
+    pub made_by: MadeBy<'a>,
+}
+
+/// What made a role's trust policy: a run (`run_id` above), whose External ID
+/// `rolegate set-external-id` changes, or a fleet's StackSet instance in `account`, whose
+/// trust the StackSet owns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MadeBy<'a> {
+    Run,
+    Fleet { account: &'a str, parameter: &'a str },
 }
 
 impl<'a> ExpectedTrust<'a> {
@@ -42,10 +53,17 @@ impl<'a> ExpectedTrust<'a> {
             condition: &role.condition,
             external_id: &role.external_id,
             document: &role.trust_policy,
+            made_by: MadeBy::Run,
         }
     }
 
     fn set_external_id(&self, value: &str) -> String {
+        if let MadeBy::Fleet { account, parameter } = self.made_by {
+            return format!(
+                "in account {account}, give the role back the trust policy its stack instance deployed (aws iam update-assume-role-policy --role-name {}), or have the StackSet redeploy it: aws cloudformation update-stack-instances --stack-set-name rolegate-{} --accounts {account} --regions REGION --parameter-overrides ParameterKey={parameter},ParameterValue={value}",
+                self.role_name, self.run_id
+            );
+        }
         match self.role_key {
             Some(k) => format!("rolegate set-external-id {} {k}={value}", self.run_id),
             None => format!("rolegate set-external-id {} {value}", self.run_id),
@@ -181,8 +199,12 @@ pub fn check_trust_document(report: &mut VerifyReport, events: &EventSink, id: &
     if let Err(why) = planned_sound {
         differences.push(format!("this run's own condition {} {:?} is open: {why}", cond.operator, cond.value));
         let fix = format!(
-            "The planned condition {} {:?} is itself open. Roll this run back (rolegate rollback {}) and make a new one from a template whose External ID condition begins with a value the run fills in (docs/TEMPLATES.md).",
-            cond.operator, cond.value, expected.run_id
+            "The planned condition {} {:?} is itself open. Roll this {} back (rolegate {}rollback {}) and make a new one from a template whose External ID condition begins with a value the run fills in (docs/TEMPLATES.md).",
+            cond.operator,
+            cond.value,
+            if expected.made_by == MadeBy::Run { "run" } else { "fleet" },
+            if expected.made_by == MadeBy::Run { "" } else { "fleet " },
+            expected.run_id
         );
         report.push(events, Check::new(id, TRUST_TITLE, CheckStatus::Failed, differences.join("; ")).with_fix(fix));
         return;

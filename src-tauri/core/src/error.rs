@@ -90,6 +90,9 @@ pub enum RunError {
     /// No platform token is kept (never signed in, signed out, or the keychain lost it).
     #[error("not signed in to Seqera Platform{}", .url.as_ref().map(|u| format!(" (the keychain holds no token for {u})")).unwrap_or_default())]
     PlatformNotSignedIn { url: Option<String> },
+    /// A fleet command stopped (`fleet::FleetError` says what exists and what next).
+    #[error(transparent)]
+    Fleet(#[from] crate::fleet::FleetError),
 }
 
 /// Which front end shows an error: advice names its own controls.
@@ -221,6 +224,7 @@ impl RunError {
             RunError::PlatformNotSignedIn { .. } => "platform-not-signed-in",
             RunError::NotOrganizationAdmin { management_account: None, .. } => "not-in-organization",
             RunError::NotOrganizationAdmin { .. } => "not-organization-admin",
+            RunError::Fleet(e) => e.code(),
         }
     }
 
@@ -251,6 +255,7 @@ impl RunError {
             | RunError::PlanInconsistent { .. } => 6,
             RunError::RotationStopped { source, .. } => source.exit_code(),
             RunError::Cancelled { .. } => 130,
+            RunError::Fleet(e) => e.exit_code(),
         }
     }
 
@@ -341,6 +346,7 @@ impl RunError {
             } else {
                 "store it again from Test connection, or rotate the key".into()
             }),
+            RunError::Fleet(e) => e.hint(front),
             _ => None,
         }
     }

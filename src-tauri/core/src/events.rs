@@ -69,6 +69,23 @@ pub enum Event {
         #[serde(default)]
         kind: NoticeKind,
     },
+    /// A fleet operation's result for one account and Region changed (PENDING, RUNNING,
+    /// SUCCEEDED, FAILED, CANCELLED), or the operation itself did (`account` empty).
+    FleetProgress {
+        fleet_id: String,
+        operation_id: String,
+        account: String,
+        region: String,
+        status: String,
+        reason: String,
+    },
+    /// One account of a fleet has its verdict.
+    FleetVerdict {
+        fleet_id: String,
+        account: String,
+        verdict: String,
+        reason: String,
+    },
 }
 
 /// Why a resource was deleted.

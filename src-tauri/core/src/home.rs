@@ -50,6 +50,11 @@ impl Home {
         self.0.join("runs")
     }
 
+    /// The fleets' journals.
+    pub fn fleets(&self) -> PathBuf {
+        self.0.join("fleets")
+    }
+
     /// The journals.
     pub fn journal_store(&self) -> FileJournalStore {
         FileJournalStore::new(self.runs())
@@ -78,7 +83,7 @@ impl Home {
 }
 
 /// The folders of the home Rolegate keeps private when they exist.
-pub const FOLDERS: &[&str] = &["runs", "rotations", "sandbox"];
+pub const FOLDERS: &[&str] = &["runs", "fleets", "rotations", "sandbox"];
 
 /// A folder that others could read or enter, and that is now 0700.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,11 +172,11 @@ mod locate_tests {
     fn home_parts_are_the_folders_the_engine_and_both_front_ends_use() {
         let h = Home::at("/h");
         assert_eq!(
-            [h.runs(), h.rotations(), h.secrets_index(), h.sandbox().path().to_path_buf()],
-            [PathBuf::from("/h/runs"), "/h/rotations".into(), "/h/secrets.json".into(), "/h/sandbox".into()]
+            [h.runs(), h.fleets(), h.rotations(), h.secrets_index(), h.sandbox().path().to_path_buf()],
+            [PathBuf::from("/h/runs"), "/h/fleets".into(), "/h/rotations".into(), "/h/secrets.json".into(), "/h/sandbox".into()]
         );
         for name in FOLDERS {
-            assert!([h.runs(), h.rotations(), h.sandbox().path().to_path_buf()].contains(&h.path().join(name)), "{name}");
+            assert!([h.runs(), h.fleets(), h.rotations(), h.sandbox().path().to_path_buf()].contains(&h.path().join(name)), "{name}");
         }
     }
 }

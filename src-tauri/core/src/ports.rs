@@ -260,6 +260,8 @@ pub trait Connect: Send + Sync {
     fn sts_as(&self, creds: &Credentials) -> Arc<dyn Sts>;
     /// Organizations as the bootstrap identity (fleet onboarding).
     fn organizations(&self) -> Arc<dyn crate::fleet::Organizations>;
+    /// CloudFormation StackSets as the bootstrap identity (fleet onboarding).
+    fn stacksets(&self) -> Arc<dyn crate::fleet::StackSets>;
     /// The region calls go to.
     fn region(&self) -> String;
     /// Where the onboarding identity's credentials come from, in words for the person.

@@ -11,4 +11,4 @@ kind: DeletionKind, } | { "type": "kept", resource: string, reason: string, } | 
 /**
  * What the notice is about, for a program; `message` is for the person.
  */
-kind: NoticeKind, };
+kind: NoticeKind, } | { "type": "fleet-progress", fleet_id: string, operation_id: string, account: string, region: string, status: string, reason: string, } | { "type": "fleet-verdict", fleet_id: string, account: string, verdict: string, reason: string, };

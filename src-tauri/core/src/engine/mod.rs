@@ -43,6 +43,8 @@ pub struct Engine {
     pub connect: Arc<dyn Connect>,
     pub vault: Arc<dyn Vault>,
     pub store: Arc<dyn JournalStore>,
+    /// The fleets' journals (`home/fleets`).
+    pub fleets: Arc<crate::fleet::FleetStore>,
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
     pub events: EventSink,
@@ -92,6 +94,7 @@ impl Engine {
                 clock: clock.clone(),
             }),
             store: Arc::new(crate::journal::FileJournalStore::new(home.join("runs"))),
+            fleets: Arc::new(crate::fleet::FleetStore::new(home.join("fleets"))),
             clock,
             entropy: Arc::new(crate::ports::OsEntropy),
             events,

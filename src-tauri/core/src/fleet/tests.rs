@@ -26,6 +26,7 @@ impl Rig {
             connect: Arc::new(aws.clone()),
             vault: Arc::new(MemoryVault::default()),
             store: Arc::new(FileJournalStore::new(dir.path())),
+            fleets: Arc::new(crate::fleet::FleetStore::new(dir.path().join("fleets"))),
             clock,
             entropy: Arc::new(FixedEntropy::default()),
             events: Arc::new(|_: &crate::events::Event| {}),
@@ -144,6 +145,9 @@ impl crate::ports::Connect for WithOrgs {
     }
     fn organizations(&self) -> Arc<dyn super::Organizations> {
         self.orgs.clone()
+    }
+    fn stacksets(&self) -> Arc<dyn super::StackSets> {
+        self.inner.stacksets()
     }
     fn region(&self) -> String {
         self.inner.region()

@@ -134,6 +134,8 @@ pub struct FakeAws {
     state: Arc<Mutex<State>>,
     /// The account's organization (none unless a test makes one).
     pub org: super::organizations::FakeOrganizations,
+    /// Its StackSets (OU targets read from `org`).
+    pub stacksets: super::stacksets::FakeStackSets,
 }
 
 fn err(kind: AwsErrorKind, op: &str, code: &str, message: impl Into<String>) -> AwsError {
@@ -146,7 +148,9 @@ fn not_found(op: &str, what: &str) -> AwsError {
 
 impl FakeAws {
     pub fn new(account: &str, clock: Arc<ManualClock>) -> FakeAws {
-        FakeAws { account: account.into(), clock, state: Arc::new(Mutex::new(State::default())), org: Default::default() }
+        let org = super::organizations::FakeOrganizations::default();
+        let stacksets = super::stacksets::FakeStackSets::new(org.clone());
+        FakeAws { account: account.into(), clock, state: Arc::new(Mutex::new(State::default())), org, stacksets }
     }
 
     /// Answer the next `times` calls of `operation` (`iam:CreateRole`, `sts:AssumeRole`)
@@ -358,6 +362,9 @@ impl Connect for FakeAws {
     }
     fn organizations(&self) -> Arc<dyn crate::fleet::Organizations> {
         Arc::new(self.org.clone())
+    }
+    fn stacksets(&self) -> Arc<dyn crate::fleet::StackSets> {
+        Arc::new(self.stacksets.clone())
     }
     fn region(&self) -> String {
         "eu-west-1".into()

@@ -17,6 +17,7 @@ use crate::ports::{Clock, Entropy, Vault, VaultError};
 
 pub mod aws;
 pub mod organizations;
+pub mod stacksets;
 
 /// A clock whose time moves only when something sleeps on it, at once.
 pub struct ManualClock {

@@ -52,6 +52,19 @@ impl FakeOrganizations {
     pub fn read_as_member(&self) {
         self.state.lock().unwrap().member = true;
     }
+    /// The accounts of an OU and of the OUs in it, at any depth, but the management
+    /// account (what service-managed StackSets reach).
+    pub fn accounts_under(&self, ou: &str) -> Vec<String> {
+        let s = self.state.lock().unwrap();
+        let management = s.org.as_ref().map(|o| o.1.clone()).unwrap_or_default();
+        let mut units = vec![ou.to_string()];
+        let mut out = Vec::new();
+        while let Some(u) = units.pop() {
+            out.extend(s.accounts.iter().filter(|a| a.1 == u && a.0.id != management).map(|a| a.0.id.clone()));
+            units.extend(s.units.iter().filter(|x| x.1 == u).map(|x| x.0.clone()));
+        }
+        out
+    }
     /// The operations called, in order.
     pub fn calls(&self) -> Vec<String> {
         self.state.lock().unwrap().calls.clone()

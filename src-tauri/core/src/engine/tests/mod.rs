@@ -46,6 +46,7 @@ impl Rig {
             connect: Arc::new(aws.clone()),
             vault: vault.clone(),
             store: Arc::new(FileJournalStore::new(dir.path())),
+            fleets: Arc::new(crate::fleet::FleetStore::new(dir.path().join("fleets"))),
             clock: clock.clone(),
             entropy: Arc::new(FixedEntropy::with_jitter(100)),
             events: Arc::new(move |e: &Event| sink.lock().unwrap().push(e.clone())),

@@ -29,6 +29,7 @@ fn engine(dir: &Path) -> Engine {
         connect: Arc::new(FakeAws::new("111122223333", clock.clone())),
         vault: Arc::new(MemoryVault::default()),
         store: Arc::new(FileJournalStore::new(dir.join("runs"))),
+        fleets: Arc::new(crate::fleet::FleetStore::new(dir.join("fleets"))),
         clock,
         entropy: Arc::new(FixedEntropy::with_jitter(100)),
         events: Arc::new(|_| {}),
