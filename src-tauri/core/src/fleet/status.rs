@@ -150,13 +150,10 @@ impl Engine {
             Vec::new()
         };
         let mut rows: Vec<AccountRow> = if j.status == FleetStatus::RolledBack {
-            // Rolled back: each account the fleet reached is looked at for what is left.
-            let mut reached: Vec<(String, String)> = j
-                .operations
-                .iter()
-                .filter(|o| !o.action.deletes())
-                .flat_map(|o| o.results.iter().map(|r| (r.account.clone(), r.region.clone())))
-                .collect();
+            // Rolled back: each account the fleet reached (its operations', and those the
+            // deletion found, automatic deployments included) is looked at for what is left.
+            let mut reached: Vec<(String, String)> =
+                j.operations.iter().flat_map(|o| o.results.iter().map(|r| (r.account.clone(), r.region.clone()))).collect();
             reached.sort();
             reached.dedup();
             stream::iter(reached).map(|(a, r)| self.removed_row(j, a, r)).buffer_unordered(DEFAULT_VERIFY_CONCURRENCY).collect().await
