@@ -37,6 +37,9 @@ a user with keys or an attached policy be deleted. This launcher replaces:
     account that joins or leaves a targeted OU gets or loses its instances by itself
     when AutoDeployment is enabled (rolegate_stackset_auto.py). How long a batch runs:
     POST /_rolegate/stacksets {"account": ID, "running": S}.
+  * Throttling per account and service, and a network time per call
+    (rolegate_pace.py): POST /_rolegate/throttle {"account", "service", "rate",
+    "burst"} and POST /_rolegate/latency {"ms"}; stock moto never throttles.
 
 It also serves POST /_rolegate/bootstrap-account, which makes an administrator user
 and access key in any account without going through access control (test set-up
@@ -115,6 +118,7 @@ from werkzeug.wrappers import Request, Response
 import rolegate_propagation as propagation
 from rolegate_trust import _condition_ok, evaluate_trust
 import rolegate_organizations
+import rolegate_pace
 import rolegate_simulate
 import rolegate_stacksets
 
@@ -474,6 +478,14 @@ class App:
             except Exception as e:
                 resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
             return resp(environ, start_response)
+        if path in ("/_rolegate/throttle", "/_rolegate/latency") and environ.get("REQUEST_METHOD") == "POST":
+            try:
+                body = json.loads(Request(environ).get_data() or b"{}")
+                out = rolegate_pace.configure_throttle(body) if path.endswith("throttle") else rolegate_pace.configure_latency(body)
+                resp = Response(json.dumps(out), mimetype="application/json")
+            except Exception as e:
+                resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
+            return resp(environ, start_response)
         if path == "/_rolegate/propagation/made":
             out = propagation.made(Request(environ).args.get("account", ""))
             return Response(json.dumps(out), mimetype="application/json")(environ, start_response)
@@ -508,6 +520,9 @@ class App:
                 return Response("", status=499)(environ, start_response)
         if fault is not None and fault["code"] is not None:
             return fault_response(fault)(environ, start_response)
+        rolegate_pace.hold()
+        if rolegate_pace.throttled(environ):
+            return fault_response({"code": "Throttling", "message": "Rate exceeded", "status": 400})(environ, start_response)
         if action in UNIMPLEMENTED:
             # moto raises NotImplementedError (HTTP 500, no code), which SDKs retry as a
             # server fault; answer as an endpoint that lacks the operation does.

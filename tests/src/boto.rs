@@ -138,6 +138,23 @@ out = {"root": root, "ous": ous, "accounts": accounts}
         }
     }
 
+    /// Throttle calls signed by `account`'s keys to `service` ("sts", "iam",
+    /// "cloudformation") at `rate` a second with a burst of `burst`; rate 0 lifts it.
+    /// How many of that account's calls to `service` were throttled so far.
+    pub fn throttle(&self, account: &str, service: &str, rate: f64, burst: f64) -> u64 {
+        let body = json!({ "account": account, "service": service, "rate": rate, "burst": burst }).to_string();
+        let (status, text) = http_post(&self.url, "/_rolegate/throttle", &body);
+        assert_eq!(status, 200, "setting the throttle failed: {text}");
+        let v: Value = serde_json::from_str(&text).expect("json");
+        v["throttled"][format!("{account}/{service}")].as_u64().unwrap_or(0)
+    }
+
+    /// Hold every AWS call `ms` milliseconds, as the network to AWS does (0: none).
+    pub fn set_latency(&self, ms: u64) {
+        let (status, text) = http_post(&self.url, "/_rolegate/latency", &json!({ "ms": ms }).to_string());
+        assert_eq!(status, 200, "setting the latency failed: {text}");
+    }
+
     /// How long StackSet operations of `account` (their administrator) stay RUNNING.
     pub fn set_stackset_running(&self, account: &str, seconds: f64) {
         let (status, text) = http_post(&self.url, "/_rolegate/stacksets", &json!({ "account": account, "running": seconds }).to_string());

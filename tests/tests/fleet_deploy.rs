@@ -210,3 +210,24 @@ async fn a_fleet_stopped_while_its_operation_runs_resumes_on_the_same_operation_
     assert_eq!(ops, json!([op]), "AWS ran one operation");
     h.engine.fleet_rollback(&j.fleet_id).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttled_administrator_account_still_gets_every_verdict() {
+    let h = Harness::new();
+    let org = emulator().organization(&h.account, &[("Apps", 6)]);
+    // AssumeRole into each account and the StackSets reads all come from this account.
+    emulator().throttle(&h.account.id, "sts", 2.0, 2.0);
+    emulator().throttle(&h.account.id, "cloudformation", 4.0, 4.0);
+    let t = find_builtin(TEMPLATE).unwrap();
+    let outcome = h.engine.fleet_apply(&t, &inputs(), &request(DeploymentTargets::Ous(vec![org.ous["Apps"].clone()]))).await;
+    let throttled = emulator().throttle(&h.account.id, "sts", 0.0, 0.0) + emulator().throttle(&h.account.id, "cloudformation", 0.0, 0.0);
+    let report = outcome.unwrap();
+    assert!(throttled > 0, "AWS throttled some calls");
+    assert_eq!(report.accounts.len(), 6);
+    assert!(
+        report.accounts.iter().all(|a| a.verdict == AccountVerdict::AwaitingPlatform),
+        "no throttling error reaches a verdict: {:#?}",
+        report.accounts
+    );
+    h.engine.fleet_rollback(&report.fleet_id).await.unwrap();
+}

@@ -6,17 +6,23 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use futures::StreamExt;
+
 use super::error::FleetError;
 use super::journal::{FleetJournal, FleetStatus, OperationAction, OperationRecord, StackSetRecord, StackSetState};
 use super::render::{new_fleet_id, stackset_template, FLEET_TAG};
-use super::request::{self, FleetRequest};
+use super::request::{self, FleetRequest, DEFAULT_VERIFY_CONCURRENCY};
 use super::stacksets::{DeploymentTargets, InstancesRequest, NewStackSet, ParameterValue, PermissionModel};
+use super::status::Verified;
 use crate::error::RunError;
 use crate::events::Event;
 use crate::plan::RunInputs;
 use crate::ports::{AwsError, AwsErrorKind};
 use crate::template::Template;
 use crate::Engine;
+
+/// Where `follow` sends each account whose result turned SUCCEEDED.
+type Succeeded = tokio::sync::mpsc::UnboundedSender<String>;
 
 /// The StackSet's name for a fleet.
 pub fn stack_set_name(fleet_id: &str) -> String {
@@ -102,14 +108,15 @@ impl Engine {
             .into());
         }
         self.ensure_stack_set(&mut j).await?;
+        let mut verified = Verified::new();
         if let Some(op) = j.open_operation().map(|o| o.id.clone()) {
-            self.drive(&mut j, &op).await?;
+            verified = self.drive_verifying(&mut j, &op).await?;
         }
         if !j.operations.iter().any(|o| o.action == OperationAction::Deploy && o.accepted) {
             let targets = j.targets.clone();
-            self.new_operation(&mut j, OperationAction::Deploy, targets).await?;
+            verified = self.new_operation(&mut j, OperationAction::Deploy, targets).await?;
         }
-        self.fleet_report(&j).await
+        self.fleet_report(&j, &verified).await
     }
 
     /// Deploy again to the accounts whose instance is not CURRENT (a role name that was
@@ -127,8 +134,9 @@ impl Engine {
             }
             .into());
         }
+        let mut verified = Verified::new();
         if let Some(op) = j.open_operation().map(|o| o.id.clone()) {
-            self.drive(&mut j, &op).await?;
+            verified = self.drive_verifying(&mut j, &op).await?;
         }
         let instances = self.connect.stacksets().list_stack_instances(&j.stack_set.name).await.map_err(|e| self.refused(&j, e))?;
         let mut failed: Vec<String> = instances.iter().filter(|i| i.status != "CURRENT").map(|i| i.account.clone()).collect();
@@ -153,9 +161,9 @@ impl Engine {
             };
             let now = self.clock.now();
             j.note(now, format!("retry: deploying again to {}", failed.join(", ")));
-            self.new_operation(&mut j, OperationAction::Retry, targets).await?;
+            verified.extend(self.new_operation(&mut j, OperationAction::Retry, targets).await?);
         }
-        self.fleet_report(&j).await
+        self.fleet_report(&j, &verified).await
     }
 
     pub(crate) fn load_fleet(&self, fleet_id: &str) -> Result<FleetJournal, RunError> {
@@ -234,7 +242,7 @@ impl Engine {
             }
             StackSetState::Requested => {}
         }
-        if let Some(found) = ss.describe_stack_set(&j.stack_set.name).await.map_err(|e| self.refused(j, e))? {
+        if let Some(found) = self.patiently(|| ss.describe_stack_set(&j.stack_set.name)).await.map_err(|e| self.refused(j, e))? {
             if found.status == "ACTIVE" {
                 self.adopt_stack_set(j, found)?;
                 return self.save_fleet(j);
@@ -251,7 +259,7 @@ impl Engine {
             administration_role_arn: j.stack_set.administration_role_arn.clone(),
             execution_role_name: j.stack_set.execution_role_name.clone(),
         };
-        match ss.create_stack_set(&new).await {
+        match self.patiently(|| ss.create_stack_set(&new)).await {
             Ok(id) => {
                 j.stack_set.id = Some(id.clone());
                 j.stack_set.state = StackSetState::Created;
@@ -295,13 +303,14 @@ impl Engine {
         Ok(())
     }
 
-    /// Journal a new operation with its id, then ask for it and follow it.
+    /// Journal a new operation with its id, then ask for it and follow it; a deploying
+    /// one's accounts are verified as each one's instance succeeds.
     pub(crate) async fn new_operation(
         &self,
         j: &mut FleetJournal,
         action: OperationAction,
         targets: DeploymentTargets,
-    ) -> Result<(), RunError> {
+    ) -> Result<Verified, RunError> {
         let id = self.entropy.uuid();
         j.operations.push(OperationRecord {
             id: id.clone(),
@@ -315,11 +324,51 @@ impl Engine {
         });
         j.status = if action.deletes() { FleetStatus::RollingBack } else { FleetStatus::Deploying };
         self.save_fleet(j)?;
-        self.drive(j, &id).await
+        if action.deletes() {
+            self.drive(j, &id).await?;
+            return Ok(Verified::new());
+        }
+        self.drive_verifying(j, &id).await
+    }
+
+    /// `drive`, and each account verified as soon as its result is SUCCEEDED, while the
+    /// operation goes on with the others (at most 16 at a time).
+    pub(crate) async fn drive_verifying(&self, j: &mut FleetJournal, op_id: &str) -> Result<Verified, RunError> {
+        let snapshot = j.clone();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let drive = async move {
+            let driven = self.drive_with(j, op_id, Some(&tx)).await;
+            drop(tx);
+            driven
+        };
+        let verify = async {
+            let mut running = futures::stream::FuturesUnordered::new();
+            let mut verified = Verified::new();
+            let mut open = true;
+            loop {
+                tokio::select! {
+                    next = rx.recv(), if open && running.len() < DEFAULT_VERIFY_CONCURRENCY => match next {
+                        Some(account) => running.push(self.verify_one(&snapshot, account)),
+                        None => open = false,
+                    },
+                    Some((account, report)) = running.next(), if !running.is_empty() => {
+                        verified.insert(account, report);
+                    }
+                    else => break,
+                }
+            }
+            verified
+        };
+        let (driven, verified) = futures::join!(drive, verify);
+        driven.map(|_| verified)
     }
 
     /// Ask for a journaled operation unless AWS accepted it, then follow it to its end.
     pub(crate) async fn drive(&self, j: &mut FleetJournal, op_id: &str) -> Result<(), RunError> {
+        self.drive_with(j, op_id, None).await
+    }
+
+    async fn drive_with(&self, j: &mut FleetJournal, op_id: &str, succeeded: Option<&Succeeded>) -> Result<(), RunError> {
         let op = j.operations.iter().find(|o| o.id == op_id).cloned().expect("a journaled operation");
         if !op.accepted {
             let ss = self.connect.stacksets();
@@ -331,7 +380,12 @@ impl Engine {
                 preferences: &j.preferences,
                 operation_id: &op.id,
             };
-            let answer = if op.action.deletes() { ss.delete_stack_instances(&req).await } else { ss.create_stack_instances(&req).await };
+            // Throttled calls are asked again with the same id: AWS did not take them.
+            let answer = if op.action.deletes() {
+                self.patiently(|| ss.delete_stack_instances(&req)).await
+            } else {
+                self.patiently(|| ss.create_stack_instances(&req)).await
+            };
             match answer {
                 Ok(_) => {}
                 // The same id twice: the first call, whose answer was lost, was accepted.
@@ -363,7 +417,7 @@ impl Engine {
                 reason: format!("{} accepted", if op.action.deletes() { "DeleteStackInstances" } else { "CreateStackInstances" }),
             });
         }
-        self.follow(j, op_id).await
+        self.follow(j, op_id, succeeded).await
     }
 
     fn status_after_refusal(&self, j: &FleetJournal) -> FleetStatus {
@@ -378,7 +432,7 @@ impl Engine {
 
     /// Poll the operation (its status, and each account's result, reported as it
     /// changes) until it ends or `FOLLOW_LIMIT` passes.
-    async fn follow(&self, j: &mut FleetJournal, op_id: &str) -> Result<(), RunError> {
+    async fn follow(&self, j: &mut FleetJournal, op_id: &str, succeeded: Option<&Succeeded>) -> Result<(), RunError> {
         let ss = self.connect.stacksets();
         let name = j.stack_set.name.clone();
         let started = self.clock.now();
@@ -393,6 +447,10 @@ impl Engine {
                 if seen.get(&key) != Some(&r.status) {
                     seen.insert(key, r.status.clone());
                     changed = true;
+                    if let (Some(tx), "SUCCEEDED") = (succeeded, r.status.as_str()) {
+                        // The verifier ends with the operation: a closed channel is fine.
+                        let _ = tx.send(r.account.clone());
+                    }
                     self.emit(Event::FleetProgress {
                         fleet_id: j.fleet_id.clone(),
                         operation_id: op_id.into(),

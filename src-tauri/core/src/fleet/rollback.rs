@@ -17,7 +17,7 @@ impl Engine {
         let mut j = self.load_fleet(fleet_id)?;
         self.check_fleet_account(&j).await?;
         if j.status == FleetStatus::RolledBack {
-            return self.fleet_report(&j).await;
+            return self.fleet_report(&j, &Default::default()).await;
         }
         let ss = self.connect.stacksets();
         // An operation that runs blocks any other: see it to its end first.
@@ -38,7 +38,7 @@ impl Engine {
                     let now = self.clock.now();
                     j.note(now, "rolled back: the StackSet was never made");
                     self.save_fleet(&mut j)?;
-                    return self.fleet_report(&j).await;
+                    return self.fleet_report(&j, &Default::default()).await;
                 }
             }
         }
@@ -77,7 +77,7 @@ impl Engine {
                 j.note(now, format!("roll-back kept the StackSet: instances remain in {}", names.join(", ")));
                 j.status = FleetStatus::RollingBack;
                 self.save_fleet(&mut j)?;
-                return self.fleet_report(&j).await;
+                return self.fleet_report(&j, &Default::default()).await;
             }
             let found = ss.describe_stack_set(&j.stack_set.name).await.map_err(|e| self.refused(&j, e))?;
             match found {
@@ -106,6 +106,6 @@ impl Engine {
         let now = self.clock.now();
         j.note(now, "rolled back: every instance and the StackSet are deleted");
         self.save_fleet(&mut j)?;
-        self.fleet_report(&j).await
+        self.fleet_report(&j, &Default::default()).await
     }
 }

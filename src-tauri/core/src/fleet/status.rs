@@ -22,6 +22,9 @@ use crate::ports::{AssumeRoleInput, AwsErrorKind, Credentials};
 use crate::simulate::simulate;
 use crate::Engine;
 
+/// Accounts verified while their operation ran: account -> its report.
+pub(crate) type Verified = std::collections::HashMap<String, VerifyReport>;
+
 /// One account's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -117,7 +120,7 @@ impl Engine {
     pub async fn fleet_status(&self, fleet_id: &str) -> Result<FleetReport, RunError> {
         let j = self.load_fleet(fleet_id)?;
         self.check_fleet_account(&j).await?;
-        self.fleet_report(&j).await
+        self.fleet_report(&j, &Verified::new()).await
     }
 
     /// The fleets of this home, newest first.
@@ -142,7 +145,9 @@ impl Engine {
             .collect())
     }
 
-    pub(crate) async fn fleet_report(&self, j: &FleetJournal) -> Result<FleetReport, RunError> {
+    /// The report, each CURRENT account verified now unless `verified` holds its report
+    /// (made while the operation ran).
+    pub(crate) async fn fleet_report(&self, j: &FleetJournal, verified: &Verified) -> Result<FleetReport, RunError> {
         let ss = self.connect.stacksets();
         let instances = if j.stack_set.state == StackSetState::Created {
             self.patiently(|| ss.list_stack_instances(&j.stack_set.name)).await.map_err(|e| self.refused(j, e))?
@@ -159,7 +164,10 @@ impl Engine {
             stream::iter(reached).map(|(a, r)| self.removed_row(j, a, r)).buffer_unordered(DEFAULT_VERIFY_CONCURRENCY).collect().await
         } else {
             stream::iter(instances.iter().cloned())
-                .map(|i| self.account_row(j, i))
+                .map(|i| {
+                    let done = verified.get(&i.account).cloned();
+                    self.account_row(j, i, done)
+                })
                 .buffer_unordered(DEFAULT_VERIFY_CONCURRENCY)
                 .collect()
                 .await
@@ -203,7 +211,7 @@ impl Engine {
         })
     }
 
-    async fn account_row(&self, j: &FleetJournal, i: InstanceInfo) -> AccountRow {
+    async fn account_row(&self, j: &FleetJournal, i: InstanceInfo, verified: Option<VerifyReport>) -> AccountRow {
         let mut row = AccountRow {
             account: i.account.clone(),
             region: i.region.clone(),
@@ -227,7 +235,10 @@ impl Engine {
                 return row;
             }
         }
-        let report = self.verify_account(j, &i.account).await;
+        let report = match verified {
+            Some(r) => r,
+            None => self.verify_account(j, &i.account).await,
+        };
         row.checks = report.checks.clone();
         match report.failed().next() {
             Some(c) => {
@@ -269,7 +280,7 @@ impl Engine {
         let iam = self.connect.iam_as(&creds);
         let mut left = Vec::new();
         for role in &j.plan.roles {
-            match iam.get_role(&role.name).await {
+            match self.patiently(|| iam.get_role(&role.name)).await {
                 Ok(None) => {}
                 Ok(Some(r)) => left.push(r.arn),
                 Err(e) => left.push(format!("{} (could not be read: {}: {})", role.name, e.code, e.message)),
@@ -287,8 +298,14 @@ impl Engine {
         row
     }
 
+    /// `verify_account`, named by its account.
+    pub(crate) async fn verify_one(&self, j: &FleetJournal, account: String) -> (String, VerifyReport) {
+        let report = self.verify_account(j, &account).await;
+        (account, report)
+    }
+
     /// Into the account through its access role, then the single run's role checks.
-    async fn verify_account(&self, j: &FleetJournal, account: &str) -> VerifyReport {
+    pub(crate) async fn verify_account(&self, j: &FleetJournal, account: &str) -> VerifyReport {
         let events = crate::events::discard();
         let mut report = VerifyReport::new(self.clock.now());
         report.account = Some(account.into());
@@ -301,7 +318,7 @@ impl Engine {
         };
         report.push(&events, Check::new("access", "Read the account", CheckStatus::Passed, format!("through role {}", j.access_role)));
         let iam = self.connect.iam_as(&creds);
-        verify_roles(&mut report, &events, iam.as_ref(), j, account).await;
+        self.verify_roles(&mut report, &events, iam.as_ref(), j, account).await;
         report
     }
 
@@ -340,104 +357,113 @@ impl Engine {
     }
 }
 
-/// Each planned role as its instance should have made it in `account`.
-async fn verify_roles(
-    report: &mut VerifyReport,
-    events: &crate::events::EventSink,
-    iam: &dyn crate::ports::Iam,
-    j: &FleetJournal,
-    account: &str,
-) {
-    let plan: &Plan = &j.plan;
-    let parameters = stackset_template(plan, &j.fleet_id).map(|t| t.parameters).unwrap_or_default();
-    let several = plan.roles.len() > 1;
-    for role in &plan.roles {
-        let id = |base: &str| if several { format!("{base}.{}", role.key) } else { base.to_string() };
-        let role_arn = role.arn.replace(&format!(":{}:", plan.account), &format!(":{account}:"));
-        let live = match iam.get_role(&role.name).await {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                report.push(
+impl Engine {
+    /// Each planned role as its instance should have made it in `account`.
+    async fn verify_roles(
+        &self,
+        report: &mut VerifyReport,
+        events: &crate::events::EventSink,
+        iam: &dyn crate::ports::Iam,
+        j: &FleetJournal,
+        account: &str,
+    ) {
+        let plan: &Plan = &j.plan;
+        let parameters = stackset_template(plan, &j.fleet_id).map(|t| t.parameters).unwrap_or_default();
+        let several = plan.roles.len() > 1;
+        for role in &plan.roles {
+            let id = |base: &str| if several { format!("{base}.{}", role.key) } else { base.to_string() };
+            let role_arn = role.arn.replace(&format!(":{}:", plan.account), &format!(":{account}:"));
+            let live = match self.patiently(|| iam.get_role(&role.name)).await {
+                Ok(Some(r)) => r,
+                Ok(None) => {
+                    report.push(
+                        events,
+                        Check::new(
+                            &id("role"),
+                            "The role exists",
+                            CheckStatus::Failed,
+                            format!("{role_arn} does not exist although the instance is CURRENT"),
+                        )
+                        .with_fix(format!("`rolegate fleet retry {}` deploys it again", j.fleet_id)),
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    report.push(
+                        events,
+                        Check::new(
+                            &id("role"),
+                            "The role exists",
+                            CheckStatus::Failed,
+                            format!("{}: {}: {}", e.operation, e.code, e.message),
+                        ),
+                    );
+                    continue;
+                }
+            };
+            report.push(events, Check::new(&id("role"), "The role exists", CheckStatus::Passed, live.arn.clone()));
+            let parameter = parameters.iter().find(|p| p.role_key == role.key);
+            let external_id = match parameter {
+                Some(p) => j.external_id_for(&p.name, &p.default),
+                None => role.external_id.clone(),
+            };
+            let mut condition = role.condition.clone();
+            if parameter.is_some() {
+                condition.value = external_id.clone();
+            }
+            let document = crate::policy::trust_policy(&role.principals, &condition);
+            let expected = ExpectedTrust {
+                run_id: &j.fleet_id,
+                role_key: several.then_some(role.key.as_str()),
+                role_arn: &role_arn,
+                role_name: &role.name,
+                principals: &role.principals,
+                condition: &condition,
+                external_id: &external_id,
+                document: &document,
+                made_by: MadeBy::Fleet { account, parameter: parameter.map(|p| p.name.as_str()).unwrap_or("ExternalId") },
+            };
+            check_trust_document(report, events, &id("trust"), &expected, &live.trust_policy);
+            let want: Vec<String> = {
+                let mut v: Vec<String> =
+                    role.attach.iter().map(|a| a.replace(&format!(":{}:", plan.account), &format!(":{account}:"))).collect();
+                v.sort();
+                v
+            };
+            match self.patiently(|| iam.list_attached_role_policies(&role.name)).await {
+                Ok(mut got) => {
+                    got.sort();
+                    let (status, reason) = if got == want {
+                        (CheckStatus::Passed, format!("attached: {}", got.join(", ")))
+                    } else {
+                        (CheckStatus::Failed, format!("attached {:?}, deployed {:?}", got, want))
+                    };
+                    report.push(events, Check::new(&id("policies"), "The role's policies are the deployed ones", status, reason));
+                }
+                Err(e) => report.push(
                     events,
                     Check::new(
-                        &id("role"),
-                        "The role exists",
+                        &id("policies"),
+                        "The role's policies are the deployed ones",
                         CheckStatus::Failed,
-                        format!("{role_arn} does not exist although the instance is CURRENT"),
-                    )
-                    .with_fix(format!("`rolegate fleet retry {}` deploys it again", j.fleet_id)),
-                );
-                continue;
+                        format!("{}: {}: {}", e.operation, e.code, e.message),
+                    ),
+                ),
             }
-            Err(e) => {
-                report.push(
-                    events,
-                    Check::new(&id("role"), "The role exists", CheckStatus::Failed, format!("{}: {}: {}", e.operation, e.code, e.message)),
-                );
-                continue;
-            }
-        };
-        report.push(events, Check::new(&id("role"), "The role exists", CheckStatus::Passed, live.arn.clone()));
-        let parameter = parameters.iter().find(|p| p.role_key == role.key);
-        let external_id = match parameter {
-            Some(p) => j.external_id_for(&p.name, &p.default),
-            None => role.external_id.clone(),
-        };
-        let mut condition = role.condition.clone();
-        if parameter.is_some() {
-            condition.value = external_id.clone();
-        }
-        let document = crate::policy::trust_policy(&role.principals, &condition);
-        let expected = ExpectedTrust {
-            run_id: &j.fleet_id,
-            role_key: several.then_some(role.key.as_str()),
-            role_arn: &role_arn,
-            role_name: &role.name,
-            principals: &role.principals,
-            condition: &condition,
-            external_id: &external_id,
-            document: &document,
-            made_by: MadeBy::Fleet { account, parameter: parameter.map(|p| p.name.as_str()).unwrap_or("ExternalId") },
-        };
-        check_trust_document(report, events, &id("trust"), &expected, &live.trust_policy);
-        let want: Vec<String> = {
-            let mut v: Vec<String> =
-                role.attach.iter().map(|a| a.replace(&format!(":{}:", plan.account), &format!(":{account}:"))).collect();
-            v.sort();
-            v
-        };
-        match iam.list_attached_role_policies(&role.name).await {
-            Ok(mut got) => {
-                got.sort();
-                let (status, reason) = if got == want {
-                    (CheckStatus::Passed, format!("attached: {}", got.join(", ")))
-                } else {
-                    (CheckStatus::Failed, format!("attached {:?}, deployed {:?}", got, want))
-                };
-                report.push(events, Check::new(&id("policies"), "The role's policies are the deployed ones", status, reason));
-            }
-            Err(e) => report.push(
+            let docs: Vec<Value> =
+                plan.documents_for(&role.attach, None).into_iter().map(|d| for_account(d, &plan.account, account)).collect();
+            let refs: Vec<&Value> = docs.iter().collect();
+            simulate(report, events, iam, &id("simulate"), &role_arn, &role.verify_actions, &refs).await;
+            let who = role.principals.join(", ");
+            report.push(
                 events,
                 Check::new(
-                    &id("policies"),
-                    "The role's policies are the deployed ones",
-                    CheckStatus::Failed,
-                    format!("{}: {}: {}", e.operation, e.code, e.message),
+                    &id("assume-with-external-id"),
+                    "Assume the role with the External ID",
+                    CheckStatus::Skipped,
+                    format!("skipped: only {who} can assume this role; the platform's own check of the credential proves it"),
                 ),
-            ),
+            );
         }
-        let docs: Vec<Value> = plan.documents_for(&role.attach, None).into_iter().map(|d| for_account(d, &plan.account, account)).collect();
-        let refs: Vec<&Value> = docs.iter().collect();
-        simulate(report, events, iam, &id("simulate"), &role_arn, &role.verify_actions, &refs).await;
-        let who = role.principals.join(", ");
-        report.push(
-            events,
-            Check::new(
-                &id("assume-with-external-id"),
-                "Assume the role with the External ID",
-                CheckStatus::Skipped,
-                format!("skipped: only {who} can assume this role; the platform's own check of the credential proves it"),
-            ),
-        );
     }
 }

@@ -182,6 +182,8 @@ async fn apply_deploys_to_an_ou_and_the_ous_in_it_and_one_failed_account_fails_a
     assert_eq!((j.operations[0].accepted, j.operations[0].ended.as_deref()), (true, Some("SUCCEEDED")));
     let calls = r.aws.stacksets.calls();
     assert_eq!(calls.iter().filter(|c| c.ends_with("DescribeStackSetOperation")).count(), 3, "followed while RUNNING: {calls:?}");
+    let assumed = r.aws.calls().iter().filter(|c| c.contains("sts:AssumeRole")).count();
+    assert_eq!(assumed, 3, "each deployed account verified once, while the operation ran, not again for the report");
 }
 
 #[tokio::test]
