@@ -39,7 +39,8 @@ a user with keys or an attached policy be deleted. This launcher replaces:
     POST /_rolegate/stacksets {"account": ID, "running": S}.
   * Throttling per account and service, and a network time per call
     (rolegate_pace.py): POST /_rolegate/throttle {"account", "service", "rate",
-    "burst"} and POST /_rolegate/latency {"ms"}; stock moto never throttles.
+    "burst"}, POST /_rolegate/latency {"ms"}, and POST /_rolegate/calls (the calls each
+    account signed since the last count); stock moto never throttles.
 
 It also serves POST /_rolegate/bootstrap-account, which makes an administrator user
 and access key in any account without going through access control (test set-up
@@ -382,6 +383,7 @@ rolegate_simulate.install(_condition_ok)
 # rolegate_stacksets.py).
 rolegate_organizations.install()
 rolegate_stacksets.install()
+rolegate_pace.install()
 
 # Operations moto 5.2 does not implement that Rolegate calls (none left; an action
 # named here answers 501 as an endpoint without it would).
@@ -478,10 +480,15 @@ class App:
             except Exception as e:
                 resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
             return resp(environ, start_response)
-        if path in ("/_rolegate/throttle", "/_rolegate/latency") and environ.get("REQUEST_METHOD") == "POST":
+        if path in ("/_rolegate/throttle", "/_rolegate/latency", "/_rolegate/calls") and environ.get("REQUEST_METHOD") == "POST":
             try:
                 body = json.loads(Request(environ).get_data() or b"{}")
-                out = rolegate_pace.configure_throttle(body) if path.endswith("throttle") else rolegate_pace.configure_latency(body)
+                if path.endswith("throttle"):
+                    out = rolegate_pace.configure_throttle(body)
+                elif path.endswith("latency"):
+                    out = rolegate_pace.configure_latency(body)
+                else:
+                    out = rolegate_pace.calls()
                 resp = Response(json.dumps(out), mimetype="application/json")
             except Exception as e:
                 resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")

@@ -149,6 +149,15 @@ out = {"root": root, "ous": ous, "accounts": accounts}
         v["throttled"][format!("{account}/{service}")].as_u64().unwrap_or(0)
     }
 
+    /// The AWS calls each account's keys signed since the last count ("ACCOUNT/SERVICE" ->
+    /// calls); counting starts again.
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        let (status, text) = http_post(&self.url, "/_rolegate/calls", "{}");
+        assert_eq!(status, 200, "counting the calls failed: {text}");
+        let v: Value = serde_json::from_str(&text).expect("json");
+        serde_json::from_value(v["calls"].clone()).expect("counts")
+    }
+
     /// Hold every AWS call `ms` milliseconds, as the network to AWS does (0: none).
     pub fn set_latency(&self, ms: u64) {
         let (status, text) = http_post(&self.url, "/_rolegate/latency", &json!({ "ms": ms }).to_string());

@@ -1,7 +1,8 @@
 //! The emulator's pace (rolegate_pace.py) against what AWS does: a call past its
 //! account's rate for a service is answered HTTP 400 `Throttling` ("Rate exceeded"),
 //! the bucket refills at the rate, other accounts and services are not affected, and
-//! lifting the limit ends it; an added network time holds every call at least that long.
+//! lifting the limit ends it; an added network time holds every call at least that long;
+//! the calls each account signs are counted, a role session's in the role's account.
 
 use rolegate_tests::{emulator, fresh_account_id};
 use serde_json::json;
@@ -74,4 +75,28 @@ out = time.monotonic() - t
     let held = emu.boto3(&a.creds, script, json!({})).as_f64().unwrap();
     emu.set_latency(0);
     assert!(held >= 0.45, "three calls held 150 ms each take at least 0.45 s, took {held}");
+}
+
+#[test]
+fn the_calls_each_account_signs_are_counted_in_that_account() {
+    let emu = emulator();
+    let a = emu.bootstrap(&fresh_account_id(), "pace-count", None);
+    let org = emu.organization(&a, &[("Apps", 1)]);
+    let member = org.accounts_in("Apps")[0].clone();
+    let script = r#"
+c = client("sts")
+for _ in range(3):
+    c.get_caller_identity()
+s = c.assume_role(RoleArn=f"arn:aws:iam::{args['member']}:role/OrganizationAccountAccessRole", RoleSessionName="count")["Credentials"]
+m = boto3.client("iam", endpoint_url=sys.argv[1], region_name="eu-west-1", aws_access_key_id=s["AccessKeyId"],
+                 aws_secret_access_key=s["SecretAccessKey"], aws_session_token=s["SessionToken"])
+m.list_roles()
+m.list_roles()
+out = True
+"#;
+    emu.calls();
+    emu.boto3(&a.creds, script, json!({"member": member}));
+    let counted = emu.calls();
+    assert_eq!(counted.get(&format!("{}/sts", a.id)), Some(&4), "three identities and one AssumeRole: {counted:?}");
+    assert_eq!(counted.get(&format!("{member}/iam")), Some(&2), "the session's calls count in the role's account: {counted:?}");
 }

@@ -472,8 +472,8 @@ impl Engine {
                 let action = o.action;
                 if info.ended() {
                     let failed = o.results.iter().filter(|r| r.status != "SUCCEEDED").count();
+                    // A deletion's end is judged by `fleet_rollback`, which reads what is left.
                     j.status = match (action.deletes(), failed, info.status.as_str()) {
-                        (true, 0, "SUCCEEDED") => FleetStatus::RollingBack,
                         (true, _, _) => FleetStatus::RollingBack,
                         (false, 0, "SUCCEEDED") => FleetStatus::Deployed,
                         (false, _, _) => FleetStatus::PartlyDeployed,

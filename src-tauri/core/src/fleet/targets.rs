@@ -117,10 +117,8 @@ struct Marks<'a> {
 /// One node and everything below it: its OUs and its accounts, read together.
 async fn read_node(orgs: &dyn Organizations, unit: OrgUnit, kind: &'static str, marks: &Marks<'_>) -> Result<TargetNode, AwsError> {
     let (units, accounts) = futures::try_join!(orgs.list_organizational_units(&unit.id), orgs.list_accounts_for_parent(&unit.id))?;
-    let mut children = Vec::with_capacity(units.len());
-    for u in units {
-        children.push(Box::pin(read_node(orgs, u, "ou", marks)).await?);
-    }
+    // The OUs below are read side by side, each with its own subtree.
+    let mut children = futures::future::try_join_all(units.into_iter().map(|u| Box::pin(read_node(orgs, u, "ou", marks)))).await?;
     children.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     let mut accounts: Vec<TargetAccount> = accounts.into_iter().map(|a| mark(a, marks)).collect();
     accounts.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
