@@ -12,6 +12,7 @@ mod error;
 mod models;
 mod plans;
 mod sandbox;
+mod sandbox_org;
 mod sandbox_seqera;
 mod settings;
 mod startup;
@@ -19,7 +20,7 @@ mod state;
 
 use tauri::{Manager, RunEvent};
 
-use commands::{checks, exports, identity, platform, runs, seqera_send};
+use commands::{checks, exports, fleet, identity, platform, runs, seqera_send};
 pub use startup::webkit_renderer_env;
 use state::{AppState, PlanState};
 
@@ -65,7 +66,14 @@ pub fn run() {
             seqera_send::seqera_connect,
             settings::settings_get,
             settings::settings_set,
-            startup::ui_ready
+            startup::ui_ready,
+            fleet::fleet_targets,
+            fleet::fleet_apply,
+            fleet::fleet_resume,
+            fleet::fleet_retry,
+            fleet::fleet_status,
+            fleet::fleet_rollback,
+            fleet::fleet_list
         ])
         .build(tauri::generate_context!())
         .expect("error while starting Rolegate")

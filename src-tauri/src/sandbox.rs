@@ -2,7 +2,8 @@
 //! started as a child process, with an administrator in account 123456789012, and beside
 //! it the Seqera stand-in (sandbox_seqera.rs), signed in with its made-up token. Nothing
 //! reaches AWS or Seqera. It needs python3 with moto[server] 5.2 and openapi-core
-//! (scripts/setup.sh installs them); without the stand-in the Sandbox goes on without it.
+//! (scripts/setup.sh installs them); without the stand-in the Sandbox goes on without it. A fresh
+//! Sandbox is also given an organization for the Fleet screen (sandbox_org.rs).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -195,8 +196,10 @@ pub async fn identity(state: &AppState, resource_dir: Option<PathBuf>) -> Result
         let keychain_service = format!("{}{SERVICE_SUFFIX}", state.keychain_service);
         let session = crate::commands::platform::session_for(home.clone(), &keychain_service);
         let seqera = seqera_beside(&mut started, resource_dir.as_deref(), &home, &session).await;
+        let (url, creds) = (started.url.clone(), started.creds.clone());
+        let org = tokio::task::spawn_blocking(move || crate::sandbox_org::ensure(&url, &creds)).await.unwrap_or_else(|e| e.to_string());
         notice = Some(format!(
-            "Sandbox started at {}: a fresh emulated account {} (signed in as {}). {seqera} Nothing reaches AWS; it is gone when the app closes.",
+            "Sandbox started at {}: a fresh emulated account {} (signed in as {}). {seqera} {org} Nothing reaches AWS; it is gone when the app closes.",
             started.url, ACCOUNT, started.user_arn
         ));
         *sb = Some(started);

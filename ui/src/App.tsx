@@ -1,4 +1,4 @@
-// The shell: navigation (onboarding wizard, History, Test connection), the identity in
+// The shell: navigation (onboarding wizard, History, Test connection, Fleet), the identity in
 // use, the theme, and the screen for the section and wizard step (routes.tsx). The
 // state is one reducer (wizard.ts); the shell performs its effects.
 import { useEffect, useLayoutEffect, useReducer, useRef } from "preact/hooks";
@@ -73,6 +73,11 @@ export function App() {
             <li>
               <button type="button" aria-current={section === "test" ? "page" : undefined} onClick={() => go("test")}>
                 Test connection
+              </button>
+            </li>
+            <li>
+              <button type="button" aria-current={section === "fleet" ? "page" : undefined} onClick={() => go("fleet")}>
+                Fleet
               </button>
             </li>
           </ul>

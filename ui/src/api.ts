@@ -9,6 +9,10 @@ import type { Event } from "./bindings/Event";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import type { ExternalIdChange } from "./bindings/ExternalIdChange";
 import type { FieldError } from "./bindings/FieldError";
+import type { FleetApplyRequest } from "./bindings/FleetApplyRequest";
+import type { FleetReport } from "./bindings/FleetReport";
+import type { FleetSummary } from "./bindings/FleetSummary";
+import type { FleetTargets } from "./bindings/FleetTargets";
 import type { Format } from "./bindings/Format";
 import type { IdentityChoice } from "./bindings/IdentityChoice";
 import type { IdentitySources } from "./bindings/IdentitySources";
@@ -48,6 +52,10 @@ export type {
   ExportRequest,
   ExternalIdChange,
   FieldError,
+  FleetApplyRequest,
+  FleetReport,
+  FleetSummary,
+  FleetTargets,
   Format,
   IdentityChoice,
   IdentitySources,
@@ -121,6 +129,18 @@ export const api = {
   seqeraSignOut: () => invoke<SignedOut>("seqera_sign_out"),
   setExternalId: (runId: string, roleKey: string | null, value: string, onEvent?: (e: Event) => void) =>
     streamed<ExternalIdChange>("set_external_id", { runId, roleKey, value }, onEvent),
+  fleetTargets: () => invoke<FleetTargets>("fleet_targets"),
+  /** The fleet's id reaches `onStarted` once the core has checked and journaled it, before anything is made. */
+  fleetApply: (request: FleetApplyRequest, onStarted: (fleetId: string) => void, onEvent?: (e: Event) => void) => {
+    const started = new Channel<string>();
+    started.onmessage = onStarted;
+    return streamed<FleetReport>("fleet_apply", { request, onStarted: started }, onEvent);
+  },
+  fleetResume: (fleetId: string, onEvent?: (e: Event) => void) => streamed<FleetReport>("fleet_resume", { fleetId }, onEvent),
+  fleetRetry: (fleetId: string, onEvent?: (e: Event) => void) => streamed<FleetReport>("fleet_retry", { fleetId }, onEvent),
+  fleetStatus: (fleetId: string, onEvent?: (e: Event) => void) => streamed<FleetReport>("fleet_status", { fleetId }, onEvent),
+  fleetRollback: (fleetId: string, onEvent?: (e: Event) => void) => streamed<FleetReport>("fleet_rollback", { fleetId }, onEvent),
+  fleetList: () => invoke<FleetSummary[]>("fleet_list"),
 };
 
 /** A run request for a format with nothing revealed. */

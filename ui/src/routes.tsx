@@ -3,6 +3,7 @@
 import type { ComponentChild } from "preact";
 import { Details } from "./screens/Details";
 import { Export } from "./screens/Export";
+import { Fleet } from "./screens/Fleet";
 import { History } from "./screens/History";
 import { Identity } from "./screens/Identity";
 import { Review } from "./screens/Review";
@@ -37,6 +38,7 @@ export const SCREENS: Record<View, (w: Wiring) => ComponentChild | null> = {
     />
   ),
   test: ({ state: s, dispatch }) => <TestConnection session={s.session} onIdentity={to(dispatch, "identity")} />,
+  fleet: ({ state: s, dispatch }) => <Fleet session={s.session} onIdentity={to(dispatch, "identity")} onSingleRun={() => dispatch({ type: "new-onboarding" })} />,
   identity: ({ state: s, dispatch, persist }) => (
     <Identity
       session={s.session}

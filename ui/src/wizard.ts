@@ -8,7 +8,7 @@ import { initialDetails, type DetailsState } from "./screens/Details";
 import type { RememberedIdentity, Theme } from "./settings";
 
 export type Step = "identity" | "template" | "details" | "review" | "run" | "verify" | "export";
-export type Section = "wizard" | "history" | "test";
+export type Section = "wizard" | "history" | "test" | "fleet";
 
 export const STEPS: [Step, string][] = [
   ["identity", "Identity"],

@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod exports;
+pub mod fleet;
 pub mod identity;
 pub mod platform;
 pub mod runs;

@@ -16,6 +16,7 @@ pub const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 pub const DEFAULT_VERIFY_CONCURRENCY: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FleetRequest {
     /// OUs (service-managed) or accounts (self-managed).
     pub targets: DeploymentTargets,

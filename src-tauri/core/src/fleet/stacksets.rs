@@ -10,6 +10,7 @@ use crate::validate::Tag;
 /// Who deploys the instances: StackSets through Organizations (OU targets, automatic
 /// deployment), or the administration and execution roles the person made (account lists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "kebab-case")]
 pub enum PermissionModel {
     ServiceManaged,
@@ -28,6 +29,7 @@ impl PermissionModel {
 /// Where instances go: every account of the OUs (and the OUs nested in them), or the
 /// accounts named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeploymentTargets {
     Ous(Vec<String>),
@@ -36,6 +38,7 @@ pub enum DeploymentTargets {
 
 /// How many accounts an operation runs at once, and how many may fail before it stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OperationPreferences {
     /// MaxConcurrentCount, or MaxConcurrentPercentage when `concurrent_percent`.
     pub max_concurrent: u32,

@@ -27,6 +27,7 @@ pub(crate) type Verified = std::collections::HashMap<String, VerifyReport>;
 
 /// One account's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "kebab-case")]
 pub enum AccountVerdict {
     /// A check failed, or the instance did not deploy.
@@ -55,6 +56,7 @@ impl AccountVerdict {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AccountRow {
     pub account: String,
     pub region: String,
@@ -66,11 +68,13 @@ pub struct AccountRow {
     pub reason: String,
     /// What to do about a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub fix: Option<String>,
     pub checks: Vec<Check>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FleetReport {
     pub fleet_id: String,
     pub status: FleetStatus,
@@ -95,12 +99,14 @@ impl FleetReport {
 
 /// A fleet as `fleet list` shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FleetSummary {
     pub fleet_id: String,
     pub status: FleetStatus,
     pub template_id: String,
     pub stack_set_name: String,
     pub account: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
     /// Accounts whose last result was SUCCEEDED, of those the operations reached.

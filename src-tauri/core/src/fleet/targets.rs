@@ -16,6 +16,7 @@ pub const STACKSETS_SERVICE_PRINCIPAL: &str = "member.org.stacksets.cloudformati
 
 /// The organization's targets, from its root down.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct FleetTargets {
     pub organization_id: String,
     pub management_account_id: String,
@@ -28,16 +29,19 @@ pub struct FleetTargets {
 
 /// A root or an OU, with its accounts and the OUs in it, each list sorted by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TargetNode {
     pub id: String,
     pub name: String,
     /// "root" or "ou".
+    #[cfg_attr(feature = "ts", ts(type = "\"root\" | \"ou\""))]
     pub kind: &'static str,
     pub accounts: Vec<TargetAccount>,
     pub children: Vec<TargetNode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TargetAccount {
     pub id: String,
     pub name: String,
