@@ -8,6 +8,7 @@
 
 pub mod arn;
 pub mod checks;
+pub mod eks;
 pub mod engine;
 pub mod error;
 pub mod events;

@@ -15,6 +15,10 @@ issuer: string,
  */
 oidc_provider: string | null, 
 /**
+ * The audiences that provider accepts tokens for (its client ids).
+ */
+oidc_audiences?: Array<string>, 
+/**
  * The cluster's authentication mode (`API`, `API_AND_CONFIG_MAP`, `CONFIG_MAP`).
  */
 authentication_mode: string | null, };

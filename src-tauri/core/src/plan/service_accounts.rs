@@ -30,9 +30,21 @@ pub struct ClusterFacts {
     /// (iam:ListOpenIDConnectProviders / GetOpenIDConnectProvider).
     #[serde(default)]
     pub oidc_provider: Option<String>,
+    /// The audiences that provider accepts tokens for (its client ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oidc_audiences: Vec<String>,
     /// The cluster's authentication mode (`API`, `API_AND_CONFIG_MAP`, `CONFIG_MAP`).
     #[serde(default)]
     pub authentication_mode: Option<String>,
+}
+
+/// A cluster to look up before planning: its region and name, and the field a problem
+/// with it is reported under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterLookup {
+    pub region: String,
+    pub name: String,
+    pub field: String,
 }
 
 /// The key of a cluster in `RunInputs::clusters`: `REGION/NAME`.
@@ -64,11 +76,10 @@ pub struct PlannedServiceAccountRole {
     pub verify_actions: Vec<String>,
 }
 
-/// The clusters a template's service-account roles need looked up before planning, as
-/// (region, name), the run's region for a role without its own; a cluster that is not
-/// one name after the variables (a bad or missing value, `*`) is left out, and planning
-/// reports it.
-pub fn clusters_to_look_up(template: &Template, inputs: &RunInputs) -> Vec<(String, String)> {
+/// The clusters a template's service-account roles need looked up before planning, in
+/// the role's region, else the run's; a cluster that is not one name after the
+/// variables (a bad or missing value, `*`) is left out, and planning reports it.
+pub fn clusters_to_look_up(template: &Template, inputs: &RunInputs) -> Vec<ClusterLookup> {
     let vars = template.resolve_variables(&inputs.variables).unwrap_or_default();
     let mut subst: Vec<(&str, &str)> = vec![("region", inputs.region.as_str())];
     subst.extend(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -80,8 +91,9 @@ pub fn clusters_to_look_up(template: &Template, inputs: &RunInputs) -> Vec<(Stri
     for r in &template.service_account_roles {
         let name = fill(&r.cluster);
         let region = region_of(&fill(&r.cluster_region), &inputs.region);
-        if validate_cluster_name("cluster", &name).is_empty() && !out.contains(&(region.clone(), name.clone())) {
-            out.push((region, name));
+        let seen = out.iter().any(|l: &ClusterLookup| l.region == region && l.name == name);
+        if validate_cluster_name("cluster", &name).is_empty() && !seen {
+            out.push(ClusterLookup { region, name, field: field_of(&r.cluster, format!("service_account_role.{}.cluster", r.key)) });
         }
     }
     out
@@ -224,6 +236,19 @@ pub(super) fn plan_service_account_role(
                  Create it first: `eksctl utils associate-iam-oidc-provider --cluster {cluster} --region {region} --approve`, or \
                  `aws iam create-open-id-connect-provider --url https://{issuer} --client-id-list {STS_AUDIENCE}`; then plan again",
                 ctx.account
+            ),
+            acknowledge: false,
+        });
+    }
+    if facts.oidc_provider.as_deref() == Some(provider.as_str()) && !facts.oidc_audiences.iter().any(|a| a == STS_AUDIENCE) {
+        found.lints.push(Lint {
+            severity: Severity::Error,
+            field: cluster_field.clone(),
+            rule: "eks-oidc-audience".into(),
+            message: format!(
+                "the IAM OIDC provider {provider} does not accept the audience {STS_AUDIENCE} (it has: {}), so STS refuses the pods' tokens. \
+                 Add it: `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {provider} --client-id {STS_AUDIENCE}`; then plan again",
+                if facts.oidc_audiences.is_empty() { "none".to_string() } else { facts.oidc_audiences.join(", ") }
             ),
             acknowledge: false,
         });

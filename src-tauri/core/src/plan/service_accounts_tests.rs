@@ -22,7 +22,12 @@ fn inputs(template: &str, provider: Option<&str>) -> RunInputs {
     i.variables.insert("work_bucket".into(), "acme-work".into());
     i.clusters.insert(
         cluster_key("eu-central-1", "pipelines"),
-        ClusterFacts { issuer: ISSUER.into(), oidc_provider: provider.map(String::from), authentication_mode: Some("API".into()) },
+        ClusterFacts {
+            issuer: ISSUER.into(),
+            oidc_provider: provider.map(String::from),
+            oidc_audiences: vec!["sts.amazonaws.com".into()],
+            authentication_mode: Some("API".into()),
+        },
     );
     i
 }
@@ -92,6 +97,17 @@ fn no_oidc_provider_for_the_issuer_blocks_the_plan_naming_both_fixes() {
 }
 
 #[test]
+fn a_provider_that_does_not_accept_the_sts_audience_blocks_the_plan() {
+    let mut i = inputs("eks-irsa-fixture", Some(PROVIDER));
+    i.clusters.values_mut().for_each(|f| f.oidc_audiences = vec!["other".into()]);
+    let p = plan("eks-irsa-fixture", &i).unwrap();
+    let lint = p.lints.iter().find(|l| l.rule == "eks-oidc-audience").unwrap();
+    assert!(p.blocked());
+    assert!(lint.message.contains("(it has: other)"), "{}", lint.message);
+    assert!(lint.message.contains(&format!("--open-id-connect-provider-arn {PROVIDER} --client-id sts.amazonaws.com")));
+}
+
+#[test]
 fn the_cluster_must_be_named_and_looked_up_and_the_names_must_be_kubernetes_names() {
     let mut i = inputs("eks-irsa-fixture", Some(PROVIDER));
     i.variables.remove("eks_cluster");
@@ -120,10 +136,11 @@ fn the_cluster_must_be_named_and_looked_up_and_the_names_must_be_kubernetes_name
 fn the_cluster_is_looked_up_in_the_compute_region_else_the_runs() {
     let t = find_builtin("eks-irsa-fixture").unwrap();
     let i = inputs("eks-irsa-fixture", None);
-    assert_eq!(clusters_to_look_up(&t, &i), [("eu-central-1".to_string(), "pipelines".to_string())]);
+    let at = |region: &str| ClusterLookup { region: region.into(), name: "pipelines".into(), field: "var.eks_cluster".into() };
+    assert_eq!(clusters_to_look_up(&t, &i), [at("eu-central-1")]);
     let mut i = inputs("eks-irsa-fixture", None);
     i.variables.remove("compute_region");
-    assert_eq!(clusters_to_look_up(&t, &i), [("eu-west-1".to_string(), "pipelines".to_string())]);
+    assert_eq!(clusters_to_look_up(&t, &i), [at("eu-west-1")]);
     i.variables.insert("eks_cluster".into(), "*".into());
     assert!(clusters_to_look_up(&t, &i).is_empty());
 }

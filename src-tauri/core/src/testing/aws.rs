@@ -134,6 +134,8 @@ pub struct FakeAws {
     state: Arc<Mutex<State>>,
     /// The account's organization (none unless a test makes one).
     pub org: super::organizations::FakeOrganizations,
+    /// The account's EKS clusters and IAM OIDC providers (none unless a test makes them).
+    pub eks: super::eks::FakeEks,
 }
 
 fn err(kind: AwsErrorKind, op: &str, code: &str, message: impl Into<String>) -> AwsError {
@@ -146,7 +148,13 @@ fn not_found(op: &str, what: &str) -> AwsError {
 
 impl FakeAws {
     pub fn new(account: &str, clock: Arc<ManualClock>) -> FakeAws {
-        FakeAws { account: account.into(), clock, state: Arc::new(Mutex::new(State::default())), org: Default::default() }
+        FakeAws {
+            account: account.into(),
+            clock,
+            state: Arc::new(Mutex::new(State::default())),
+            org: Default::default(),
+            eks: Default::default(),
+        }
     }
 
     /// Answer the next `times` calls of `operation` (`iam:CreateRole`, `sts:AssumeRole`)
@@ -358,6 +366,9 @@ impl Connect for FakeAws {
     }
     fn organizations(&self) -> Arc<dyn crate::fleet::Organizations> {
         Arc::new(self.org.clone())
+    }
+    fn eks(&self, region: &str) -> Arc<dyn crate::eks::Eks> {
+        Arc::new(self.eks.in_region(region))
     }
     fn region(&self) -> String {
         "eu-west-1".into()
