@@ -81,7 +81,21 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
     let fields = out.json["error"]["fields"].as_array().unwrap();
     assert!(fields.iter().any(|f| f["field"] == "feature.nope" && f["rule"] == "unknown-feature"), "{fields:?}");
 
-    let args = ["-t", "seqera-eks", "--feature", "data-studios-s3", "--var", "work_bucket=acme-work", "--var", "data_bucket=acme-data"];
+    // The cluster whose OIDC issuer the service-account role trusts, with its IAM OIDC provider.
+    let issuer = rolegate_tests::emulator().eks_cluster(&cli.account, "eu-west-1", "pipelines", None);
+    rolegate_tests::emulator().oidc_provider(&cli.account, &issuer, &["sts.amazonaws.com"]);
+    let args = [
+        "-t",
+        "seqera-eks",
+        "--feature",
+        "data-studios-s3",
+        "--var",
+        "work_bucket=acme-work",
+        "--var",
+        "data_bucket=acme-data",
+        "--var",
+        "eks_cluster=pipelines",
+    ];
     let out = cli.run(&[&["plan"][..], &args].concat());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let doc = out.json["plan"]["policies"][0]["document"].to_string();
@@ -108,7 +122,7 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
     t["id"] = "my-eks".into();
     std::fs::write(&file, t.to_string()).unwrap();
     let f = file.display().to_string();
-    let out = cli.run(&["plan", "--template-file", &f, "-t", "seqera-eks-key-role"]);
+    let out = cli.run(&["plan", "--template-file", &f, "-t", "seqera-eks-key-role", "--var", "eks_cluster=pipelines"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.json["plan"]["mode"], "key+role");
     let out = cli.run(&["plan", "--template-file", &f, "-t", "nope"]);

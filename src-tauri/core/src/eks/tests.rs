@@ -28,12 +28,12 @@ fn engine(aws: &FakeAws, dir: &std::path::Path) -> Engine {
     }
 }
 
-fn fixture() -> Template {
-    Template::from_json("fixture", include_str!("../plan/testdata/eks-irsa-fixture.json")).unwrap()
+fn seqera_eks() -> Template {
+    crate::template::find_builtin("seqera-eks").unwrap()
 }
 
 fn inputs() -> RunInputs {
-    let mut i = RunInputs { template_id: "eks-irsa-fixture".into(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
+    let mut i = RunInputs { template_id: "seqera-eks".into(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
     i.variables.insert("eks_cluster".into(), "pipelines".into());
     i.variables.insert("compute_region".into(), "eu-central-1".into());
     i
@@ -54,7 +54,7 @@ async fn the_plan_trusts_the_issuer_eks_gives_for_the_named_cluster() {
         cluster_key("eu-central-1", "pipelines"),
         ClusterFacts { issuer: "https://evil.example/id/1".into(), ..Default::default() },
     );
-    let plan = e.plan(&fixture(), &given).await.unwrap();
+    let plan = e.plan(&seqera_eks(), &given).await.unwrap();
     assert!(!plan.blocked(), "{:?}", plan.lints);
     let r = &plan.service_account_roles[0];
     assert_eq!(r.oidc_provider_arn, provider);
@@ -69,14 +69,14 @@ async fn without_a_provider_the_plan_is_blocked_and_without_the_cluster_it_is_re
     let aws = FakeAws::new(ACCOUNT, Arc::new(ManualClock::new()));
     aws.eks.add_cluster(ACCOUNT, "eu-central-1", "pipelines", "0123456789ABCDEF0123456789ABCDEF");
     let e = engine(&aws, dir.path());
-    let plan = e.plan(&fixture(), &inputs()).await.unwrap();
+    let plan = e.plan(&seqera_eks(), &inputs()).await.unwrap();
     assert!(plan.blocked());
     assert!(plan.lints.iter().any(|l| l.rule == "eks-no-oidc-provider"));
     assert!(matches!(e.start(plan, inputs()), Err(RunError::Blocked(_))));
 
     let mut other = inputs();
     other.variables.insert("eks_cluster".into(), "nope".into());
-    match e.plan(&fixture(), &other).await {
+    match e.plan(&seqera_eks(), &other).await {
         Err(RunError::Invalid(errs)) => {
             assert!(
                 errs.iter().any(|f| f.field == "var.eks_cluster"
@@ -99,4 +99,52 @@ async fn a_template_without_service_account_roles_makes_no_eks_call() {
     let plan = e.plan(&t, &i).await.unwrap();
     assert!(plan.service_account_roles.is_empty());
     assert!(aws.eks.calls().is_empty());
+}
+
+/// Apply, verify and roll back `seqera-eks` (key mode) in memory: the service-account
+/// role is made with the planned trust, its exact trust check is the proof and the
+/// web-identity assume is skipped naming what would run it; a trust widened by hand fails
+/// with the fix; the roll-back removes the role like any role.
+#[tokio::test]
+async fn the_service_account_role_is_made_proven_by_its_exact_trust_and_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let aws = FakeAws::new(ACCOUNT, Arc::new(ManualClock::new()));
+    let issuer = aws.eks.add_cluster(ACCOUNT, "eu-central-1", "pipelines", "0123456789ABCDEF0123456789ABCDEF");
+    aws.eks.add_provider(ACCOUNT, &issuer);
+    let e = engine(&aws, dir.path());
+    let plan = e.plan(&seqera_eks(), &inputs()).await.unwrap();
+    let run = e.start(plan, inputs()).unwrap().run_id;
+    e.apply(&run, &crate::ApplyOptions::default()).await.unwrap();
+    let role = e.journal(&run).unwrap().plan.service_account_roles[0].clone();
+    assert!(aws.inventory().contains(&format!("role {}", role.name)), "{:?}", aws.inventory());
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&aws.trust_of(&role.name)).unwrap(), role.trust_policy);
+
+    let report = e.verify(&run, None).await.unwrap();
+    let check =
+        |id: &str| report.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id}: {:?}", report.checks)).clone();
+    assert_eq!(check("service-account-trust:launcher").status, crate::checks::CheckStatus::Passed);
+    let assume = check("service-account-assume:launcher");
+    assert_eq!(assume.status, crate::checks::CheckStatus::Skipped);
+    assert!(
+        assume.reason.contains("kubectl annotate serviceaccount tower-launcher-sa -n tower-nf eks.amazonaws.com/role-arn="),
+        "{}",
+        assume.reason
+    );
+    assert!(assume.reason.contains("aws sts get-caller-identity"), "{}", assume.reason);
+
+    // Someone widens the trust to every service account of the cluster.
+    let mut wide = role.trust_policy.clone();
+    let host = role.issuer.clone();
+    wide["Statement"][0]["Condition"] = serde_json::json!({"StringLike": {format!("{host}:sub"): "system:serviceaccount:*"}});
+    aws.set_trust(&role.name, &wide);
+    let report = e.verify(&run, None).await.unwrap();
+    let trust = report.checks.iter().find(|c| c.id == "service-account-trust:launcher").unwrap();
+    assert_eq!(trust.status, crate::checks::CheckStatus::Failed);
+    assert!(trust.fix.as_deref().unwrap().contains(&format!("aws iam update-assume-role-policy --role-name {}", role.name)));
+    assert_eq!(e.journal(&run).unwrap().status, crate::journal::RunStatus::VerifyFailed);
+
+    let rb = e.rollback(&run, &crate::RollbackOptions::default()).await.unwrap();
+    assert!(rb.kept.is_empty(), "{:?}", rb.kept);
+    assert!(rb.deleted.iter().any(|d| d == &format!("IAM role {}", role.name)), "{:?}", rb.deleted);
+    assert!(aws.inventory().is_empty(), "{:?}", aws.inventory());
 }

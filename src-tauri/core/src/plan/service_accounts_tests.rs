@@ -4,7 +4,7 @@
 use super::*;
 use crate::plan::{build, Plan, StepId};
 use crate::ports::CallerIdentity;
-use crate::template::Template;
+use crate::template::find_builtin;
 use crate::testing::FixedEntropy;
 use crate::validate::FieldErrors;
 
@@ -32,20 +32,13 @@ fn inputs(template: &str, provider: Option<&str>) -> RunInputs {
     i
 }
 
-/// `seqera-eks` with its service-account role, as a template file of the format.
-const FIXTURE: &str = include_str!("testdata/eks-irsa-fixture.json");
-
-fn find_builtin(id: &str) -> Option<Template> {
-    Template::from_json_all("fixture", FIXTURE).unwrap().into_iter().find(|t| t.id == id)
-}
-
 fn plan(template: &str, i: &RunInputs) -> Result<Plan, FieldErrors> {
     build(&find_builtin(template).unwrap(), i, &caller(), "rg-eks1", &FixedEntropy::default())
 }
 
 #[test]
 fn every_mode_makes_the_service_account_role_with_the_exact_federated_trust() {
-    for id in ["eks-irsa-fixture", "eks-irsa-fixture-key-role", "eks-irsa-fixture-role"] {
+    for id in ["seqera-eks", "seqera-eks-key-role", "seqera-eks-role"] {
         let p = plan(id, &inputs(id, Some(PROVIDER))).unwrap();
         assert!(!p.blocked(), "{id}: {:?}", p.lints);
         let [r] = &p.service_account_roles[..] else { panic!("{id}: one service-account role") };
@@ -85,7 +78,7 @@ fn every_mode_makes_the_service_account_role_with_the_exact_federated_trust() {
 #[test]
 fn no_oidc_provider_for_the_issuer_blocks_the_plan_naming_both_fixes() {
     for provider in [None, Some("arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/OTHER")] {
-        let p = plan("eks-irsa-fixture", &inputs("eks-irsa-fixture", provider)).unwrap();
+        let p = plan("seqera-eks", &inputs("seqera-eks", provider)).unwrap();
         assert!(p.blocked());
         let lint = p.lints.iter().find(|l| l.rule == "eks-no-oidc-provider").unwrap();
         assert_eq!(lint.field, "var.eks_cluster");
@@ -98,9 +91,9 @@ fn no_oidc_provider_for_the_issuer_blocks_the_plan_naming_both_fixes() {
 
 #[test]
 fn a_provider_that_does_not_accept_the_sts_audience_blocks_the_plan() {
-    let mut i = inputs("eks-irsa-fixture", Some(PROVIDER));
+    let mut i = inputs("seqera-eks", Some(PROVIDER));
     i.clusters.values_mut().for_each(|f| f.oidc_audiences = vec!["other".into()]);
-    let p = plan("eks-irsa-fixture", &i).unwrap();
+    let p = plan("seqera-eks", &i).unwrap();
     let lint = p.lints.iter().find(|l| l.rule == "eks-oidc-audience").unwrap();
     assert!(p.blocked());
     assert!(lint.message.contains("(it has: other)"), "{}", lint.message);
@@ -109,36 +102,36 @@ fn a_provider_that_does_not_accept_the_sts_audience_blocks_the_plan() {
 
 #[test]
 fn the_cluster_must_be_named_and_looked_up_and_the_names_must_be_kubernetes_names() {
-    let mut i = inputs("eks-irsa-fixture", Some(PROVIDER));
+    let mut i = inputs("seqera-eks", Some(PROVIDER));
     i.variables.remove("eks_cluster");
-    let errs = plan("eks-irsa-fixture", &i).unwrap_err();
+    let errs = plan("seqera-eks", &i).unwrap_err();
     assert!(errs.iter().any(|e| e.field == "var.eks_cluster" && e.rule == "required"), "{errs:?}");
 
-    let mut i = inputs("eks-irsa-fixture", Some(PROVIDER));
+    let mut i = inputs("seqera-eks", Some(PROVIDER));
     i.clusters.clear();
-    let errs = plan("eks-irsa-fixture", &i).unwrap_err();
+    let errs = plan("seqera-eks", &i).unwrap_err();
     assert!(errs.iter().any(|e| e.field == "var.eks_cluster" && e.rule == "eks-cluster-not-looked-up"), "{errs:?}");
 
-    let mut i = inputs("eks-irsa-fixture", Some(PROVIDER));
+    let mut i = inputs("seqera-eks", Some(PROVIDER));
     i.variables.insert("k8s_namespace".into(), "Tower_NF".into());
     i.variables.insert("service_account".into(), "-sa".into());
-    let errs = plan("eks-irsa-fixture", &i).unwrap_err();
+    let errs = plan("seqera-eks", &i).unwrap_err();
     assert!(errs.iter().any(|e| e.field == "var.k8s_namespace" && e.rule == "kubernetes-name"), "{errs:?}");
     assert!(errs.iter().any(|e| e.field == "var.service_account" && e.rule == "kubernetes-name"), "{errs:?}");
 
-    let mut i = inputs("eks-irsa-fixture", Some(PROVIDER));
+    let mut i = inputs("seqera-eks", Some(PROVIDER));
     i.clusters.values_mut().for_each(|f| f.issuer = String::new());
-    let errs = plan("eks-irsa-fixture", &i).unwrap_err();
+    let errs = plan("seqera-eks", &i).unwrap_err();
     assert!(errs.iter().any(|e| e.field == "var.eks_cluster" && e.rule == "eks-oidc-issuer"), "{errs:?}");
 }
 
 #[test]
 fn the_cluster_is_looked_up_in_the_compute_region_else_the_runs() {
-    let t = find_builtin("eks-irsa-fixture").unwrap();
-    let i = inputs("eks-irsa-fixture", None);
+    let t = find_builtin("seqera-eks").unwrap();
+    let i = inputs("seqera-eks", None);
     let at = |region: &str| ClusterLookup { region: region.into(), name: "pipelines".into(), field: "var.eks_cluster".into() };
     assert_eq!(clusters_to_look_up(&t, &i), [at("eu-central-1")]);
-    let mut i = inputs("eks-irsa-fixture", None);
+    let mut i = inputs("seqera-eks", None);
     i.variables.remove("compute_region");
     assert_eq!(clusters_to_look_up(&t, &i), [at("eu-west-1")]);
     i.variables.insert("eks_cluster".into(), "*".into());
@@ -147,7 +140,7 @@ fn the_cluster_is_looked_up_in_the_compute_region_else_the_runs() {
 
 #[test]
 fn a_service_account_role_key_may_not_repeat_a_role_key() {
-    let text = FIXTURE.replace(
+    let text = include_str!("../../templates/seqera-eks.json").replace(
         "\"key\": \"launcher\",\n      \"name\": \"seqera-eks-launcher\",\n      \"description\": \"Assumed by the pods",
         "\"key\": \"main\",\n      \"name\": \"seqera-eks-launcher\",\n      \"description\": \"Assumed by the pods",
     );
