@@ -2,7 +2,7 @@
 //! whose External ID condition any customer of the platform could meet is refused
 //! with exit 2 and the field named; the Forge plan prints its escalation warning once
 //! its IAM feature is ticked; `--feature` adds a template's optional statements, from
-//! `plan` to `apply`, verification and roll-back.
+//! `plan` to `apply`, verification and roll-back; `export -f kubernetes` of an EKS run.
 
 use std::path::Path;
 
@@ -110,6 +110,13 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
     let journal = cli.run(&["runs", &run_id]);
     assert_eq!(journal.code, 0, "{}", journal.stderr);
     assert!(journal.json.to_string().contains("DataExplorerStudiosBuckets"), "{}", journal.json);
+    // The service account's manifest, annotated with the IRSA role's ARN.
+    let k8s = cli.run(&["export", &run_id, "-f", "kubernetes"]);
+    assert_eq!(k8s.code, 0, "{}", k8s.stderr);
+    let text = k8s.json["export"]["text"].as_str().unwrap();
+    let arn = format!("arn:aws:iam::{}:role/seqera-eks-launcher", cli.account.id);
+    assert!(text.contains("kind: ServiceAccount") && text.contains(&format!("eks.amazonaws.com/role-arn: {arn}")), "{text}");
+    assert_eq!(k8s.json["export"]["holds_secret"], false);
     let rb = cli.run(&["rollback", &run_id]);
     assert_eq!(rb.code, 0, "{}", rb.stderr);
     assert_eq!(rb.json["rollback"]["kept"], json!([]));

@@ -132,6 +132,17 @@ async fn the_service_account_role_is_made_proven_by_its_exact_trust_and_rolled_b
     );
     assert!(assume.reason.contains("aws sts get-caller-identity"), "{}", assume.reason);
 
+    // The export hands over the role's ARN as the service account's annotation.
+    let k8s = e.render_export(&run, &crate::engine::exports::ExportRequest::new(crate::export::Format::Kubernetes)).await.unwrap();
+    let text: String = k8s.text.into();
+    assert!(text.contains("kind: ServiceAccount\nmetadata:\n  name: tower-launcher-sa\n  namespace: tower-nf\n"), "{text}");
+    assert!(text.contains(&format!("    eks.amazonaws.com/role-arn: {}\n", role.arn)), "{text}");
+    assert!(text.contains(&format!(
+        "kubectl annotate serviceaccount tower-launcher-sa -n tower-nf eks.amazonaws.com/role-arn={} --overwrite",
+        role.arn
+    )));
+    assert!(crate::export::Format::offered_for(&e.journal(&run).unwrap()).contains(&crate::export::Format::Kubernetes));
+
     // Someone widens the trust to every service account of the cluster.
     let mut wide = role.trust_policy.clone();
     let host = role.issuer.clone();
@@ -147,4 +158,20 @@ async fn the_service_account_role_is_made_proven_by_its_exact_trust_and_rolled_b
     assert!(rb.kept.is_empty(), "{:?}", rb.kept);
     assert!(rb.deleted.iter().any(|d| d == &format!("IAM role {}", role.name)), "{:?}", rb.deleted);
     assert!(aws.inventory().is_empty(), "{:?}", aws.inventory());
+}
+
+#[tokio::test]
+async fn a_run_without_service_account_roles_has_no_kubernetes_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let aws = FakeAws::new(ACCOUNT, Arc::new(ManualClock::new()));
+    let e = engine(&aws, dir.path());
+    let t = crate::template::find_builtin("seqera-batch-launch").unwrap();
+    let i = RunInputs { template_id: t.id.clone(), region: "eu-west-1".into(), path: "/".into(), ..Default::default() };
+    let run = e.start(e.plan(&t, &i).await.unwrap(), i).unwrap().run_id;
+    e.apply(&run, &crate::ApplyOptions::default()).await.unwrap();
+    assert!(!crate::export::Format::offered_for(&e.journal(&run).unwrap()).contains(&crate::export::Format::Kubernetes));
+    match e.render_export(&run, &crate::engine::exports::ExportRequest::new(crate::export::Format::Kubernetes)).await {
+        Err(RunError::Invalid(errs)) => assert_eq!(errs[0].rule, "no-service-account-role"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }
