@@ -2,7 +2,7 @@
 //! whose External ID condition any customer of the platform could meet is refused
 //! with exit 2 and the field named; the Forge plan prints its escalation warning once
 //! its IAM feature is ticked; `--feature` adds a template's optional statements, from
-//! `plan` to `apply`, verification and roll-back; `export -f kubernetes` of an EKS run.
+//! `plan` to `apply`, verification and roll-back; `export -f kubernetes` and the CloudFormation replay of an EKS run.
 
 use std::path::Path;
 
@@ -117,6 +117,14 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
     let arn = format!("arn:aws:iam::{}:role/seqera-eks-launcher", cli.account.id);
     assert!(text.contains("kind: ServiceAccount") && text.contains(&format!("eks.amazonaws.com/role-arn: {arn}")), "{text}");
     assert_eq!(k8s.json["export"]["holds_secret"], false);
+    // The CloudFormation replay holds the service-account role too, and passes cfn-lint.
+    let cfn = cli.home.path().join("eks-stack.yaml");
+    let out = cli.text(&["export", &run_id, "-f", "cloudformation", "--out", cfn.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&cfn).unwrap();
+    assert!(text.contains("ServiceAccountRoleLauncher:") && text.contains("sts:AssumeRoleWithWebIdentity"), "{text}");
+    let lint = cli.client("cfn-lint", &[cfn.to_str().unwrap()], &[]);
+    assert_eq!(lint.code, 0, "cfn-lint: {}\n{}", lint.stdout, lint.stderr);
     let rb = cli.run(&["rollback", &run_id]);
     assert_eq!(rb.code, 0, "{}", rb.stderr);
     assert_eq!(rb.json["rollback"]["kept"], json!([]));

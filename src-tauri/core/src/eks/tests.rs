@@ -143,6 +143,17 @@ async fn the_service_account_role_is_made_proven_by_its_exact_trust_and_rolled_b
     )));
     assert!(crate::export::Format::offered_for(&e.journal(&run).unwrap()).contains(&crate::export::Format::Kubernetes));
 
+    // The IaC replays make the service-account role too, with its exact trust.
+    let journal = e.journal(&run).unwrap();
+    let tf: String = crate::export::iac::terraform(&journal, None).text.into();
+    let body = hcl::parse(&tf).unwrap_or_else(|err| panic!("{err}\n{tf}"));
+    assert!(body.blocks().any(|b| b.labels().iter().any(|l| l.as_str() == "service_account_role_launcher")), "{tf}");
+    assert!(tf.contains("sts:AssumeRoleWithWebIdentity") && tf.contains(&role.oidc_provider_arn), "{tf}");
+    let cfn: String = crate::export::iac::cloudformation(&journal).text.into();
+    assert!(cfn.contains("  ServiceAccountRoleLauncher:\n    Type: AWS::IAM::Role\n"), "{cfn}");
+    assert!(cfn.contains("ServiceAccountRoleLauncherArn:") && cfn.contains(&role.oidc_provider_arn), "{cfn}");
+    assert_eq!(cfn.matches("\nResources:\n").count() + usize::from(cfn.starts_with("Resources:\n")), 1, "{cfn}");
+
     // Someone widens the trust to every service account of the cluster.
     let mut wide = role.trust_policy.clone();
     let host = role.issuer.clone();
