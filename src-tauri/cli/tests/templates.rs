@@ -101,6 +101,13 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
     let doc = out.json["plan"]["policies"][0]["document"].to_string();
     assert!(doc.contains("s3:PutObject") && doc.contains("arn:aws:s3:::acme-data/*") && doc.contains("arn:aws:s3:::acme-work"), "{doc}");
 
+    let text = cli.text(&[&["plan"][..], &args].concat());
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("Service-account role seqera-eks-launcher: assumed by pods of system:serviceaccount:tower-nf:tower-launcher-sa on EKS cluster pipelines (eu-west-1)"),
+        "{}",
+        text.stdout
+    );
     let out = cli.run(&[&["apply", "--propagation-timeout", "30"][..], &args].concat());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let checks = out.json["verification"]["checks"].as_array().unwrap();
