@@ -161,7 +161,8 @@ _RESTError.__init__ = _rest_error_init
 # does this emulator: the raw body is kept per request thread and used instead. A
 # request without a body (the GETs and DELETEs of REST services such as EKS) is signed
 # over an empty payload and its query string, where moto signs its parsed headers
-# instead and refuses every such request.
+# instead and refuses every such request; and every request over its path as sent
+# (percent-encoded), where moto signs the decoded one.
 
 _request = threading.local()
 _orig_create_aws_request = IAMRequestBase._create_aws_request
@@ -170,6 +171,11 @@ _orig_create_aws_request = IAMRequestBase._create_aws_request
 def _create_aws_request(self):
     req = _orig_create_aws_request(self)
     raw = getattr(_request, "body", None)
+    # The path as sent: a label such as an ARN in an EKS path arrives percent-encoded,
+    # and it is that form the client signed.
+    raw_path = getattr(_request, "raw_path", "")
+    if raw_path:
+        req.url = raw_path
     if raw:
         req.data = raw
     elif self._method != "POST":
@@ -514,6 +520,7 @@ class App:
             return resp(environ, start_response)
         _request.body = None
         _request.query = environ.get("QUERY_STRING", "")
+        _request.raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?", 1)[0]
         if environ.get("REQUEST_METHOD") in ("POST", "PUT", "PATCH", "DELETE"):
             try:
                 size = int(environ.get("CONTENT_LENGTH") or 0)

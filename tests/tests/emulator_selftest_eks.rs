@@ -88,3 +88,49 @@ async fn the_accounts_oidc_providers_read_back_with_their_url_and_audiences() {
     assert_eq!((listed[0].arn.as_str(), listed[0].url.as_str()), (arn.as_str(), host));
     assert_eq!(listed[0].client_ids, ["sts.amazonaws.com"]);
 }
+
+/// Access entries, which moto lacks, answer as in AWS: only on a cluster whose
+/// authentication mode admits the API, only for a principal of the account that exists,
+/// one per principal, with their username, groups and tags; access policies associate
+/// for namespaces and go with the entry. A principal ARN with a path travels
+/// percent-encoded in the URL, and is signed so.
+#[tokio::test(flavor = "multi_thread")]
+async fn emulator_answers_access_entries_like_aws() {
+    use rolegate_core::eks::AccessEntry;
+    use rolegate_core::validate::Tag;
+    let h = Harness::new();
+    let emu = emulator();
+    emu.eks_cluster(&h.account, "eu-central-1", "api", Some("API"));
+    emu.eks_cluster(&h.account, "eu-central-1", "configmap", None);
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": []});
+    let role = rolegate_tests::create_role(h.iam().as_ref(), "launcher", &trust).await.unwrap();
+    let eks = h.connect.eks("eu-central-1");
+    let entry = AccessEntry {
+        principal_arn: role.clone(),
+        username: "tower-launcher-role".into(),
+        kubernetes_groups: vec!["tower-launcher-role".into()],
+        tags: vec![Tag::new("rolegate:run-id", "rg-selftest")],
+    };
+    assert_eq!(eks.describe_access_entry("api", &role).await.unwrap(), None);
+    eks.create_access_entry("api", &entry).await.unwrap();
+    assert_eq!(eks.describe_access_entry("api", &role).await.unwrap().as_ref(), Some(&entry));
+    let again = eks.create_access_entry("api", &entry).await.unwrap_err();
+    assert_eq!(again.code, "ResourceInUseException", "{again}");
+    let config_map = eks.create_access_entry("configmap", &entry).await.unwrap_err();
+    assert_eq!(config_map.code, "InvalidRequestException", "{config_map}");
+    assert!(config_map.message.contains("API, API_AND_CONFIG_MAP"), "{config_map}");
+    let nobody = AccessEntry { principal_arn: format!("arn:aws:iam::{}:role/nobody", h.account.id), ..entry.clone() };
+    assert_eq!(eks.create_access_entry("api", &nobody).await.unwrap_err().code, "InvalidParameterException");
+
+    let edit = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy";
+    eks.associate_access_policy("api", &role, edit, &["tower-nf".to_string()]).await.unwrap();
+    assert_eq!(eks.associated_access_policies("api", &role).await.unwrap(), vec![(edit.to_string(), vec!["tower-nf".to_string()])]);
+
+    eks.delete_access_entry("api", &role).await.unwrap();
+    assert_eq!(eks.describe_access_entry("api", &role).await.unwrap(), None);
+    let gone = eks.delete_access_entry("api", &role).await.unwrap_err();
+    assert_eq!(gone.kind, AwsErrorKind::NotFound, "{gone}");
+    // A second entry for the same principal starts without the old one's policies.
+    eks.create_access_entry("api", &entry).await.unwrap();
+    assert_eq!(eks.associated_access_policies("api", &role).await.unwrap(), vec![]);
+}

@@ -6,7 +6,7 @@
 pub mod lookup;
 pub mod ports;
 
-pub use ports::{Cluster, Eks, OidcProvider};
+pub use ports::{AccessEntry, Cluster, Eks, OidcProvider};
 
 #[cfg(test)]
 mod tests;
