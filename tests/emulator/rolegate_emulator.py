@@ -73,8 +73,8 @@ This file is longer than 500 lines: it holds this description and the server's c
 routes; trust evaluation, the propagation model and the simulator are modules beside it
 (rolegate_trust.py, rolegate_propagation.py, rolegate_simulate.py,
 rolegate_organizations.py, rolegate_stacksets.py, rolegate_stackset_runs.py,
-rolegate_stackset_roles.py, rolegate_stackset_auto.py), which the app's package ships
-with it.
+rolegate_stackset_roles.py, rolegate_stackset_auto.py, rolegate_eks.py), which the
+app's package ships with it.
 
 Usage: rolegate_emulator.py [--host 127.0.0.1] [--port 0] [--key-delay S] [--role-delay S] [--principal-delay S]
        [--control-token-env VAR]
@@ -118,6 +118,7 @@ from werkzeug.wrappers import Request, Response
 
 import rolegate_propagation as propagation
 from rolegate_trust import _condition_ok, evaluate_trust
+import rolegate_eks
 import rolegate_organizations
 import rolegate_pace
 import rolegate_simulate
@@ -162,7 +163,11 @@ _RESTError.__init__ = _rest_error_init
 # ------------------------------------------------------------------- signatures
 # moto recomputes a request's signature from the form fields re-encoded by botocore,
 # which matches botocore's own encoding only. AWS signs the bytes that were sent; so
-# does this emulator: the raw body is kept per request thread and used instead.
+# does this emulator: the raw body is kept per request thread and used instead. A
+# request without a body (the GETs and DELETEs of REST services such as EKS) is signed
+# over an empty payload and its query string, where moto signs its parsed headers
+# instead and refuses every such request; and every request over its path as sent
+# (percent-encoded), where moto signs the decoded one.
 
 _request = threading.local()
 _orig_create_aws_request = IAMRequestBase._create_aws_request
@@ -171,8 +176,18 @@ _orig_create_aws_request = IAMRequestBase._create_aws_request
 def _create_aws_request(self):
     req = _orig_create_aws_request(self)
     raw = getattr(_request, "body", None)
+    # The path as sent: a label such as an ARN in an EKS path arrives percent-encoded,
+    # and it is that form the client signed.
+    raw_path = getattr(_request, "raw_path", "")
+    if raw_path:
+        req.url = raw_path
     if raw:
         req.data = raw
+    elif self._method != "POST":
+        req.data = b""
+        query = getattr(_request, "query", "")
+        if query and "?" not in req.url:
+            req.url = f"{req.url}?{query}"
     return req
 
 
@@ -375,6 +390,17 @@ JSON_PROTOCOL_CODES = {
     "SignatureDoesNotMatch": "InvalidSignatureException",
 }
 
+# The REST-JSON services Rolegate calls, by the service name they are signed for.
+REST_JSON_SERVICES = {"eks"}
+
+
+def _signed_for(environ):
+    """The service of a SigV4 request's credential scope (`.../REGION/SERVICE/aws4_request`)."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    scope = auth.partition("Credential=")[2].partition(",")[0].split("/")
+    return scope[3] if len(scope) >= 5 else ""
+
+
 # SimulatePrincipalPolicy, which moto 5.2 lacks, evaluated with this emulator's
 # condition operators (rolegate_simulate.py).
 rolegate_simulate.install(_condition_ok)
@@ -384,6 +410,10 @@ rolegate_simulate.install(_condition_ok)
 rolegate_organizations.install()
 rolegate_stacksets.install()
 rolegate_pace.install()
+
+# EKS clusters with an OIDC issuer of their own and their authentication mode, as in
+# AWS (rolegate_eks.py).
+rolegate_eks.install()
 
 # Operations moto 5.2 does not implement that Rolegate calls (none left; an action
 # named here answers 501 as an endpoint without it would).
@@ -508,7 +538,9 @@ class App:
                 resp = Response(json.dumps({"error": repr(e)}), status=400, mimetype="application/json")
             return resp(environ, start_response)
         _request.body = None
-        if environ.get("REQUEST_METHOD") == "POST":
+        _request.query = environ.get("QUERY_STRING", "")
+        _request.raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?", 1)[0]
+        if environ.get("REQUEST_METHOD") in ("POST", "PUT", "PATCH", "DELETE"):
             try:
                 size = int(environ.get("CONTENT_LENGTH") or 0)
             except ValueError:
@@ -542,8 +574,11 @@ class App:
 
     def moto_call(self, environ, start_response):
         """moto, with access-control refusals of JSON-protocol services (ECR...) written as
-        AWS writes them: HTTP 400 and {"__type", "message"}, not the query protocol's XML."""
-        if not environ.get("HTTP_X_AMZ_TARGET"):
+        AWS writes them: HTTP 400 and {"__type", "message"}, not the query protocol's XML;
+        and those of REST-JSON services (EKS) as HTTP 403 with the code in the
+        x-amzn-ErrorType header and {"message"}."""
+        rest_json = _signed_for(environ) in REST_JSON_SERVICES
+        if not environ.get("HTTP_X_AMZ_TARGET") and not rest_json:
             return self.moto(environ, start_response)
         captured = {}
 
@@ -557,6 +592,9 @@ class App:
             try:
                 error = xmltodict.parse(body)["ErrorResponse"]["Error"]
                 code = JSON_PROTOCOL_CODES.get(error["Code"], error["Code"])
+                if rest_json:
+                    return Response(json.dumps({"message": error.get("Message") or ""}), status=403, headers={"x-amzn-ErrorType": code},
+                                    mimetype="application/json")(environ, start_response)
                 return Response(json.dumps({"__type": code, "message": error.get("Message") or ""}), status=400,
                                 mimetype="application/x-amz-json-1.1")(environ, start_response)
             except (KeyError, TypeError, ValueError, xmltodict.expat.ExpatError):

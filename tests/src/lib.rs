@@ -23,6 +23,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 pub mod boto;
+pub mod eks;
 pub mod seqera;
 
 /// The running emulator.

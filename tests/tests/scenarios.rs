@@ -23,6 +23,11 @@ fn inputs(template: &str) -> RunInputs {
 async fn full_cycle(template: &str, mut inp: RunInputs) {
     let h = Harness::new();
     let t = find_builtin(template).unwrap();
+    // The EKS clusters its service-account roles name, each with its IAM OIDC provider.
+    for c in rolegate_core::plan::service_accounts::clusters_to_look_up(&t, &inp) {
+        let issuer = emulator().eks_cluster(&h.account, &c.region, &c.name, None);
+        emulator().oidc_provider(&h.account, &issuer, &["sts.amazonaws.com"]);
+    }
     if template == "custom" {
         inp.policy_documents.insert(
             "main".into(),
@@ -39,6 +44,9 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
         assert!(made.contains(&format!("policy:{}", p.name)), "{made:?}");
     }
     for r in &plan.roles {
+        assert!(made.contains(&format!("role:{}", r.name)), "{made:?}");
+    }
+    for r in &plan.service_account_roles {
         assert!(made.contains(&format!("role:{}", r.name)), "{made:?}");
     }
     // Roles that trust a third party are verified as that party: make its account.
@@ -78,6 +86,11 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
             c.status == CheckStatus::Passed || (c.status == CheckStatus::Skipped && c.reason.contains("lists no actions")),
             "{template}: {c:?}"
         );
+    }
+    // Each service-account role is proven by its exact trust (its web-identity assume needs a pod's token).
+    for r in &plan.service_account_roles {
+        let trust = report.checks.iter().find(|c| c.id == format!("service-account-trust:{}", r.key)).expect("the trust check");
+        assert_eq!(trust.status, CheckStatus::Passed, "{template}: {trust:?}");
     }
     let assumed: Vec<_> = report.checks.iter().filter(|c| c.id.starts_with("assume-without-external-id")).collect();
     assert_eq!(assumed.len(), plan.roles.len());

@@ -9,11 +9,11 @@ use rolegate_core::ports::{AwsError, AwsErrorKind};
 /// The kind of an AWS error code.
 pub fn classify(code: &str) -> AwsErrorKind {
     match code {
-        "NoSuchEntity" | "NoSuchEntityException" | "NotFound" => AwsErrorKind::NotFound,
+        "NoSuchEntity" | "NoSuchEntityException" | "NotFound" | "ResourceNotFoundException" => AwsErrorKind::NotFound,
         "EntityAlreadyExists" | "EntityAlreadyExistsException" => AwsErrorKind::AlreadyExists,
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => AwsErrorKind::AccessDenied,
         "InvalidClientTokenId" | "UnrecognizedClientException" => AwsErrorKind::InvalidClientTokenId,
-        "SignatureDoesNotMatch" | "IncompleteSignature" => AwsErrorKind::SignatureDoesNotMatch,
+        "SignatureDoesNotMatch" | "IncompleteSignature" | "InvalidSignatureException" => AwsErrorKind::SignatureDoesNotMatch,
         "MalformedPolicyDocument" | "MalformedPolicyDocumentException" => AwsErrorKind::MalformedPolicy,
         "LimitExceeded" | "LimitExceededException" => AwsErrorKind::LimitExceeded,
         "DeleteConflict" | "DeleteConflictException" => AwsErrorKind::DeleteConflict,
@@ -111,6 +111,8 @@ mod tests {
     #[test]
     fn codes_map_to_kinds() {
         assert_eq!(classify("NoSuchEntity"), AwsErrorKind::NotFound);
+        assert_eq!(classify("ResourceNotFoundException"), AwsErrorKind::NotFound);
+        assert_eq!(classify("InvalidSignatureException"), AwsErrorKind::SignatureDoesNotMatch);
         assert_eq!(classify("EntityAlreadyExists"), AwsErrorKind::AlreadyExists);
         assert_eq!(classify("AccessDenied"), AwsErrorKind::AccessDenied);
         assert_eq!(classify("InvalidClientTokenId"), AwsErrorKind::InvalidClientTokenId);

@@ -1,11 +1,12 @@
-//! The core's IAM, STS and Organizations ports over the AWS SDK for Rust. The bootstrap identity is
+//! The core's IAM, STS, Organizations and EKS ports over the AWS SDK for Rust. The bootstrap identity is
 //! resolved as the AWS CLI resolves it: a named profile signs with its own credentials
 //! (SSO, credential_process, role chains, keys), otherwise the SDK's default chain;
 //! region and endpoint come from the options, the environment, then the profile.
 //!
 //! Longer than 500 lines: one thin SDK call per port method (about 30); errors, the
-//! identity source, logging and Organizations are in their own files.
+//! identity source, logging, Organizations and EKS are in their own files.
 
+mod eks;
 mod errors;
 pub mod logging;
 mod organizations;
@@ -175,6 +176,10 @@ impl Connect for AwsConnect {
     }
     fn stacksets(&self) -> Arc<dyn rolegate_core::fleet::StackSets> {
         Arc::new(stacksets::SdkStackSets { client: aws_sdk_cloudformation::Client::new(&self.config) })
+    }
+    fn eks(&self, region: &str) -> Arc<dyn rolegate_core::eks::Eks> {
+        let regional = self.config.clone().into_builder().region(aws_types::region::Region::new(region.to_string())).build();
+        Arc::new(eks::SdkEks { eks: aws_sdk_eks::Client::new(&regional), iam: aws_sdk_iam::Client::new(&self.config) })
     }
     fn region(&self) -> String {
         self.config.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.into())

@@ -438,6 +438,8 @@ fn inputs(a: &PlanArgs, t: &Template, region: String) -> Result<RunInputs, RunEr
         policy_documents,
         tags,
         features: a.features.clone(),
+        // Looked up by the engine when it plans.
+        clusters: Default::default(),
     })
 }
 

@@ -90,6 +90,12 @@ pub fn plan(p: &Plan) {
     for r in &p.roles {
         println!("\nExternal ID for role {}: {} (trust condition {} {})", r.name, r.external_id, r.condition.operator, r.condition.value);
     }
+    for r in &p.service_account_roles {
+        println!(
+            "\nService-account role {}: assumed by pods of {} on EKS cluster {} ({}) through {}",
+            r.name, r.subject, r.cluster, r.cluster_region, r.oidc_provider_arn
+        );
+    }
     if !p.lints.is_empty() {
         println!();
         for l in &p.lints {
@@ -110,6 +116,17 @@ pub fn applied(j: &Journal) {
     }
     for r in &j.plan.roles {
         println!("  role {} — External ID {}", r.arn, r.external_id);
+    }
+    for r in &j.plan.service_account_roles {
+        println!(
+            "  service-account role {} — annotate service account {}/{} with {}={} (rolegate export {} -f kubernetes)",
+            r.arn,
+            r.namespace,
+            r.service_account,
+            rolegate_core::plan::service_accounts::ROLE_ARN_ANNOTATION,
+            r.arn,
+            j.run_id
+        );
     }
 }
 

@@ -2,7 +2,7 @@
 //! whose External ID condition any customer of the platform could meet is refused
 //! with exit 2 and the field named; the Forge plan prints its escalation warning once
 //! its IAM feature is ticked; `--feature` adds a template's optional statements, from
-//! `plan` to `apply`, verification and roll-back.
+//! `plan` to `apply`, verification and roll-back; `export -f kubernetes` and the CloudFormation replay of an EKS run.
 
 use std::path::Path;
 
@@ -81,12 +81,33 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
     let fields = out.json["error"]["fields"].as_array().unwrap();
     assert!(fields.iter().any(|f| f["field"] == "feature.nope" && f["rule"] == "unknown-feature"), "{fields:?}");
 
-    let args = ["-t", "seqera-eks", "--feature", "data-studios-s3", "--var", "work_bucket=acme-work", "--var", "data_bucket=acme-data"];
+    // The cluster whose OIDC issuer the service-account role trusts, with its IAM OIDC provider.
+    let issuer = rolegate_tests::emulator().eks_cluster(&cli.account, "eu-west-1", "pipelines", None);
+    rolegate_tests::emulator().oidc_provider(&cli.account, &issuer, &["sts.amazonaws.com"]);
+    let args = [
+        "-t",
+        "seqera-eks",
+        "--feature",
+        "data-studios-s3",
+        "--var",
+        "work_bucket=acme-work",
+        "--var",
+        "data_bucket=acme-data",
+        "--var",
+        "eks_cluster=pipelines",
+    ];
     let out = cli.run(&[&["plan"][..], &args].concat());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let doc = out.json["plan"]["policies"][0]["document"].to_string();
     assert!(doc.contains("s3:PutObject") && doc.contains("arn:aws:s3:::acme-data/*") && doc.contains("arn:aws:s3:::acme-work"), "{doc}");
 
+    let text = cli.text(&[&["plan"][..], &args].concat());
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("Service-account role seqera-eks-launcher: assumed by pods of system:serviceaccount:tower-nf:tower-launcher-sa on EKS cluster pipelines (eu-west-1)"),
+        "{}",
+        text.stdout
+    );
     let out = cli.run(&[&["apply", "--propagation-timeout", "30"][..], &args].concat());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let checks = out.json["verification"]["checks"].as_array().unwrap();
@@ -96,6 +117,21 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
     let journal = cli.run(&["runs", &run_id]);
     assert_eq!(journal.code, 0, "{}", journal.stderr);
     assert!(journal.json.to_string().contains("DataExplorerStudiosBuckets"), "{}", journal.json);
+    // The service account's manifest, annotated with the IRSA role's ARN.
+    let k8s = cli.run(&["export", &run_id, "-f", "kubernetes"]);
+    assert_eq!(k8s.code, 0, "{}", k8s.stderr);
+    let text = k8s.json["export"]["text"].as_str().unwrap();
+    let arn = format!("arn:aws:iam::{}:role/seqera-eks-launcher", cli.account.id);
+    assert!(text.contains("kind: ServiceAccount") && text.contains(&format!("eks.amazonaws.com/role-arn: {arn}")), "{text}");
+    assert_eq!(k8s.json["export"]["holds_secret"], false);
+    // The CloudFormation replay holds the service-account role too, and passes cfn-lint.
+    let cfn = cli.home.path().join("eks-stack.yaml");
+    let out = cli.text(&["export", &run_id, "-f", "cloudformation", "--out", cfn.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&cfn).unwrap();
+    assert!(text.contains("ServiceAccountRoleLauncher:") && text.contains("sts:AssumeRoleWithWebIdentity"), "{text}");
+    let lint = cli.client("cfn-lint", &[cfn.to_str().unwrap()], &[]);
+    assert_eq!(lint.code, 0, "cfn-lint: {}\n{}", lint.stdout, lint.stderr);
     let rb = cli.run(&["rollback", &run_id]);
     assert_eq!(rb.code, 0, "{}", rb.stderr);
     assert_eq!(rb.json["rollback"]["kept"], json!([]));
@@ -108,7 +144,7 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
     t["id"] = "my-eks".into();
     std::fs::write(&file, t.to_string()).unwrap();
     let f = file.display().to_string();
-    let out = cli.run(&["plan", "--template-file", &f, "-t", "seqera-eks-key-role"]);
+    let out = cli.run(&["plan", "--template-file", &f, "-t", "seqera-eks-key-role", "--var", "eks_cluster=pipelines"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.json["plan"]["mode"], "key+role");
     let out = cli.run(&["plan", "--template-file", &f, "-t", "nope"]);

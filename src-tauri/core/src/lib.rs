@@ -8,6 +8,8 @@
 
 pub mod arn;
 pub mod checks;
+pub mod checks_service_account;
+pub mod eks;
 pub mod engine;
 pub mod error;
 pub mod events;

@@ -1,4 +1,4 @@
-//! The small traits through which the core talks to the world: IAM, STS, the secret
+//! The small traits through which the core talks to the world: IAM, STS, EKS (`Connect::eks`), the secret
 //! vault, the clock and the source of randomness. The aws and vault crates implement
 //! them for real; `testing` implements them in memory for unit tests.
 
@@ -262,6 +262,12 @@ pub trait Connect: Send + Sync {
     fn organizations(&self) -> Arc<dyn crate::fleet::Organizations>;
     /// CloudFormation StackSets as the bootstrap identity (fleet onboarding).
     fn stacksets(&self) -> Arc<dyn crate::fleet::StackSets>;
+    /// EKS in `region` (and the account's IAM OIDC providers) as the bootstrap identity.
+    /// A connection without EKS answers every call NotImplemented, as an endpoint
+    /// without the service would.
+    fn eks(&self, region: &str) -> Arc<dyn crate::eks::Eks> {
+        Arc::new(crate::eks::ports::NoEks { region: region.to_string() })
+    }
     /// The region calls go to.
     fn region(&self) -> String;
     /// Where the onboarding identity's credentials come from, in words for the person.

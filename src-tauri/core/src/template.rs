@@ -11,7 +11,7 @@ use crate::lint;
 use crate::policy::{self, DocKind, ExternalIdCondition};
 use crate::validate::{self, FieldError, FieldErrors, NameKind};
 
-pub use crate::template_variants::{pick, Feature, PolicyReference, Variant};
+pub use crate::template_variants::{pick, Feature, PolicyReference, ServiceAccountRole, Variant};
 
 /// The format tag every template file carries.
 pub const FORMAT: &str = "rolegate-template/v1";
@@ -175,6 +175,10 @@ pub struct Template {
     pub user: Option<UserTemplate>,
     #[serde(default)]
     pub roles: Vec<RoleTemplate>,
+    /// Roles for a Kubernetes service account of an EKS cluster (IRSA), made in every
+    /// mode of the template (`ServiceAccountRole`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_account_roles: Vec<ServiceAccountRole>,
     /// Export formats the template offers (`aws-profile`, `env`, `seqera`, ...).
     #[serde(default)]
     pub exports: Vec<String>,
@@ -367,6 +371,7 @@ impl Template {
                 }
             }
         }
+        self.validate_service_account_roles(field, &mut errs);
         if self.platform_credential == Some(PlatformConnector::SeqeraContainerReg) && self.mode != Mode::Key {
             errs.push(FieldError::new(
                 f("platform_credential"),

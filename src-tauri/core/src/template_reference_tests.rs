@@ -124,7 +124,7 @@ fn every_seqera_policy_matches_its_reference_document() {
             "seqera-intelligent-compute/sched",
         ]
         .into_iter()
-        .chain(["seqera-eks/main"])
+        .chain(["seqera-eks/main", "seqera-eks/launcher"])
         .collect::<Vec<_>>()
     );
     // Every Seqera AWS template names its reference document, date and source.

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::policy::{self, DocKind};
 use crate::template::{Mode, RoleTemplate, Template, UserTemplate, Variable};
 use crate::validate::FieldError;
+use crate::validate::{self, NameKind};
 
 /// The same template in another mode: it shares the template's variables, policies and
 /// features, and brings its own id, user and roles (and variables of its own, such as
@@ -50,6 +51,41 @@ pub struct Feature {
     /// IAM statements; strings may hold the same placeholders as a policy document.
     #[cfg_attr(feature = "ts", ts(type = "Array<unknown>"))]
     pub statements: Vec<Value>,
+}
+
+/// A role for a Kubernetes service account of an EKS cluster (IRSA): trusted by the
+/// cluster's IAM OIDC provider (`Federated`) for `sts:AssumeRoleWithWebIdentity`, with
+/// StringEquals on the token's `aud` (`sts.amazonaws.com`) and `sub`
+/// (`system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT`). The cluster's OIDC issuer comes
+/// from eks:DescribeCluster when the run is planned. Strings may hold variables. Every
+/// mode of a template makes it: the pods need it whoever Seqera signs in as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ServiceAccountRole {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The EKS cluster's name.
+    pub cluster: String,
+    /// The region the cluster is in; `*` or empty: the run's region.
+    #[serde(default)]
+    pub cluster_region: String,
+    /// The Kubernetes namespace of the service account.
+    pub namespace: String,
+    /// The Kubernetes service account whose pods assume the role.
+    pub service_account: String,
+    /// Policies attached to the role: `policy:KEY` or a policy ARN.
+    #[serde(default)]
+    pub attach: Vec<String>,
+    #[serde(default = "default_session")]
+    pub max_session_seconds: u32,
+    #[serde(default)]
+    pub verify_actions: Vec<String>,
+}
+
+fn default_session() -> u32 {
+    3600
 }
 
 /// Where a built-in policy came from, and how it departs from that document. The
@@ -146,6 +182,40 @@ impl Template {
         list.extend(extra);
         doc["Statement"] = Value::Array(list);
         doc
+    }
+
+    /// The service-account roles checked: keys apart from each other and from the
+    /// roles', names, sessions and what they attach (`policy:KEY` of this template).
+    pub(crate) fn validate_service_account_roles(&self, field: &str, errs: &mut Vec<FieldError>) {
+        let mut keys: std::collections::HashSet<&str> = self.roles.iter().map(|r| r.key.as_str()).collect();
+        for (i, r) in self.service_account_roles.iter().enumerate() {
+            let rf = format!("{field}.service_account_roles[{i}]");
+            if !keys.insert(r.key.as_str()) {
+                errs.push(FieldError::new(format!("{rf}.key"), "template-key", format!("role key {:?} is repeated", r.key)));
+            }
+            errs.extend(validate::iam_name(&format!("{rf}.name"), NameKind::Role, &r.name));
+            if !(3600..=43200).contains(&r.max_session_seconds) {
+                errs.push(FieldError::new(format!("{rf}.max_session_seconds"), "session-duration", "must be 3600 to 43200 seconds"));
+            }
+            for (what, v) in [("cluster", &r.cluster), ("namespace", &r.namespace), ("service_account", &r.service_account)] {
+                if v.is_empty() {
+                    errs.push(FieldError::new(format!("{rf}.{what}"), "required", format!("a service-account role names its {what}")));
+                }
+            }
+            for a in &r.attach {
+                let known = match a.strip_prefix("policy:") {
+                    Some(k) => self.policies.iter().any(|p| p.key == k),
+                    None => a.starts_with("arn:"),
+                };
+                if !known {
+                    errs.push(FieldError::new(
+                        format!("{rf}.attach"),
+                        "template-reference",
+                        format!("{a:?} is neither policy:KEY of this template nor a policy ARN"),
+                    ));
+                }
+            }
+        }
     }
 
     /// Variants and features checked on load: ids, keys, references, and each policy
@@ -298,10 +368,11 @@ mod tests {
     #[test]
     fn a_scope_variable_takes_a_name_or_a_star() {
         let t = find_builtin("seqera-eks").unwrap();
-        assert_eq!(t.resolve_variables(&BTreeMap::new()).unwrap()["work_bucket"], "*");
-        let given = BTreeMap::from([("work_bucket".to_string(), "my-work.bucket".to_string())]);
+        let cluster = ("eks_cluster".to_string(), "pipelines".to_string());
+        assert_eq!(t.resolve_variables(&BTreeMap::from([cluster.clone()])).unwrap()["work_bucket"], "*");
+        let given = BTreeMap::from([("work_bucket".to_string(), "my-work.bucket".to_string()), cluster.clone()]);
         assert_eq!(t.resolve_variables(&given).unwrap()["work_bucket"], "my-work.bucket");
-        let given = BTreeMap::from([("work_bucket".to_string(), "a*b".to_string())]);
+        let given = BTreeMap::from([("work_bucket".to_string(), "a*b".to_string()), cluster]);
         assert_eq!(t.resolve_variables(&given).unwrap_err()[0].rule, "variable-chars");
     }
 }

@@ -43,8 +43,9 @@ pub async fn new_external_id(state: State<'_, AppState>) -> Result<String, Comma
 }
 
 /// Every call a run would make, built and validated by the core for the identity in
-/// use, from a template held here. It makes no AWS call, so the Details screen calls
-/// it as the person types; Review shows the plan and starts it by its id.
+/// use, from a template held here. It makes no AWS call but for a template with
+/// service-account roles (the EKS cluster it names is described), so the Details screen
+/// calls it as the person types; Review shows the plan and starts it by its id.
 #[tauri::command]
 pub async fn plan(
     template: TemplateRef,
@@ -53,6 +54,8 @@ pub async fn plan(
     plans: State<'_, PlanState>,
 ) -> Result<Plan, CommandError> {
     let (engine, who, _) = plans::caller(&state).await?;
+    let held = plans.lock().expect("plans lock").template(&template)?;
+    let inputs = engine.cluster_facts(&held, &inputs).await?;
     plans.lock().expect("plans lock").plan(&template, &inputs, &who, &engine.entropy.run_id(), engine.entropy.as_ref())
 }
 
@@ -67,6 +70,8 @@ pub async fn start_run(
     plans: State<'_, PlanState>,
 ) -> Result<String, CommandError> {
     let (engine, who, label) = plans::caller(&state).await?;
+    let held = plans.lock().expect("plans lock").template(&request.template)?;
+    let request = StartRequest { inputs: engine.cluster_facts(&held, &request.inputs).await?, ..request };
     let run = plans::start(&engine, &plans, &request, &who)?;
     if let Ok(dir) = app.path().app_data_dir() {
         let entry = settings::IndexedRun {

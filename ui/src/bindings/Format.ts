@@ -3,4 +3,4 @@
 /**
  * The formats `rolegate export` knows.
  */
-export type Format = "aws-profile" | "sh" | "fish" | "powershell" | "dotenv" | "seqera" | "registry" | "nextflow" | "spacelift" | "terraform" | "cloudformation";
+export type Format = "aws-profile" | "sh" | "fish" | "powershell" | "dotenv" | "seqera" | "registry" | "nextflow" | "spacelift" | "terraform" | "cloudformation" | "kubernetes";

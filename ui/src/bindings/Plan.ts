@@ -5,6 +5,7 @@ import type { Mode } from "./Mode";
 import type { Partition } from "./Partition";
 import type { PlannedPolicy } from "./PlannedPolicy";
 import type { PlannedRole } from "./PlannedRole";
+import type { PlannedServiceAccountRole } from "./PlannedServiceAccountRole";
 import type { PlannedUser } from "./PlannedUser";
 import type { PlatformConnector } from "./PlatformConnector";
 import type { Step } from "./Step";
@@ -17,7 +18,12 @@ export type Plan = { run_id: string, template_id: string, template_name: string,
 /**
  * Where the caller's credentials came from (a named profile, the environment...).
  */
-identity: IdentitySource, path: string, tags: Array<Tag>, policies: Array<PlannedPolicy>, user: PlannedUser | null, roles: Array<PlannedRole>, steps: Array<Step>, lints: Array<Lint>, 
+identity: IdentitySource, path: string, tags: Array<Tag>, policies: Array<PlannedPolicy>, user: PlannedUser | null, roles: Array<PlannedRole>, 
+/**
+ * Roles for Kubernetes service accounts of an EKS cluster (IRSA), trusted by the
+ * cluster's OIDC provider; no External ID, and no one here can assume them.
+ */
+service_account_roles?: Array<PlannedServiceAccountRole>, steps: Array<Step>, lints: Array<Lint>, 
 /**
  * What the template's platform connector creates (`seqera connect`); journals written
  * before templates said so fall back to the built-in template of the same id.

@@ -4,6 +4,7 @@ import type { Mode } from "./Mode";
 import type { PlatformConnector } from "./PlatformConnector";
 import type { PolicyTemplate } from "./PolicyTemplate";
 import type { RoleTemplate } from "./RoleTemplate";
+import type { ServiceAccountRole } from "./ServiceAccountRole";
 import type { UserTemplate } from "./UserTemplate";
 import type { Variable } from "./Variable";
 import type { Variant } from "./Variant";
@@ -12,6 +13,11 @@ import type { Variant } from "./Variant";
  * A whole template.
  */
 export type Template = { format: string, id: string, name: string, platform: string, description: string, mode: Mode, variables: Array<Variable>, policies: Array<PolicyTemplate>, user: UserTemplate | null, roles: Array<RoleTemplate>, 
+/**
+ * Roles for a Kubernetes service account of an EKS cluster (IRSA), made in every
+ * mode of the template (`ServiceAccountRole`).
+ */
+service_account_roles?: Array<ServiceAccountRole>, 
 /**
  * Export formats the template offers (`aws-profile`, `env`, `seqera`, ...).
  */

@@ -20,6 +20,7 @@ const LABEL: Record<Format, string> = {
   spacelift: "Spacelift trust statements",
   terraform: "Terraform",
   cloudformation: "CloudFormation",
+  kubernetes: "Kubernetes service account (IRSA)",
 };
 
 const ENV: Format[] = ["sh", "fish", "powershell", "dotenv"];

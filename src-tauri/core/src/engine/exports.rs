@@ -134,6 +134,7 @@ impl Engine {
                 export::iac::terraform(&journal, spacelift)
             }
             Format::Cloudformation => export::iac::cloudformation(&journal),
+            Format::Kubernetes => export::kubernetes(&bundle)?,
             Format::AwsProfile => {
                 return Err(invalid(
                     "format",

@@ -116,11 +116,13 @@ impl Engine {
         self.connect.sts().get_caller_identity().await.map_err(Self::aws)
     }
 
-    /// Plan a run for the current identity.
+    /// Plan a run for the current identity, with the EKS clusters its service-account
+    /// roles name looked up first (`cluster_facts`).
     pub async fn plan(&self, template: &Template, inputs: &RunInputs) -> Result<Plan, RunError> {
         let caller = self.identity().await?;
+        let inputs = self.cluster_facts(template, inputs).await?;
         let run_id = self.entropy.run_id();
-        let mut plan = plan::build(template, inputs, &caller, &run_id, self.entropy.as_ref())?;
+        let mut plan = plan::build(template, &inputs, &caller, &run_id, self.entropy.as_ref())?;
         plan.identity = self.connect.identity_source();
         Ok(plan)
     }

@@ -135,18 +135,20 @@ impl Engine {
                 }
             }
         }
-        for role in &plan.roles {
-            let r = Resource::Role { name: role.name.clone() };
-            let ours = iam.get_role(&role.name).await.map_err(Self::aws)?.is_some_and(|info| owned_by(&info.tags, &run_id));
+        let roles = plan.roles.iter().map(|r| (&r.key, &r.name, &r.attach));
+        let service_account_roles = plan.service_account_roles.iter().map(|r| (&r.key, &r.name, &r.attach));
+        for (key, name, attach) in roles.chain(service_account_roles) {
+            let r = Resource::Role { name: name.clone() };
+            let ours = iam.get_role(name).await.map_err(Self::aws)?.is_some_and(|info| owned_by(&info.tags, &run_id));
             if ours {
                 if !journal.has_resource(&r) {
-                    journal.record(r.clone(), &StepId::role(&role.key), now);
+                    journal.record(r.clone(), &StepId::role(key), now);
                 }
-                let attached = iam.list_attached_role_policies(&role.name).await.map_err(Self::aws)?;
-                for arn in role.attach.iter().filter(|a| attached.contains(a)) {
+                let attached = iam.list_attached_role_policies(name).await.map_err(Self::aws)?;
+                for arn in attach.iter().filter(|a| attached.contains(a)) {
                     journal.record(
-                        Resource::RolePolicyAttachment { role: role.name.clone(), policy_arn: arn.clone() },
-                        &StepId::role_attach(&role.key, arn),
+                        Resource::RolePolicyAttachment { role: name.clone(), policy_arn: arn.clone() },
+                        &StepId::role_attach(key, arn),
                         now,
                     );
                 }

@@ -1,9 +1,11 @@
 //! `Engine::verify`: runs the checks of `checks` against an applied run (its key, each
-//! role's trust policy, the AssumeRole probes, the simulated actions) and journals the
+//! role's trust policy, the AssumeRole probes, the simulated actions, each service-account
+//! role's exact trust in `checks_service_account`) and journals the
 //! result: the run's status is `verdict::verdict` of the report.
 
 use super::Engine;
 use crate::checks::{check_trust_document, probe_role, Check, CheckStatus, ExpectedTrust, RoleProbe, VerifyReport, TRUST_TITLE};
+use crate::checks_service_account::check_service_account_role;
 use crate::error::RunError;
 use crate::journal::RunStatus;
 use crate::ports::Credentials;
@@ -141,6 +143,11 @@ impl Engine {
             }
             let docs = plan.documents_for(&role.attach, None);
             simulate(&mut report, events, iam.as_ref(), &id("simulate"), &role.arn, &role.verify_actions, &docs).await;
+        }
+        for role in &plan.service_account_roles {
+            check_service_account_role(&mut report, events, iam.as_ref(), role).await;
+            let docs = plan.documents_for(&role.attach, None);
+            simulate(&mut report, events, iam.as_ref(), &format!("simulate:{}", role.key), &role.arn, &role.verify_actions, &docs).await;
         }
         let now = self.clock.now();
         journal.status = verdict::verdict(&plan, &report);

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{Bundle, Format, Rendered};
 use crate::journal::Journal;
-use crate::plan::{Plan, PlannedPolicy, PlannedRole};
+use crate::plan::{Plan, PlannedPolicy, PlannedRole, PlannedServiceAccountRole};
 use crate::validate::Tag;
 
 fn ident(s: &str) -> String {
@@ -143,6 +143,22 @@ pub fn terraform(journal: &Journal, spacelift: Option<&[String]>) -> Rendered {
             // IAM refuses a trust policy naming a user that does not exist yet.
             role = role.add_attribute(Attribute::new("depends_on", Expression::Array(vec![reference("aws_iam_user.user".into())])));
         }
+        body = body.add_block(role.build());
+        for (i, arn) in r.attach.iter().enumerate() {
+            body = body.add_block(attachment(plan, "role", &format!("{id}_attach_{i}"), &format!("aws_iam_role.{id}.name"), arn));
+        }
+    }
+    for r in &plan.service_account_roles {
+        let id = ident(&format!("service_account_role_{}", r.key));
+        let role = Block::builder("resource")
+            .add_label("aws_iam_role")
+            .add_label(id.clone())
+            .add_attribute(("name", r.name.clone()))
+            .add_attribute(("path", plan.path.clone()))
+            .add_attribute(("description", r.description.clone()))
+            .add_attribute(("max_session_duration", r.max_session_seconds as u64))
+            .add_attribute(Attribute::new("assume_role_policy", jsonencode(&r.trust_policy)))
+            .add_attribute(Attribute::new("tags", tags_expr(&plan.tags)));
         body = body.add_block(role.build());
         for (i, arn) in r.attach.iter().enumerate() {
             body = body.add_block(attachment(plan, "role", &format!("{id}_attach_{i}"), &format!("aws_iam_role.{id}.name"), arn));
@@ -286,7 +302,7 @@ pub fn cloudformation(journal: &Journal) -> Rendered {
     let mut out: String = header(&bundle).lines().map(|l| format!("# {l}\n")).collect();
     out.push_str("AWSTemplateFormatVersion: \"2010-09-09\"\n");
     out.push_str(&format!("Description: {}\n", q(&format!("Rolegate run {} ({}), replayed", bundle.run_id, bundle.template_id))));
-    out.push_str(&cloudformation_resources(plan, &plan.tags, &AsPlanned));
+    out.push_str(&resources_and_outputs(plan, &plan.tags, &AsPlanned, &plan.service_account_roles));
     Rendered {
         format: Format::Cloudformation,
         text: out.into(),
@@ -298,6 +314,13 @@ pub fn cloudformation(journal: &Journal) -> Rendered {
 /// The `Resources` and `Outputs` sections of a plan: its policies, its user, its roles,
 /// each carrying `tags`, their documents and ARNs as `docs` writes them.
 pub(crate) fn cloudformation_resources(plan: &Plan, tags: &[Tag], docs: &dyn CfnDocs) -> String {
+    resources_and_outputs(plan, tags, docs, &[])
+}
+
+/// `cloudformation_resources` with the service-account roles (IRSA) of a run in its own
+/// account too: their trust names that account's OIDC provider, so only the run's own
+/// replay holds them.
+fn resources_and_outputs(plan: &Plan, tags: &[Tag], docs: &dyn CfnDocs, service_account_roles: &[PlannedServiceAccountRole]) -> String {
     let json = |v: &Value| serde_json::to_string(v).expect("json");
     let mut out = String::from("Resources:\n");
     for p in &plan.policies {
@@ -327,9 +350,21 @@ pub(crate) fn cloudformation_resources(plan: &Plan, tags: &[Tag], docs: &dyn Cfn
         cfn_arns(&mut out, plan, &r.attach, "      ", docs);
         cfn_tags(&mut out, tags, "      ");
     }
+    for r in service_account_roles {
+        out.push_str(&format!("  {}:\n    Type: AWS::IAM::Role\n    Properties:\n", cfn_id("ServiceAccountRole", &r.key)));
+        out.push_str(&format!("      RoleName: {}\n      Path: {}\n", q(&r.name), q(&plan.path)));
+        out.push_str(&format!("      Description: {}\n      MaxSessionDuration: {}\n", q(&r.description), r.max_session_seconds));
+        out.push_str(&format!("      AssumeRolePolicyDocument: {}\n", json(&r.trust_policy)));
+        cfn_arns(&mut out, plan, &r.attach, "      ", docs);
+        cfn_tags(&mut out, tags, "      ");
+    }
     out.push_str("Outputs:\n");
     for r in &plan.roles {
         out.push_str(&format!("  {}Arn:\n    Value: !GetAtt {}.Arn\n", cfn_id("Role", &r.key), cfn_id("Role", &r.key)));
+    }
+    for r in service_account_roles {
+        let id = cfn_id("ServiceAccountRole", &r.key);
+        out.push_str(&format!("  {id}Arn:\n    Value: !GetAtt {id}.Arn\n"));
     }
     if plan.user.is_some() {
         out.push_str("  UserArn:\n    Value: !GetAtt User.Arn\n");

@@ -7,10 +7,12 @@ pub mod backup;
 pub mod command_line;
 pub mod iac;
 pub mod ini;
+mod kubernetes;
 mod platforms;
 pub mod profile;
 pub mod secret;
 
+pub use kubernetes::kubernetes;
 pub use platforms::{credential_name, nextflow, registry, seqera, spacelift, spacelift_assumes, spacelift_phase};
 
 #[cfg(test)]
@@ -25,7 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::arn::Partition;
 use crate::journal::Journal;
-use crate::plan::PlannedRole;
+use crate::plan::{PlannedRole, PlannedServiceAccountRole};
 use crate::template::Mode;
 use crate::validate::FieldError;
 
@@ -53,10 +55,13 @@ pub enum Format {
     Spacelift,
     Terraform,
     Cloudformation,
+    /// The Kubernetes ServiceAccount of each service-account role (IRSA), annotated with
+    /// the role's ARN.
+    Kubernetes,
 }
 
 impl Format {
-    pub const ALL: [Format; 11] = [
+    pub const ALL: [Format; 12] = [
         Format::AwsProfile,
         Format::Sh,
         Format::Fish,
@@ -68,6 +73,7 @@ impl Format {
         Format::Spacelift,
         Format::Terraform,
         Format::Cloudformation,
+        Format::Kubernetes,
     ];
 
     pub fn id(self) -> &'static str {
@@ -83,6 +89,7 @@ impl Format {
             Format::Spacelift => "spacelift",
             Format::Terraform => "terraform",
             Format::Cloudformation => "cloudformation",
+            Format::Kubernetes => "kubernetes",
         }
     }
 
@@ -150,7 +157,7 @@ impl Format {
             Format::Seqera | Format::Registry | Format::Spacelift => "json",
             Format::Nextflow => "config",
             Format::Terraform => "tf",
-            Format::Cloudformation => "yaml",
+            Format::Cloudformation | Format::Kubernetes => "yaml",
         };
         format!("rolegate-{run_id}-{}.{ext}", self.id())
     }
@@ -168,6 +175,8 @@ pub struct Bundle {
     pub user: Option<String>,
     pub access_key_id: Option<String>,
     pub roles: Vec<PlannedRole>,
+    /// The roles of Kubernetes service accounts (IRSA) the run made.
+    pub service_account_roles: Vec<PlannedServiceAccountRole>,
     /// Keys of the roles whose External ID came from the platform (given at plan time,
     /// or set with `set-external-id`), not made up by Rolegate.
     pub platform_external_ids: Vec<String>,
@@ -185,6 +194,7 @@ impl Bundle {
             user: j.plan.user.as_ref().map(|u| u.name.clone()),
             access_key_id: j.access_key_id.clone(),
             roles: j.plan.roles.clone(),
+            service_account_roles: j.plan.service_account_roles.clone(),
             platform_external_ids: j
                 .plan
                 .roles

@@ -415,6 +415,7 @@ mod tests {
             user: Some("launch".into()),
             access_key_id: Some("AKIAEXAMPLE".into()),
             roles: if mode == Mode::Key { vec![] } else { vec![role] },
+            service_account_roles: vec![],
             platform_external_ids: vec![],
         }
     }

@@ -27,6 +27,7 @@ fn bundle() -> Bundle {
         user: Some("launch".into()),
         access_key_id: Some("AKIAEXAMPLE".into()),
         roles: vec![],
+        service_account_roles: vec![],
         platform_external_ids: vec![],
     }
 }

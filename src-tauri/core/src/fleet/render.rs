@@ -100,6 +100,16 @@ pub fn stackset_template(plan: &Plan, fleet_id: &str) -> Result<StackSetTemplate
             ),
         )]));
     }
+    if let Some(sa) = plan.service_account_roles.first() {
+        return Err(RunError::Invalid(vec![FieldError::new(
+            "template",
+            "fleet-no-service-account-roles",
+            format!(
+                "{} makes role {} for service account {}, trusted by the OIDC provider of cluster {} in account {}:                  it belongs to that one cluster, so a StackSet cannot make it in other accounts.                  Onboard each EKS cluster with a single run.",
+                plan.template_id, sa.name, sa.subject, sa.cluster, plan.account
+            ),
+        )]));
+    }
     plan.ready_to_start(true)?;
     let exact: Vec<&PlannedRole> = plan.roles.iter().filter(|r| r.condition.operator == "StringEquals").collect();
     let parameters: Vec<ExternalIdParameter> = exact
@@ -267,6 +277,39 @@ mod tests {
         );
         assert_eq!(d.sub("arn:aws:iam::aws:policy/ReadOnlyAccess"), json!("arn:aws:iam::aws:policy/ReadOnlyAccess"));
         assert_eq!(d.sub("arn:aws:iam::444455556666:root"), json!("arn:aws:iam::444455556666:root"));
+    }
+
+    #[test]
+    fn a_service_account_role_stays_with_its_cluster() {
+        let mut p = plan("seqera-cloud-role", &[]);
+        let role = p.roles[0].clone();
+        p.service_account_roles.push(crate::plan::PlannedServiceAccountRole {
+            key: "launcher".into(),
+            name: "tower-launcher".into(),
+            arn: role.arn.replace(&role.name, "tower-launcher"),
+            description: String::new(),
+            cluster: "genomics".into(),
+            cluster_region: "eu-west-1".into(),
+            issuer: "oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF".into(),
+            oidc_provider_arn: format!(
+                "arn:aws:iam::{}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF",
+                p.account
+            ),
+            namespace: "tower-nf".into(),
+            service_account: "tower-launcher-sa".into(),
+            subject: "system:serviceaccount:tower-nf:tower-launcher-sa".into(),
+            trust_policy: serde_json::json!({}),
+            attach: vec![],
+            max_session_seconds: 3600,
+            verify_actions: vec![],
+        });
+        match stackset_template(&p, "fl-1") {
+            Err(RunError::Invalid(errs)) => {
+                assert_eq!((errs[0].field.as_str(), errs[0].rule.as_str()), ("template", "fleet-no-service-account-roles"));
+                assert!(errs[0].message.contains("cluster genomics"), "{}", errs[0].message);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

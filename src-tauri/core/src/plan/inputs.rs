@@ -42,6 +42,11 @@ pub struct RunInputs {
     /// The template's optional features ticked for this run, by key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
+    /// What AWS said of the EKS clusters the template's service-account roles name, by
+    /// `REGION/NAME` (`service_accounts::cluster_key`): looked up by `Engine::plan`
+    /// (eks:DescribeCluster, the account's IAM OIDC providers), which replaces any given.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub clusters: BTreeMap<String, super::ClusterFacts>,
 }
 
 fn root_path() -> String {
@@ -131,6 +136,7 @@ fn check_references(template: &Template, inputs: &RunInputs, errs: &mut FieldErr
     for k in inputs.names.keys() {
         let known = k == "user" && template.user.is_some()
             || k.strip_prefix("role:").is_some_and(|r| template.roles.iter().any(|x| x.key == r))
+            || k.strip_prefix("role:").is_some_and(|r| template.service_account_roles.iter().any(|x| x.key == r))
             || k.strip_prefix("policy:").is_some_and(|p| template.policies.iter().any(|x| x.key == p));
         if !known {
             errs.push(FieldError::new(

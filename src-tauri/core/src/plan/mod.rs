@@ -6,6 +6,7 @@
 
 mod inputs;
 mod roles;
+pub mod service_accounts;
 mod steps;
 #[cfg(test)]
 mod tests;
@@ -21,6 +22,7 @@ use crate::validate::{self, FieldError, FieldErrors, NameKind, Tag};
 
 pub use inputs::RunInputs;
 pub use roles::PlannedRole;
+pub use service_accounts::{ClusterFacts, PlannedServiceAccountRole};
 pub use steps::{StepId, StepIdError};
 
 use inputs::Resolved;
@@ -135,6 +137,10 @@ pub struct Plan {
     pub policies: Vec<PlannedPolicy>,
     pub user: Option<PlannedUser>,
     pub roles: Vec<PlannedRole>,
+    /// Roles for Kubernetes service accounts of an EKS cluster (IRSA), trusted by the
+    /// cluster's OIDC provider; no External ID, and no one here can assume them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_account_roles: Vec<PlannedServiceAccountRole>,
     pub steps: Vec<Step>,
     pub lints: Vec<Lint>,
     /// What the template's platform connector creates (`seqera connect`); journals written
@@ -229,6 +235,11 @@ pub fn build(
     let user_arn = user_name.as_ref().map(|n| iam_arn(ctx.partition, &ctx.account, "user", &inputs.path, n));
     let roles: Vec<PlannedRole> =
         template.roles.iter().map(|r| roles::plan_role(r, template, &ctx, user_arn.as_deref(), entropy, &attach, &mut found)).collect();
+    let service_account_roles: Vec<PlannedServiceAccountRole> = template
+        .service_account_roles
+        .iter()
+        .filter_map(|r| service_accounts::plan_service_account_role(r, &ctx, &attach, &mut found))
+        .collect();
     let user = template.user.as_ref().map(|u| PlannedUser {
         arn: user_arn.clone().unwrap_or_default(),
         name: user_name.clone().unwrap_or_default(),
@@ -238,7 +249,7 @@ pub fn build(
     });
     validate::into_result(found.errs)?;
 
-    let steps = steps::steps_for(&inputs.path, &ctx.tags, &policies, user.as_ref(), &roles, run_id);
+    let steps = steps::steps_for(&inputs.path, &ctx.tags, &policies, user.as_ref(), &roles, &service_account_roles, run_id);
     Ok(Plan {
         run_id: run_id.to_string(),
         template_id: template.id.clone(),
@@ -254,6 +265,7 @@ pub fn build(
         policies,
         user,
         roles,
+        service_account_roles,
         steps,
         lints: found.lints,
         platform_credential: template.platform_credential,

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{Call, PlannedPolicy, PlannedRole, PlannedUser, Step};
+use super::{Call, PlannedPolicy, PlannedRole, PlannedServiceAccountRole, PlannedUser, Step};
 use crate::validate::Tag;
 
 /// The id of a step. Its text form (`Display`, `FromStr`, serde) is the one journals,
@@ -246,6 +246,7 @@ pub(super) fn steps_for(
     policies: &[PlannedPolicy],
     user: Option<&PlannedUser>,
     roles: &[PlannedRole],
+    service_account_roles: &[PlannedServiceAccountRole],
     run_id: &str,
 ) -> Vec<Step> {
     let mut steps = Vec::new();
@@ -311,6 +312,32 @@ pub(super) fn steps_for(
                 tags: tags.to_vec(),
             },
             after,
+        });
+        for arn in &r.attach {
+            steps.push(Step {
+                id: StepId::role_attach(&r.key, arn),
+                summary: format!("Attach {arn} to role {}", r.name),
+                call: Call::AttachRolePolicy { role_name: r.name.clone(), policy_arn: arn.clone() },
+                after: std::iter::once(StepId::role(&r.key)).chain(policy_step(arn)).collect(),
+            });
+        }
+    }
+    for r in service_account_roles {
+        steps.push(Step {
+            id: StepId::role(&r.key),
+            summary: format!(
+                "Create the role {} for service account {}/{} of EKS cluster {} (trusted by its OIDC provider)",
+                r.name, r.namespace, r.service_account, r.cluster
+            ),
+            call: Call::CreateRole {
+                role_name: r.name.clone(),
+                path: path.into(),
+                description: r.description.clone(),
+                max_session_duration: r.max_session_seconds,
+                assume_role_policy_document: r.trust_policy.clone(),
+                tags: tags.to_vec(),
+            },
+            after: vec![],
         });
         for arn in &r.attach {
             steps.push(Step {

@@ -237,6 +237,14 @@ fn ticked_features_add_their_statements_and_unknown_ones_are_refused() {
     let t = find_builtin("seqera-eks").unwrap();
     let mut inp = inputs("seqera-eks");
     inp.variables.insert("work_bucket".into(), "acme-work".into());
+    inp.variables.insert("eks_cluster".into(), "pipelines".into());
+    inp.clusters.insert(
+        service_accounts::cluster_key("eu-west-1", "pipelines"),
+        ClusterFacts {
+            issuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF".into(),
+            ..Default::default()
+        },
+    );
     let plan = build(&t, &inp, &caller(), "rg-f1", &FixedEntropy::default()).unwrap();
     let text = crate::policy::render(&plan.policies[0].document);
     assert!(text.contains("arn:aws:s3:::acme-work/*") && !text.contains("s3:PutObject"), "{text}");

@@ -136,6 +136,8 @@ pub struct FakeAws {
     pub org: super::organizations::FakeOrganizations,
     /// Its StackSets (OU targets read from `org`).
     pub stacksets: super::stacksets::FakeStackSets,
+    /// The account's EKS clusters and IAM OIDC providers (none unless a test makes them).
+    pub eks: super::eks::FakeEks,
 }
 
 fn err(kind: AwsErrorKind, op: &str, code: &str, message: impl Into<String>) -> AwsError {
@@ -150,7 +152,7 @@ impl FakeAws {
     pub fn new(account: &str, clock: Arc<ManualClock>) -> FakeAws {
         let org = super::organizations::FakeOrganizations::default();
         let stacksets = super::stacksets::FakeStackSets::new(org.clone());
-        FakeAws { account: account.into(), clock, state: Arc::new(Mutex::new(State::default())), org, stacksets }
+        FakeAws { account: account.into(), clock, state: Arc::new(Mutex::new(State::default())), org, stacksets, eks: Default::default() }
     }
 
     /// Answer the next `times` calls of `operation` (`iam:CreateRole`, `sts:AssumeRole`)
@@ -365,6 +367,9 @@ impl Connect for FakeAws {
     }
     fn stacksets(&self) -> Arc<dyn crate::fleet::StackSets> {
         Arc::new(self.stacksets.clone())
+    }
+    fn eks(&self, region: &str) -> Arc<dyn crate::eks::Eks> {
+        Arc::new(self.eks.in_region(region))
     }
     fn region(&self) -> String {
         "eu-west-1".into()

@@ -1,4 +1,4 @@
-//! In-memory stand-ins for unit tests (IAM/STS in `aws`, Organizations in `organizations`): a clock that advances only when slept on,
+//! In-memory stand-ins for unit tests (IAM/STS in `aws`, Organizations in `organizations`, EKS in `eks`): a clock that advances only when slept on,
 //! fixed randomness, a vault in memory, and a journal store that wraps a real one and
 //! simulates the process dying right after its Nth write; a built-in template's plan for
 //! an account, for tests of what is rendered from a plan.
@@ -16,6 +16,7 @@ use crate::journal::{Journal, JournalStore, StoreError};
 use crate::ports::{Clock, Entropy, Vault, VaultError};
 
 pub mod aws;
+pub mod eks;
 pub mod organizations;
 pub mod stacksets;
 
