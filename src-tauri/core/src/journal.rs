@@ -433,50 +433,57 @@ impl FileJournalStore {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
-
-    fn path_of(&self, run_id: &str) -> PathBuf {
-        self.dir.join(format!("{run_id}.json"))
-    }
 }
 
 impl JournalStore for FileJournalStore {
     fn save(&self, journal: &Journal) -> Result<(), StoreError> {
         check_id(&journal.run_id)?;
-        let path = self.path_of(&journal.run_id);
-        let bytes = serde_json::to_vec_pretty(journal).expect("journal serialises");
-        crate::home::ensure_private_dir(&self.dir).map_err(|source| StoreError::Io { action: "create", path: self.dir.clone(), source })?;
-        write_private_atomic(&path, &bytes).map_err(|source| StoreError::Io { action: "write", path, source })
+        write_json(&self.dir, &journal.run_id, journal)
     }
 
     fn load(&self, run_id: &str) -> Result<Journal, StoreError> {
         check_id(run_id)?;
-        let path = self.path_of(run_id);
-        let text = match std::fs::read(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotFound(run_id.into())),
-            Err(source) => return Err(StoreError::Io { action: "read", path, source }),
-        };
-        serde_json::from_slice(&text).map_err(|e| StoreError::Corrupt { path, message: e.to_string() })
+        read_json(&self.dir, run_id)
     }
 
     fn list(&self) -> Result<Vec<Journal>, StoreError> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(StoreError::Io { action: "list", path: self.dir.clone(), source }),
-        };
-        let mut out = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if let Some(id) = name.strip_suffix(".json") {
-                if check_id(id).is_ok() {
-                    out.push(self.load(id)?);
-                }
-            }
-        }
+        let mut out = ids_in(&self.dir, |id| check_id(id).is_ok())?.iter().map(|id| self.load(id)).collect::<Result<Vec<_>, _>>()?;
         out.sort_by_key(|j| std::cmp::Reverse(j.created_at));
         Ok(out)
     }
+}
+
+/// Write `value` as `dir/ID.json`, pretty, atomically, mode 0600 (the folder made private).
+pub(crate) fn write_json<T: serde::Serialize>(dir: &Path, id: &str, value: &T) -> Result<(), StoreError> {
+    let path = dir.join(format!("{id}.json"));
+    let bytes = serde_json::to_vec_pretty(value).expect("a journal serialises");
+    crate::home::ensure_private_dir(dir).map_err(|source| StoreError::Io { action: "create", path: dir.to_path_buf(), source })?;
+    write_private_atomic(&path, &bytes).map_err(|source| StoreError::Io { action: "write", path, source })
+}
+
+/// Read `dir/ID.json`; `NotFound(ID)` when there is none.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, id: &str) -> Result<T, StoreError> {
+    let path = dir.join(format!("{id}.json"));
+    let text = match std::fs::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotFound(id.into())),
+        Err(source) => return Err(StoreError::Io { action: "read", path, source }),
+    };
+    serde_json::from_slice(&text).map_err(|e| StoreError::Corrupt { path, message: e.to_string() })
+}
+
+/// The ids of the `ID.json` files in `dir` that `valid` accepts (none when `dir` is missing).
+pub(crate) fn ids_in(dir: &Path, valid: impl Fn(&str) -> bool) -> Result<Vec<String>, StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(StoreError::Io { action: "list", path: dir.to_path_buf(), source }),
+    };
+    Ok(entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().strip_suffix(".json").map(String::from))
+        .filter(|id| valid(id))
+        .collect())
 }
 
 #[cfg(test)]

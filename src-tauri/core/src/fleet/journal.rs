@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::stacksets::{DeploymentTargets, OperationPreferences, OperationResult, ParameterValue, PermissionModel};
-use crate::fs::write_private_atomic;
-use crate::journal::StoreError;
+use crate::journal::{ids_in, read_json, write_json, StoreError};
 use crate::plan::{Plan, RunInputs};
 
 /// Where a fleet stands.
@@ -179,45 +178,19 @@ impl FleetStore {
         FleetStore { dir: dir.into() }
     }
 
-    fn path_of(&self, id: &str) -> PathBuf {
-        self.dir.join(format!("{id}.json"))
-    }
-
     pub fn save(&self, j: &FleetJournal) -> Result<(), StoreError> {
         check_fleet_id(&j.fleet_id)?;
-        let path = self.path_of(&j.fleet_id);
-        let bytes = serde_json::to_vec_pretty(j).expect("fleet journal serialises");
-        crate::home::ensure_private_dir(&self.dir).map_err(|source| StoreError::Io { action: "create", path: self.dir.clone(), source })?;
-        write_private_atomic(&path, &bytes).map_err(|source| StoreError::Io { action: "write", path, source })
+        write_json(&self.dir, &j.fleet_id, j)
     }
 
     pub fn load(&self, id: &str) -> Result<FleetJournal, StoreError> {
         check_fleet_id(id)?;
-        let path = self.path_of(id);
-        let text = match std::fs::read(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotFound(id.into())),
-            Err(source) => return Err(StoreError::Io { action: "read", path, source }),
-        };
-        serde_json::from_slice(&text).map_err(|e| StoreError::Corrupt { path, message: e.to_string() })
+        read_json(&self.dir, id)
     }
 
     /// Every fleet, newest first.
     pub fn list(&self) -> Result<Vec<FleetJournal>, StoreError> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(StoreError::Io { action: "list", path: self.dir.clone(), source }),
-        };
-        let mut out = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if let Some(id) = name.strip_suffix(".json") {
-                if check_fleet_id(id).is_ok() {
-                    out.push(self.load(id)?);
-                }
-            }
-        }
+        let mut out = ids_in(&self.dir, |id| check_fleet_id(id).is_ok())?.iter().map(|id| self.load(id)).collect::<Result<Vec<_>, _>>()?;
         out.sort_by_key(|j| std::cmp::Reverse(j.created_at));
         Ok(out)
     }
