@@ -4,6 +4,8 @@ import type { FleetSummary } from "../api";
 import type { FleetLive } from "../fleetRows";
 
 export function AccountTable({ live }: { live: FleetLive }) {
+  // The operation's result per account is shown while one runs; the report has none.
+  const op = live.rows.some((r) => r.operation !== "");
   return (
     <>
       {live.operation && (
@@ -19,7 +21,7 @@ export function AccountTable({ live }: { live: FleetLive }) {
             <tr>
               <th scope="col">Account</th>
               <th scope="col">Region</th>
-              <th scope="col">Operation</th>
+              {op && <th scope="col">Operation</th>}
               <th scope="col">Instance status</th>
               <th scope="col">Verdict</th>
               <th scope="col">Reason</th>
@@ -31,7 +33,7 @@ export function AccountTable({ live }: { live: FleetLive }) {
               <tr key={`${r.account}-${r.region}`} data-account={r.account} data-verdict={r.verdict}>
                 <td>{r.account}</td>
                 <td>{r.region}</td>
-                <td>{r.operation}</td>
+                {op && <td data-col="operation">{r.operation}</td>}
                 <td>{r.instance_status}</td>
                 <td>
                   <span class="badge" data-status={r.verdict}>

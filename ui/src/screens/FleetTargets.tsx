@@ -31,20 +31,20 @@ function Account({ a, p }: { a: TargetAccount; p: Props }) {
       {a.status !== "ACTIVE" && <span class="badge"> {a.status}</span>}
       {a.caller && <span class="badge"> identity in use</span>}
       {a.management && (
-        <span class="notice warn" role="note" data-testid="management-account">
-          {" "}
+        <div class="notice warn" role="note" data-testid="management-account">
           Management account: service-managed StackSets never deploy to it.{" "}
           <button type="button" onClick={p.onSingleRun}>
             Onboard it with a single run
           </button>
-        </span>
+        </div>
       )}
     </li>
   );
 }
 
 function Node({ n, p }: { n: TargetNode; p: Props }) {
-  const label = `${n.kind === "root" ? "Root" : "OU"} ${n.name} ${n.id}`;
+  // AWS names every root "Root".
+  const label = n.kind === "root" ? `Root ${n.id}` : `OU ${n.name} ${n.id}`;
   return (
     <li data-ou={n.id}>
       {p.kind === "ous" ? (
