@@ -2,12 +2,14 @@
 //! planned from the cluster the person names (described in its region; the issuer of
 //! that cluster, not another's), blocked while the account has no IAM OIDC provider for
 //! it, proven by its exact trust, failed when that trust is widened (and passing again
-//! once the fix is applied), and rolled back to nothing. Every mode's full cycle is in
+//! once the fix is applied), and rolled back to nothing; Seqera's identity is let into a
+//! cluster that admits access entries through one, removed at roll-back. Every mode's full cycle is in
 //! `scenarios.rs` (`every_eks_mode_cycles_with_every_feature`).
 
 use rolegate_core::checks::CheckStatus;
 use rolegate_core::journal::RunStatus;
 use rolegate_core::plan::RunInputs;
+use rolegate_core::ports::Connect;
 use rolegate_core::template::find_builtin;
 use rolegate_core::{ApplyOptions, RollbackOptions, RunError};
 use rolegate_tests::{emulator, Harness};
@@ -72,8 +74,21 @@ async fn a_widened_service_account_trust_fails_verification_until_restored_and_r
     h.engine.apply(&run, &ApplyOptions::default()).await.unwrap();
     let live: serde_json::Value = serde_json::from_str(&h.iam().get_role(&role.name).await.unwrap().unwrap().trust_policy).unwrap();
     assert_eq!(live, role.trust_policy);
+    // The cluster admits access entries: Seqera's role (key+role) is let in through one.
+    let eks = h.connect.eks("eu-central-1");
+    let seqera_role = format!("arn:aws:iam::{}:role/seqera-eks", h.account.id);
+    let entry = eks.describe_access_entry("pipelines", &seqera_role).await.unwrap().expect("the access entry");
+    assert_eq!(
+        (entry.username.as_str(), entry.kubernetes_groups.as_slice()),
+        ("tower-launcher-role", &["tower-launcher-role".to_string()][..])
+    );
+    assert_eq!(
+        eks.associated_access_policies("pipelines", &seqera_role).await.unwrap(),
+        [("arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy".to_string(), vec!["tower-nf".to_string()])]
+    );
     let report = h.engine.verify(&run, None).await.unwrap();
     assert!(report.passed(), "{:#?}", report.checks);
+    assert_eq!(report.checks.iter().find(|c| c.id == "cluster-access").unwrap().status, CheckStatus::Passed);
     assert_eq!(h.engine.journal(&run).unwrap().status, RunStatus::Verified);
 
     // Any service account of the cluster may now assume it.
@@ -95,5 +110,7 @@ async fn a_widened_service_account_trust_fails_verification_until_restored_and_r
     let rb = h.engine.rollback(&run, &RollbackOptions::default()).await.unwrap();
     assert!(rb.kept.is_empty(), "{:?}", rb.kept);
     assert!(rb.deleted.contains(&format!("IAM role {}", role.name)), "{:?}", rb.deleted);
+    assert!(rb.deleted.contains(&format!("EKS access entry of {seqera_role} on cluster pipelines (eu-central-1)")), "{:?}", rb.deleted);
+    assert_eq!(eks.describe_access_entry("pipelines", &seqera_role).await.unwrap(), None);
     assert_eq!(h.inventory().await, Vec::<String>::new(), "rollback leaves nothing");
 }

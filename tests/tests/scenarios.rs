@@ -25,7 +25,7 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
     let t = find_builtin(template).unwrap();
     // The EKS clusters its service-account roles name, each with its IAM OIDC provider.
     for c in rolegate_core::plan::service_accounts::clusters_to_look_up(&t, &inp) {
-        let issuer = emulator().eks_cluster(&h.account, &c.region, &c.name, None);
+        let issuer = emulator().eks_cluster(&h.account, &c.region, &c.name, Some("API_AND_CONFIG_MAP"));
         emulator().oidc_provider(&h.account, &issuer, &["sts.amazonaws.com"]);
     }
     if template == "custom" {
@@ -86,6 +86,11 @@ async fn full_cycle(template: &str, mut inp: RunInputs) {
             c.status == CheckStatus::Passed || (c.status == CheckStatus::Skipped && c.reason.contains("lists no actions")),
             "{template}: {c:?}"
         );
+    }
+    // The cluster admits access entries: the platform's identity was let in through one.
+    if plan.cluster_access.is_some() {
+        let access = report.checks.iter().find(|c| c.id == "cluster-access").expect("the cluster-access check");
+        assert_eq!(access.status, CheckStatus::Passed, "{template}: {access:?}");
     }
     // Each service-account role is proven by its exact trust (its web-identity assume needs a pod's token).
     for r in &plan.service_account_roles {

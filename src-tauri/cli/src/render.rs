@@ -96,6 +96,16 @@ pub fn plan(p: &Plan) {
             r.name, r.subject, r.cluster, r.cluster_region, r.oidc_provider_arn
         );
     }
+    if let Some(a) = &p.cluster_access {
+        if a.through_api {
+            println!(
+                "\nCluster access: {} into EKS cluster {} as {} through an access entry (steps above)",
+                a.principal_arn, a.cluster, a.username
+            );
+        } else {
+            println!("\nYour step, which Rolegate does not do: {}", a.persons_step());
+        }
+    }
     if !p.lints.is_empty() {
         println!();
         for l in &p.lints {
@@ -116,6 +126,9 @@ pub fn applied(j: &Journal) {
     }
     for r in &j.plan.roles {
         println!("  role {} — External ID {}", r.arn, r.external_id);
+    }
+    if let Some(a) = j.plan.cluster_access.as_ref().filter(|a| !a.through_api) {
+        println!("  your step, not done: {}", a.persons_step());
     }
     for r in &j.plan.service_account_roles {
         println!(

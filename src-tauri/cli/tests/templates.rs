@@ -108,6 +108,11 @@ fn a_ticked_feature_is_planned_applied_verified_and_rolled_back() {
         "{}",
         text.stdout
     );
+    // The cluster admits only the aws-auth ConfigMap (CONFIG_MAP): that mapping is the person's step.
+    let user = format!("arn:aws:iam::{}:user/seqera-eks", cli.account.id);
+    assert!(text.stdout.contains("Your step, which Rolegate does not do:"), "{}", text.stdout);
+    assert!(text.stdout.contains(&format!("mapUsers: |\n  - userarn: {user}\n    username: tower-launcher-user")), "{}", text.stdout);
+    assert!(text.stdout.contains("kubectl edit configmap -n kube-system aws-auth"), "{}", text.stdout);
     let out = cli.run(&[&["apply", "--propagation-timeout", "30"][..], &args].concat());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let checks = out.json["verification"]["checks"].as_array().unwrap();

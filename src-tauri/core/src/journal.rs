@@ -104,20 +104,47 @@ pub struct StepRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Resource {
-    Policy { arn: String },
-    User { name: String },
-    UserPolicyAttachment { user: String, policy_arn: String },
-    UserInlinePolicy { user: String, name: String },
-    AccessKey { user: String, id: String },
-    Role { name: String },
-    RolePolicyAttachment { role: String, policy_arn: String },
+    Policy {
+        arn: String,
+    },
+    User {
+        name: String,
+    },
+    UserPolicyAttachment {
+        user: String,
+        policy_arn: String,
+    },
+    UserInlinePolicy {
+        user: String,
+        name: String,
+    },
+    AccessKey {
+        user: String,
+        id: String,
+    },
+    Role {
+        name: String,
+    },
+    RolePolicyAttachment {
+        role: String,
+        policy_arn: String,
+    },
+    /// An EKS access entry (its access policies go with it).
+    EksAccessEntry {
+        region: String,
+        cluster: String,
+        principal_arn: String,
+    },
 }
 
 impl Resource {
     /// Deletion order: what depends on others goes first.
     pub fn delete_rank(&self) -> u8 {
         match self {
-            Resource::UserPolicyAttachment { .. } | Resource::RolePolicyAttachment { .. } | Resource::UserInlinePolicy { .. } => 0,
+            Resource::UserPolicyAttachment { .. }
+            | Resource::RolePolicyAttachment { .. }
+            | Resource::UserInlinePolicy { .. }
+            | Resource::EksAccessEntry { .. } => 0,
             Resource::AccessKey { .. } => 1,
             Resource::User { .. } | Resource::Role { .. } => 2,
             Resource::Policy { .. } => 3,
@@ -133,6 +160,9 @@ impl Resource {
             Resource::AccessKey { user, id } => format!("access key {id} of user {user}"),
             Resource::Role { name } => format!("IAM role {name}"),
             Resource::RolePolicyAttachment { role, policy_arn } => format!("attachment of {policy_arn} to role {role}"),
+            Resource::EksAccessEntry { region, cluster, principal_arn } => {
+                format!("EKS access entry of {principal_arn} on cluster {cluster} ({region})")
+            }
         }
     }
 }

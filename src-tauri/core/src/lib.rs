@@ -8,6 +8,7 @@
 
 pub mod arn;
 pub mod checks;
+pub mod checks_cluster_access;
 pub mod checks_service_account;
 pub mod eks;
 pub mod engine;

@@ -11,7 +11,7 @@ use crate::lint;
 use crate::policy::{self, DocKind, ExternalIdCondition};
 use crate::validate::{self, FieldError, FieldErrors, NameKind};
 
-pub use crate::template_variants::{pick, Feature, PolicyReference, ServiceAccountRole, Variant};
+pub use crate::template_variants::{pick, ClusterAccess, Feature, PolicyReference, ServiceAccountRole, Variant};
 
 /// The format tag every template file carries.
 pub const FORMAT: &str = "rolegate-template/v1";
@@ -179,6 +179,9 @@ pub struct Template {
     /// mode of the template (`ServiceAccountRole`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub service_account_roles: Vec<ServiceAccountRole>,
+    /// Access to an EKS cluster for the identity the platform signs in as (`ClusterAccess`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_access: Option<ClusterAccess>,
     /// Export formats the template offers (`aws-profile`, `env`, `seqera`, ...).
     #[serde(default)]
     pub exports: Vec<String>,
@@ -372,6 +375,7 @@ impl Template {
             }
         }
         self.validate_service_account_roles(field, &mut errs);
+        self.validate_cluster_access(field, &mut errs);
         if self.platform_credential == Some(PlatformConnector::SeqeraContainerReg) && self.mode != Mode::Key {
             errs.push(FieldError::new(
                 f("platform_credential"),

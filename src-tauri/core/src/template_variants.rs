@@ -88,6 +88,32 @@ fn default_session() -> u32 {
     3600
 }
 
+/// Access to an EKS cluster for the identity the platform signs in as (the template's
+/// first role, else its user): an EKS access entry with a Kubernetes username and groups,
+/// and an EKS access policy for the namespace, where the cluster's authentication mode
+/// admits the API; else the aws-auth mapping, shown as the person's step. Strings may
+/// hold variables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ClusterAccess {
+    pub cluster: String,
+    /// `*` or empty: the run's region.
+    #[serde(default)]
+    pub cluster_region: String,
+    /// The Kubernetes username of an IAM user let in.
+    pub user_username: String,
+    /// The Kubernetes username of an IAM role let in.
+    pub role_username: String,
+    /// The Kubernetes groups the identity is in (their RBAC bindings are the cluster's).
+    pub groups: Vec<String>,
+    /// An EKS access policy (`arn:aws:eks::aws:cluster-access-policy/...`) associated
+    /// with the entry for `namespace`.
+    #[serde(default)]
+    pub access_policy: Option<String>,
+    #[serde(default)]
+    pub namespace: String,
+}
+
 /// Where a built-in policy came from, and how it departs from that document. The
 /// reference test (`template_reference_tests`) holds the policy to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +240,30 @@ impl Template {
                         format!("{a:?} is neither policy:KEY of this template nor a policy ARN"),
                     ));
                 }
+            }
+        }
+    }
+
+    /// The cluster access checked: a cluster, usernames, at least one group, and an EKS
+    /// access policy ARN when one is named.
+    pub(crate) fn validate_cluster_access(&self, field: &str, errs: &mut Vec<FieldError>) {
+        let Some(a) = &self.cluster_access else { return };
+        let af = format!("{field}.cluster_access");
+        for (what, v) in [("cluster", &a.cluster), ("user_username", &a.user_username), ("role_username", &a.role_username)] {
+            if v.is_empty() {
+                errs.push(FieldError::new(format!("{af}.{what}"), "required", format!("cluster access names its {what}")));
+            }
+        }
+        if a.groups.is_empty() || a.groups.iter().any(|g| g.is_empty()) {
+            errs.push(FieldError::new(format!("{af}.groups"), "required", "cluster access names one or more Kubernetes groups"));
+        }
+        if let Some(p) = &a.access_policy {
+            if !p.starts_with("arn:aws:eks::aws:cluster-access-policy/") {
+                errs.push(FieldError::new(
+                    format!("{af}.access_policy"),
+                    "eks-access-policy",
+                    format!("must be an EKS access policy, arn:aws:eks::aws:cluster-access-policy/NAME; got {p:?}"),
+                ));
             }
         }
     }

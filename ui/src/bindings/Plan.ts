@@ -3,6 +3,7 @@ import type { IdentitySource } from "./IdentitySource";
 import type { Lint } from "./Lint";
 import type { Mode } from "./Mode";
 import type { Partition } from "./Partition";
+import type { PlannedClusterAccess } from "./PlannedClusterAccess";
 import type { PlannedPolicy } from "./PlannedPolicy";
 import type { PlannedRole } from "./PlannedRole";
 import type { PlannedServiceAccountRole } from "./PlannedServiceAccountRole";
@@ -23,7 +24,12 @@ identity: IdentitySource, path: string, tags: Array<Tag>, policies: Array<Planne
  * Roles for Kubernetes service accounts of an EKS cluster (IRSA), trusted by the
  * cluster's OIDC provider; no External ID, and no one here can assume them.
  */
-service_account_roles?: Array<PlannedServiceAccountRole>, steps: Array<Step>, lints: Array<Lint>, 
+service_account_roles?: Array<PlannedServiceAccountRole>, 
+/**
+ * The EKS cluster access of the platform's identity: made through the API, or the
+ * person's step (`PlannedClusterAccess::through_api`).
+ */
+cluster_access?: PlannedClusterAccess | null, steps: Array<Step>, lints: Array<Lint>, 
 /**
  * What the template's platform connector creates (`seqera connect`); journals written
  * before templates said so fall back to the built-in template of the same id.

@@ -120,6 +120,12 @@ async fn the_service_account_role_is_made_proven_by_its_exact_trust_and_rolled_b
     assert!(aws.inventory().contains(&format!("role {}", role.name)), "{:?}", aws.inventory());
     assert_eq!(serde_json::from_str::<serde_json::Value>(&aws.trust_of(&role.name)).unwrap(), role.trust_policy);
 
+    // Seqera's user (key mode) is let into the cluster through an access entry.
+    let user_arn = format!("arn:aws:iam::{ACCOUNT}:user/seqera-eks");
+    assert_eq!(
+        aws.eks.access_entries(),
+        [format!("eu-central-1/pipelines {user_arn} [\"arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy\"]")]
+    );
     let report = e.verify(&run, None).await.unwrap();
     let check =
         |id: &str| report.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id}: {:?}", report.checks)).clone();
@@ -132,6 +138,9 @@ async fn the_service_account_role_is_made_proven_by_its_exact_trust_and_rolled_b
         assume.reason
     );
     assert!(assume.reason.contains("aws sts get-caller-identity"), "{}", assume.reason);
+    let access = check("cluster-access");
+    assert_eq!(access.status, crate::checks::CheckStatus::Passed, "{access:?}");
+    assert!(access.reason.contains("as tower-launcher-user (groups tower-launcher-role)"), "{}", access.reason);
 
     // The export hands over the role's ARN as the service account's annotation.
     let k8s = e.render_export(&run, &crate::engine::exports::ExportRequest::new(crate::export::Format::Kubernetes)).await.unwrap();
@@ -169,6 +178,37 @@ async fn the_service_account_role_is_made_proven_by_its_exact_trust_and_rolled_b
     let rb = e.rollback(&run, &crate::RollbackOptions::default()).await.unwrap();
     assert!(rb.kept.is_empty(), "{:?}", rb.kept);
     assert!(rb.deleted.iter().any(|d| d == &format!("IAM role {}", role.name)), "{:?}", rb.deleted);
+    assert!(aws.inventory().is_empty(), "{:?}", aws.inventory());
+    assert!(aws.eks.access_entries().is_empty(), "{:?}", aws.eks.access_entries());
+}
+
+/// On a cluster only the aws-auth ConfigMap admits, the cluster access is the person's:
+/// no step makes it, and verification skips it naming the mapRoles entry and the command.
+#[tokio::test]
+async fn on_an_aws_auth_cluster_the_access_is_the_persons_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let aws = FakeAws::new(ACCOUNT, Arc::new(ManualClock::new()));
+    let issuer = aws.eks.add_cluster(ACCOUNT, "eu-central-1", "pipelines", "0123456789ABCDEF0123456789ABCDEF");
+    aws.eks.add_provider(ACCOUNT, &issuer);
+    aws.eks.set_authentication_mode("eu-central-1", "pipelines", "CONFIG_MAP");
+    let e = engine(&aws, dir.path());
+    let t = crate::template::find_builtin("seqera-eks-key-role").unwrap();
+    let i = RunInputs { template_id: t.id.clone(), ..inputs() };
+    let plan = e.plan(&t, &i).await.unwrap();
+    let a = plan.cluster_access.clone().unwrap();
+    assert!(!a.through_api);
+    assert_eq!(a.principal_arn, format!("arn:aws:iam::{ACCOUNT}:role/seqera-eks"), "key+role: Seqera assumes the role");
+    assert!(!plan.steps.iter().any(|s| s.call.operation().starts_with("eks:")));
+    let run = e.start(plan, i).unwrap().run_id;
+    e.apply(&run, &crate::ApplyOptions::default()).await.unwrap();
+    assert!(aws.eks.access_entries().is_empty());
+    let report = e.verify(&run, None).await.unwrap();
+    let c = report.checks.iter().find(|c| c.id == "cluster-access").unwrap();
+    assert_eq!(c.status, crate::checks::CheckStatus::Skipped);
+    let entry = format!("mapRoles: |\n  - rolearn: arn:aws:iam::{ACCOUNT}:role/seqera-eks\n    username: tower-launcher-role\n    groups:\n      - tower-launcher-role");
+    assert!(c.reason.contains("the person's step, not done by Rolegate") && c.reason.contains(&entry), "{}", c.reason);
+    assert!(c.reason.contains("kubectl edit configmap -n kube-system aws-auth"), "{}", c.reason);
+    e.rollback(&run, &crate::RollbackOptions::default()).await.unwrap();
     assert!(aws.inventory().is_empty(), "{:?}", aws.inventory());
 }
 

@@ -349,6 +349,7 @@ impl Engine {
                 let r = Resource::RolePolicyAttachment { role: role_name.clone(), policy_arn: policy_arn.clone() };
                 self.done(journal, step, outcome, policy_arn.clone(), Some(r)).await
             }
+            Call::CreateAccessEntry { .. } | Call::AssociateAccessPolicy { .. } => self.exec_cluster_access(journal, step, run_id).await,
             Call::WaitForAccessKey { user_name } => {
                 let creds = self.key_credentials(journal).await?;
                 let sts = self.connect.sts_as(&creds);

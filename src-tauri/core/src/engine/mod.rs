@@ -22,6 +22,7 @@ use crate::validate::{FieldError, Tag};
 
 mod access_key;
 pub mod apply;
+mod cluster_access;
 pub mod connection;
 pub mod exports;
 pub mod rollback;

@@ -154,6 +154,20 @@ impl Engine {
                 }
             }
         }
+        if let Some(a) = plan.cluster_access.as_ref().filter(|a| a.through_api) {
+            let r = Resource::EksAccessEntry {
+                region: a.cluster_region.clone(),
+                cluster: a.cluster.clone(),
+                principal_arn: a.principal_arn.clone(),
+            };
+            if !journal.has_resource(&r) {
+                let entry =
+                    self.connect.eks(&a.cluster_region).describe_access_entry(&a.cluster, &a.principal_arn).await.map_err(Self::aws)?;
+                if entry.is_some_and(|e| owned_by(&e.tags, &run_id)) {
+                    journal.record(r, &StepId::EksAccessEntry, now);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -340,6 +354,13 @@ impl Engine {
                     )));
                 }
                 gone(iam.delete_role(name).await)
+            }
+            Resource::EksAccessEntry { region, cluster, principal_arn } => {
+                Ok(match self.delete_access_entry(run_id, region, cluster, principal_arn).await? {
+                    super::cluster_access::EntryDeletion::Deleted => Deletion::Deleted(String::new()),
+                    super::cluster_access::EntryDeletion::AlreadyGone => Deletion::AlreadyGone,
+                    super::cluster_access::EntryDeletion::Kept(why) => Deletion::Kept(why),
+                })
             }
             Resource::Policy { arn } => {
                 let Some(info) = iam.get_policy(arn).await? else { return Ok(Deletion::AlreadyGone) };

@@ -149,6 +149,10 @@ impl Engine {
             let docs = plan.documents_for(&role.attach, None);
             simulate(&mut report, events, iam.as_ref(), &format!("simulate:{}", role.key), &role.arn, &role.verify_actions, &docs).await;
         }
+        if let Some(a) = &plan.cluster_access {
+            let eks = self.connect.eks(&a.cluster_region);
+            crate::checks_cluster_access::check_cluster_access(&mut report, events, eks.as_ref(), run_id, a).await;
+        }
         let now = self.clock.now();
         journal.status = verdict::verdict(&plan, &report);
         journal.verification = Some(report.clone());

@@ -4,6 +4,7 @@
 //! composes the pieces: the inputs (`inputs`), the policies and the user (here), the
 //! roles and their trust (`roles`), and the steps with their ids (`steps`).
 
+pub mod cluster_access;
 mod inputs;
 mod roles;
 pub mod service_accounts;
@@ -20,6 +21,7 @@ use crate::ports::{CallerIdentity, Entropy};
 use crate::template::{Mode, Template};
 use crate::validate::{self, FieldError, FieldErrors, NameKind, Tag};
 
+pub use cluster_access::PlannedClusterAccess;
 pub use inputs::RunInputs;
 pub use roles::PlannedRole;
 pub use service_accounts::{ClusterFacts, PlannedServiceAccountRole};
@@ -80,6 +82,19 @@ pub enum Call {
     },
     #[serde(rename = "iam:AttachRolePolicy")]
     AttachRolePolicy { role_name: String, policy_arn: String },
+    /// Let the platform's identity into an EKS cluster (tagged like the run's IAM resources).
+    #[serde(rename = "eks:CreateAccessEntry")]
+    CreateAccessEntry {
+        cluster: String,
+        region: String,
+        principal_arn: String,
+        username: String,
+        kubernetes_groups: Vec<String>,
+        tags: Vec<Tag>,
+    },
+    /// Give that access entry an EKS access policy for the namespaces (cluster-wide when none).
+    #[serde(rename = "eks:AssociateAccessPolicy")]
+    AssociateAccessPolicy { cluster: String, region: String, principal_arn: String, policy_arn: String, namespaces: Vec<String> },
     /// Poll sts:GetCallerIdentity with the new key until AWS accepts it.
     #[serde(rename = "sts:GetCallerIdentity (wait for the new key)")]
     WaitForAccessKey { user_name: String },
@@ -98,6 +113,8 @@ impl Call {
             Call::CreateAccessKey { .. } => "iam:CreateAccessKey",
             Call::CreateRole { .. } => "iam:CreateRole",
             Call::AttachRolePolicy { .. } => "iam:AttachRolePolicy",
+            Call::CreateAccessEntry { .. } => "eks:CreateAccessEntry",
+            Call::AssociateAccessPolicy { .. } => "eks:AssociateAccessPolicy",
             Call::WaitForAccessKey { .. } => "sts:GetCallerIdentity",
             Call::WaitForRole { .. } => "sts:AssumeRole",
         }
@@ -141,6 +158,10 @@ pub struct Plan {
     /// cluster's OIDC provider; no External ID, and no one here can assume them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub service_account_roles: Vec<PlannedServiceAccountRole>,
+    /// The EKS cluster access of the platform's identity: made through the API, or the
+    /// person's step (`PlannedClusterAccess::through_api`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_access: Option<PlannedClusterAccess>,
     pub steps: Vec<Step>,
     pub lints: Vec<Lint>,
     /// What the template's platform connector creates (`seqera connect`); journals written
@@ -247,9 +268,18 @@ pub fn build(
         inline_policy: (template.mode == Mode::KeyRole).then(|| assume_only_policy(&roles, &mut found)),
         verify_actions: u.verify_actions.clone(),
     });
+    let principal = match (roles.first(), &user) {
+        (Some(r), _) => Some((r.arn.as_str(), "role")),
+        (None, Some(u)) => Some((u.arn.as_str(), "user")),
+        (None, None) => None,
+    };
+    let cluster_access = template.cluster_access.as_ref().and_then(|a| cluster_access::plan_cluster_access(a, &ctx, principal, &mut found));
     validate::into_result(found.errs)?;
 
-    let steps = steps::steps_for(&inputs.path, &ctx.tags, &policies, user.as_ref(), &roles, &service_account_roles, run_id);
+    let mut steps = steps::steps_for(&inputs.path, &ctx.tags, &policies, user.as_ref(), &roles, &service_account_roles, run_id);
+    if let Some(a) = cluster_access.as_ref().filter(|a| a.through_api) {
+        steps.extend(cluster_access::cluster_access_steps(a, &roles, &ctx.tags));
+    }
     Ok(Plan {
         run_id: run_id.to_string(),
         template_id: template.id.clone(),
@@ -266,6 +296,7 @@ pub fn build(
         user,
         roles,
         service_account_roles,
+        cluster_access,
         steps,
         lints: found.lints,
         platform_credential: template.platform_credential,

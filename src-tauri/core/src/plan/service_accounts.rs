@@ -88,12 +88,15 @@ pub fn clusters_to_look_up(template: &Template, inputs: &RunInputs) -> Vec<Clust
         _ => String::new(),
     };
     let mut out = Vec::new();
-    for r in &template.service_account_roles {
-        let name = fill(&r.cluster);
-        let region = region_of(&fill(&r.cluster_region), &inputs.region);
+    let roles =
+        template.service_account_roles.iter().map(|r| (&r.cluster, &r.cluster_region, format!("service_account_role.{}.cluster", r.key)));
+    let access = template.cluster_access.iter().map(|a| (&a.cluster, &a.cluster_region, "cluster_access.cluster".to_string()));
+    for (cluster, cluster_region, fallback) in roles.chain(access) {
+        let name = fill(cluster);
+        let region = region_of(&fill(cluster_region), &inputs.region);
         let seen = out.iter().any(|l: &ClusterLookup| l.region == region && l.name == name);
         if validate_cluster_name("cluster", &name).is_empty() && !seen {
-            out.push(ClusterLookup { region, name, field: field_of(&r.cluster, format!("service_account_role.{}.cluster", r.key)) });
+            out.push(ClusterLookup { region, name, field: field_of(cluster, fallback) });
         }
     }
     out
@@ -149,7 +152,7 @@ fn validate_k8s_name(field: &str, value: &str, max: usize, dots: bool) -> Vec<Fi
 }
 
 /// The field a template string is reported under: `var.NAME` when it is one variable.
-fn field_of(raw: &str, fallback: String) -> String {
+pub(super) fn field_of(raw: &str, fallback: String) -> String {
     match raw.strip_prefix("{{").and_then(|s| s.strip_suffix("}}")) {
         Some(name) if !name.contains('{') => format!("var.{name}"),
         _ => fallback,

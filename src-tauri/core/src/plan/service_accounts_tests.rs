@@ -147,3 +147,13 @@ fn a_service_account_role_key_may_not_repeat_a_role_key() {
     let errs = crate::template::Template::from_json_all("t.json", &text).unwrap_err();
     assert!(errs.iter().any(|e| e.field.ends_with("service_account_roles[0].key") && e.rule == "template-key"), "{errs:?}");
 }
+
+#[test]
+fn a_cluster_access_must_name_an_eks_access_policy_and_groups() {
+    let text = include_str!("../../templates/seqera-eks.json")
+        .replace("arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", "arn:aws:iam::aws:policy/AdministratorAccess")
+        .replace("\"groups\": [\n      \"tower-launcher-role\"\n    ]", "\"groups\": []");
+    let errs = crate::template::Template::from_json_all("t.json", &text).unwrap_err();
+    assert!(errs.iter().any(|e| e.field == "t.json.cluster_access.access_policy" && e.rule == "eks-access-policy"), "{errs:?}");
+    assert!(errs.iter().any(|e| e.field == "t.json.cluster_access.groups" && e.rule == "required"), "{errs:?}");
+}
