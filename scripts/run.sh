@@ -5,7 +5,8 @@
 #                                   # local IAM/STS emulator, nothing reaches AWS.
 #   scripts/run.sh cli              # the CLI's sandbox tour: Seqera sign-in and workspaces (a local
 #                                   # stand-in), plan, apply, verify, the credential made and
-#                                   # checked on the stand-in, list, roll back both sides
+#                                   # checked on the stand-in, list, roll back both sides; then a
+#                                   # fleet to an OU of the Sandbox's organization, rolled back
 #   scripts/run.sh cli templates    # any rolegate command (against your AWS identity if you have one)
 #   scripts/run.sh cli --sandbox apply -t seqera-batch-launch
 # On a machine without a display the app opens on a virtual one (Xvfb) and a
@@ -58,6 +59,12 @@ export AWS_SECRET_ACCESS_KEY=$(printf '%s' "$creds" | python3 -c 'import json,sy
 export AWS_ENDPOINT_URL="$URL" AWS_REGION=eu-west-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
 echo "Sandbox: a local IAM/STS emulator at $URL, account 123456789012 (nothing reaches AWS)." >&2
+# Its organization, for `rolegate fleet` (the app's Sandbox makes the same one).
+if org=$(python3 tests/emulator/rolegate_sandbox_org.py "$URL" 2>/dev/null); then
+  printf '%s' "$org" | python3 -c 'import json,sys; v=json.load(sys.stdin); print("Sandbox: account 123456789012 manages an organization of %s OUs and %s member accounts (rolegate fleet targets)." % (v["ous"], v["accounts"]) if v["made"] else "Sandbox: account 123456789012 is in an organization already.")' >&2
+else
+  echo "Sandbox: no organization could be made; rolegate fleet has nothing to read" >&2
+fi
 
 # The Seqera Platform stand-in beside it, with a made-up user, token and workspace. The
 # token stays in this shell's memory and reaches `rolegate seqera login` on a pipe
@@ -105,4 +112,12 @@ exec tests/with-keyring.sh bash -c '
   run=$("$BIN" runs --json | python3 -c "import json,sys;print(json.load(sys.stdin)[\"runs\"][0][\"run_id\"])")
   echo; echo "== rolegate runs"; "$BIN" runs
   echo; echo "== rolegate rollback $run"; "$BIN" rollback "$run"
+  if "$BIN" fleet targets >/dev/null 2>&1; then
+    echo; echo "== rolegate fleet targets   (the Sandbox'"'"'s organization)"; "$BIN" fleet targets
+    ou=$("$BIN" fleet targets --json | python3 -c "import json,sys;print(next(u[\"id\"] for u in json.load(sys.stdin)[\"fleet_targets\"][\"root\"][\"children\"] if u[\"name\"] == \"Workloads\"))")
+    echo; echo "== rolegate fleet apply -t seqera-cloud-role --ou $ou   (a StackSet to the OU and the OU in it, every account verified)"
+    "$BIN" fleet apply -t seqera-cloud-role --ou "$ou" || true
+    fleet=$("$BIN" fleet list --json | python3 -c "import json,sys;print(json.load(sys.stdin)[\"fleets\"][0][\"fleet_id\"])")
+    echo; echo "== rolegate fleet rollback $fleet"; "$BIN" fleet rollback "$fleet"
+  fi
 ' bash "$BIN"

@@ -1,9 +1,9 @@
 //! The Sandbox's organization, so a newcomer can walk the Fleet screen: when the Sandbox
 //! account is in no organization, it is made the management account of one with a few
-//! OUs (one nested) and member accounts, through the emulator's own Organizations API
-//! (boto3, which the emulator's moto brings, signed as the Sandbox administrator, the
-//! key passed in the environment, never in argv). Each new account gets the
-//! OrganizationAccountAccessRole that fleet verification assumes, as in AWS.
+//! OUs (one nested) and member accounts, by tests/emulator/rolegate_sandbox_org.py
+//! (embedded here; boto3, which the emulator's moto brings, signed as the Sandbox
+//! administrator, the key passed in the environment, never in argv). Each new account
+//! gets the OrganizationAccountAccessRole that fleet verification assumes, as in AWS.
 
 use std::process::Command;
 
@@ -11,38 +11,11 @@ use secrecy::ExposeSecret;
 
 use rolegate_core::ports::Credentials;
 
-/// The OUs made (parent path first) and how many accounts each holds.
-const LAYOUT: &[(&str, usize)] = &[("Workloads", 2), ("Workloads/Dev", 1), ("Security", 1)];
-
-const SCRIPT: &str = r#"
-import json, sys
-import boto3
-url, layout = sys.argv[1], json.loads(sys.argv[2])
-org = boto3.client("organizations", endpoint_url=url, region_name="us-east-1")
-try:
-    org.describe_organization()
-    print(json.dumps({"made": False}))
-    sys.exit(0)
-except org.exceptions.AWSOrganizationsNotInUseException:
-    pass
-org.create_organization(FeatureSet="ALL")
-root = org.list_roots()["Roots"][0]["Id"]
-ous, accounts = {"": root}, 0
-for path, count in layout:
-    parent, name = path.rpartition("/")[0], path.rpartition("/")[2]
-    ous[path] = org.create_organizational_unit(ParentId=ous[parent], Name=name)["OrganizationalUnit"]["Id"]
-    for i in range(count):
-        label = (path.replace("/", "-") + f"-{i + 1}").lower()
-        made = org.create_account(AccountName=label, Email=f"{label}@sandbox.example.com")["CreateAccountStatus"]["AccountId"]
-        org.move_account(AccountId=made, SourceParentId=root, DestinationParentId=ous[path])
-        accounts += 1
-print(json.dumps({"made": True, "ous": len(ous) - 1, "accounts": accounts}))
-"#;
+const SCRIPT: &str = include_str!("../../tests/emulator/rolegate_sandbox_org.py");
 
 /// Give the Sandbox an organization unless it has one; a sentence for the start notice.
 pub fn ensure(url: &str, creds: &Credentials) -> String {
     let python = std::env::var("ROLEGATE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let layout = serde_json::to_string(LAYOUT).expect("a layout is JSON");
     let mut c = Command::new(&python);
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("AWS_") {
@@ -50,7 +23,7 @@ pub fn ensure(url: &str, creds: &Credentials) -> String {
         }
     }
     let out = c
-        .args(["-c", SCRIPT, url, &layout])
+        .args(["-c", SCRIPT, url])
         .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
         .env("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose_secret())
         .output();
