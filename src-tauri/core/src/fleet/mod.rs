@@ -4,12 +4,13 @@
 //! service-managed StackSets never reach, and the caller's account marked); the StackSet
 //! template rendered from a plan (`render`); the request's rules (`request`); the
 //! fleet's journal (`journal`); deploying, resuming and retrying (`deploy`), following
-//! each operation; the per-account report and verification (`status`); and roll-back
+//! each operation (`operation`); the per-account report and verification (`status`); and roll-back
 //! (`rollback`). docs/FLEET.md says what exists.
 
 pub mod deploy;
 pub mod error;
 pub mod journal;
+pub mod operation;
 pub mod ports;
 pub mod render;
 pub mod request;
