@@ -22,6 +22,9 @@ use crate::ports::{AssumeRoleInput, AwsErrorKind, Credentials};
 use crate::simulate::simulate;
 use crate::Engine;
 
+/// How long a refused access role is asked again, as a role that may be propagating.
+const ACCESS_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Accounts verified while their operation ran: account -> its report.
 pub(crate) type Verified = std::collections::HashMap<String, VerifyReport>;
 
@@ -340,7 +343,20 @@ impl Engine {
             tags: Vec::new(),
         };
         let sts = self.connect.sts();
-        match self.patiently(|| sts.assume_role(&input)).await {
+        // A role made moments ago (the access role of an account the organization has
+        // just created) is refused until IAM has propagated it: that "not yet" is waited
+        // out, for at most ACCESS_WAIT.
+        let limit = self.poll.timeout.min(ACCESS_WAIT);
+        let started = self.clock.now();
+        let answer = loop {
+            let answer = self.patiently(|| sts.assume_role(&input)).await;
+            let waited = (self.clock.now() - started).unsigned_abs();
+            match answer {
+                Err(e) if e.kind == AwsErrorKind::AccessDenied && waited < limit => self.clock.sleep(self.poll.pause(waited)).await,
+                other => break other,
+            }
+        };
+        match answer {
             Ok(a) => Ok(a.credentials),
             Err(e) => {
                 let fix = if e.kind == AwsErrorKind::AccessDenied {
@@ -355,7 +371,7 @@ impl Engine {
                     "access",
                     "Read the account",
                     CheckStatus::Failed,
-                    format!("could not assume {}: {}: {}", input.role_arn, e.code, e.message),
+                    format!("could not assume {} (tried for {} s): {}: {}", input.role_arn, limit.as_secs(), e.code, e.message),
                 )
                 .with_fix(fix))
             }

@@ -143,7 +143,9 @@ async fn the_root_as_target_names_the_management_account_it_never_reaches() {
 
 #[tokio::test]
 async fn apply_deploys_to_an_ou_and_the_ous_in_it_and_one_failed_account_fails_alone() {
-    let r = rig();
+    let mut r = rig();
+    // No wait for a refused access role to propagate: each account is asked once.
+    r.engine.poll.timeout = std::time::Duration::ZERO;
     r.aws.stacksets.running_for(2);
     r.aws.stacksets.fail_account("200000000001", "Resource:Role already exists");
     let report = r
@@ -182,8 +184,13 @@ async fn apply_deploys_to_an_ou_and_the_ous_in_it_and_one_failed_account_fails_a
     assert_eq!((j.operations[0].accepted, j.operations[0].ended.as_deref()), (true, Some("SUCCEEDED")));
     let calls = r.aws.stacksets.calls();
     assert_eq!(calls.iter().filter(|c| c.ends_with("DescribeStackSetOperation")).count(), 3, "followed while RUNNING: {calls:?}");
-    let assumed = r.aws.calls().iter().filter(|c| c.contains("sts:AssumeRole")).count();
-    assert_eq!(assumed, 3, "each deployed account verified once, while the operation ran, not again for the report");
+    // A status verifies each account once; the apply did no more than that (its
+    // accounts were verified while the operation ran, not again for the report).
+    let assumes = |aws: &FakeAws| aws.calls().iter().filter(|c| c.contains("sts:AssumeRole")).count();
+    let by_apply = assumes(&r.aws);
+    r.engine.fleet_status(&report.fleet_id).await.unwrap();
+    assert_eq!(by_apply, 3, "each deployed account verified once by the apply");
+    assert_eq!(assumes(&r.aws) - by_apply, 3, "and once by the status");
 }
 
 #[tokio::test]
@@ -275,4 +282,16 @@ async fn an_unknown_or_malformed_fleet_id_is_named() {
     assert_eq!((e.code(), e.exit_code()), ("fleet-not-found", 2), "{e}");
     let e = r.engine.fleet_status("../etc").await.unwrap_err();
     assert_eq!(fields(e), [("fleet_id".to_string(), "fleet-id".to_string())]);
+}
+
+#[tokio::test]
+async fn a_refused_access_role_is_asked_again_while_it_may_be_propagating() {
+    let r = rig();
+    let req = request(DeploymentTargets::Accounts(vec!["200000000000".into()]));
+    let report = r.engine.fleet_apply(&find_builtin("seqera-cloud-role").unwrap(), &inputs(), &req).await.unwrap();
+    let row = &report.accounts[0];
+    assert_eq!(row.verdict, AccountVerdict::Unverified);
+    assert!(row.reason.contains("tried for 30 s"), "{row:?}");
+    let assumes = r.aws.calls().iter().filter(|c| c.contains("sts:AssumeRole")).count();
+    assert!(assumes > 1, "asked again before the verdict: {assumes}");
 }
