@@ -114,7 +114,9 @@ impl Engine {
     /// Who the bootstrap identity is (step 0).
     pub async fn identity(&self) -> Result<CallerIdentity, RunError> {
         self.connect.identity_source().check_named("profile").map_err(|e| RunError::Invalid(vec![e]))?;
-        self.connect.sts().get_caller_identity().await.map_err(Self::aws)
+        // A throttled answer is asked again with a growing pause, never shown as an error.
+        let sts = self.connect.sts();
+        self.patiently(|| sts.get_caller_identity()).await.map_err(Self::aws)
     }
 
     /// Plan a run for the current identity, with the EKS clusters its service-account
