@@ -94,17 +94,7 @@ pub fn request(a: &FleetApplyArgs, default_region: String) -> Result<FleetReques
 
 /// Print a fleet's report (table or JSON); the exit code it earns.
 pub fn report(g: &Global, r: &FleetReport) -> i32 {
-    let code = if r.status == FleetStatus::RolledBack {
-        if r.accounts.iter().all(|a| a.verdict == AccountVerdict::Removed) {
-            0
-        } else {
-            3
-        }
-    } else if r.all_good() {
-        0
-    } else {
-        3
-    };
+    let code = if r.all_good() { 0 } else { 3 };
     if g.json {
         render::print_json(&json!({ "fleet": r }));
         return code;

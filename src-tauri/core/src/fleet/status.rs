@@ -91,8 +91,13 @@ pub struct FleetReport {
 }
 
 impl FleetReport {
-    /// Every account passed Rolegate's checks and awaits only the platform's own.
+    /// Every account is as the fleet's status says it should be: after a roll-back, nothing
+    /// of the fleet is left in any of them; else each passed Rolegate's checks and awaits
+    /// only the platform's own.
     pub fn all_good(&self) -> bool {
+        if self.status == FleetStatus::RolledBack {
+            return self.accounts.iter().all(|r| r.verdict == AccountVerdict::Removed);
+        }
         !self.accounts.is_empty() && self.accounts.iter().all(|r| r.verdict == AccountVerdict::AwaitingPlatform)
     }
     pub fn count(&self, v: AccountVerdict) -> usize {
